@@ -1,0 +1,241 @@
+// Package app wires ward together: it loads the configuration, opens
+// storage, builds the collector, rule manager and HTTP server, runs them
+// under one supervisor, and applies configuration reloads.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/oklog/run"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
+	"github.com/prometheus/common/version"
+	promconfig "github.com/prometheus/prometheus/config"
+	"github.com/prometheus/prometheus/promql"
+	"github.com/prometheus/prometheus/tsdb"
+	apiv1 "github.com/prometheus/prometheus/web/api/v1"
+
+	"github.com/ward-monitoring/ward/collector"
+	"github.com/ward-monitoring/ward/config"
+	"github.com/ward-monitoring/ward/rules"
+	"github.com/ward-monitoring/ward/storage"
+	"github.com/ward-monitoring/ward/ui"
+)
+
+// Options configure one ward process.
+type Options struct {
+	// ConfigFile is the configuration to load; empty means the embedded
+	// default.
+	ConfigFile string
+	Logger     *slog.Logger
+	// Reload delivers reload requests (SIGHUP).
+	Reload <-chan struct{}
+}
+
+// App is a running ward: its components and the configuration in force.
+type App struct {
+	opts     Options
+	logger   *slog.Logger
+	reg      *prometheus.Registry
+	db       *tsdb.DB
+	ln       net.Listener
+	selfAddr string
+
+	collector *collector.Collector
+	rules     *rules.Manager
+	server    *ui.Server
+
+	cfg      atomic.Pointer[config.Config]
+	reloadMu sync.Mutex
+	metrics  *reloadMetrics
+	ready    atomic.Bool
+}
+
+// Run starts ward and blocks until ctx ends or a component fails.
+func Run(ctx context.Context, o Options) error {
+	a, err := New(o)
+	if err != nil {
+		return err
+	}
+	return a.Run(ctx)
+}
+
+// New loads the configuration, opens storage, binds the listener and builds
+// every component. Nothing scrapes or evaluates until Run. On error all
+// that was opened is closed again.
+func New(o Options) (_ *App, err error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	a := &App{opts: o, logger: o.Logger, reg: prometheus.NewRegistry()}
+	cfg, err := a.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	a.reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		versioncollector.NewCollector("ward"),
+	)
+	a.metrics = newReloadMetrics(a.reg)
+
+	a.db, _, err = storage.OpenTSDB(cfg.TSDBPath(), storage.TSDBOptions{
+		Retention: time.Duration(cfg.Storage.Retention.Time),
+		MaxBytes:  int64(cfg.Storage.Retention.Size),
+	}, a.logger, a.reg)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			a.db.Close()
+		}
+	}()
+	stats := storage.AdminStats{DB: a.db}
+
+	a.ln, err = net.Listen("tcp", cfg.Server.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("server.listen: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			a.ln.Close()
+		}
+	}()
+	a.selfAddr = loopbackAddr(a.ln.Addr())
+	extURL, err := externalURL(cfg, a.selfAddr)
+	if err != nil {
+		return nil, err
+	}
+
+	engine := promql.NewEngine(promql.EngineOpts{
+		Logger:               a.logger.With("component", "query engine"),
+		Reg:                  a.reg,
+		MaxSamples:           50_000_000,
+		Timeout:              2 * time.Minute,
+		LookbackDelta:        5 * time.Minute,
+		EnableAtModifier:     true,
+		EnableNegativeOffset: true,
+		NoStepSubqueryIntervalFn: func(int64) int64 {
+			return time.Duration(a.cfg.Load().Prometheus.GlobalConfig.EvaluationInterval).Milliseconds()
+		},
+		Parser: rules.NewParser(),
+	})
+	a.collector, err = collector.New(a.logger, a.reg, a.db)
+	if err != nil {
+		return nil, err
+	}
+	a.rules = rules.NewManager(rules.Options{
+		Logger:      a.logger,
+		Registerer:  a.reg,
+		Engine:      engine,
+		DB:          a.db,
+		ExternalURL: extURL,
+	})
+	start := time.Now()
+	a.server = ui.NewServer(a.ln, ui.APIDeps{
+		Logger:      a.logger,
+		Gatherer:    a.reg,
+		Registerer:  a.reg,
+		Engine:      engine,
+		DB:          a.db,
+		Stats:       stats,
+		TSDBDir:     cfg.TSDBPath(),
+		Targets:     a.collector.Targets(),
+		Rules:       a.rules.Prometheus(),
+		Config:      func() *promconfig.Config { return a.cfg.Load().Prometheus },
+		RuntimeInfo: ui.ProcessInfo(start, a.metrics.last),
+		Build: apiv1.PrometheusVersion{
+			Version: version.Version, Revision: version.Revision, Branch: version.Branch,
+			BuildUser: version.BuildUser, BuildDate: version.BuildDate, GoVersion: version.GoVersion,
+		},
+		Listen:      a.selfAddr,
+		ExternalURL: extURL,
+		Ready:       a.ready.Load,
+	}, a.Reload)
+
+	if err := a.apply(cfg); err != nil {
+		a.metrics.record(false)
+		return nil, err
+	}
+	a.metrics.record(true)
+	return a, nil
+}
+
+// Addr is the address ward's HTTP server listens on.
+func (a *App) Addr() string { return a.selfAddr }
+
+// Run serves until ctx ends or a component fails, then stops everything.
+//
+// Stop order: oklog/run interrupts the HTTP server, the collector, the rule
+// manager and the reloader together; the collector and rule manager return
+// only after their in-flight appends finished. The TSDB closes after all
+// of them have returned, so no sample is appended to a closed database.
+func (a *App) Run(ctx context.Context) error {
+	defer func() {
+		if err := a.db.Close(); err != nil {
+			a.logger.Error("closing tsdb", "err", err)
+		}
+	}()
+	var g run.Group
+	add := func(name string, f func(context.Context) error) {
+		ctx, cancel := context.WithCancel(ctx)
+		g.Add(func() error {
+			if err := f(ctx); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			return nil
+		}, func(error) { cancel() })
+	}
+	// Stops the group when ctx ends.
+	add("signal", func(ctx context.Context) error { <-ctx.Done(); return nil })
+	add("collector", a.collector.Run)
+	add("rules", a.rules.Run)
+	add("reloader", a.watchReloads)
+	add("http", a.server.Run)
+
+	a.ready.Store(true)
+	cfg := a.cfg.Load()
+	a.logger.Info("ward started", "url", "http://"+a.selfAddr+"/", "config", cfg.Source, "data", cfg.Storage.Path, "version", version.Version)
+	err := g.Run()
+	a.ready.Store(false)
+	a.logger.Info("ward stopped")
+	return err
+}
+
+// loopbackAddr turns a listener address into one ward can scrape itself
+// on: a wildcard host becomes loopback.
+func loopbackAddr(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return addr.String()
+	}
+	ip := tcp.IP
+	switch {
+	case ip == nil || ip.IsUnspecified() && ip.To4() != nil:
+		ip = net.IPv4(127, 0, 0, 1)
+	case ip.IsUnspecified():
+		ip = net.IPv6loopback
+	}
+	return net.JoinHostPort(ip.String(), fmt.Sprint(tcp.Port))
+}
+
+func externalURL(cfg *config.Config, selfAddr string) (*url.URL, error) {
+	s := cfg.Server.ExternalURL
+	if s == "" {
+		s = "http://" + selfAddr + "/"
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return nil, fmt.Errorf("server.external_url: %w", err)
+	}
+	return u, nil
+}

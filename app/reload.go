@@ -1,0 +1,194 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ward-monitoring/ward/config"
+)
+
+// reloadDebounce gathers the burst of file events an editor's save makes
+// into one reload.
+const reloadDebounce = 500 * time.Millisecond
+
+type reloadMetrics struct {
+	successful prometheus.Gauge
+	timestamp  prometheus.Gauge
+	total      *prometheus.CounterVec
+
+	mu       sync.Mutex
+	ok       bool
+	lastTime time.Time
+}
+
+func newReloadMetrics(reg prometheus.Registerer) *reloadMetrics {
+	m := &reloadMetrics{
+		successful: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "ward_config_last_reload_successful",
+			Help: "Whether the last configuration reload attempt was successful.",
+		}),
+		timestamp: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "ward_config_last_reload_success_timestamp_seconds",
+			Help: "Timestamp of the last successful configuration reload.",
+		}),
+		total: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ward_config_reloads_total",
+			Help: "Configuration reload attempts by result.",
+		}, []string{"result"}),
+	}
+	reg.MustRegister(m.successful, m.timestamp, m.total)
+	m.total.WithLabelValues("success")
+	m.total.WithLabelValues("failure")
+	return m
+}
+
+func (m *reloadMetrics) record(ok bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.ok = ok
+	if ok {
+		m.lastTime = time.Now()
+		m.successful.Set(1)
+		m.timestamp.Set(float64(m.lastTime.Unix()))
+		m.total.WithLabelValues("success").Inc()
+		return
+	}
+	m.successful.Set(0)
+	m.total.WithLabelValues("failure").Inc()
+}
+
+func (m *reloadMetrics) last() (bool, time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.ok, m.lastTime
+}
+
+func (a *App) loadConfig() (*config.Config, error) {
+	if a.opts.ConfigFile == "" {
+		return config.Default()
+	}
+	return config.LoadFile(a.opts.ConfigFile)
+}
+
+// apply switches the running components to cfg. Rules are validated and
+// swapped first and scrape configs second; each step checks its input
+// before changing anything, so a rejected config leaves the old one
+// running.
+func (a *App) apply(cfg *config.Config) error {
+	if old := a.cfg.Load(); old != nil {
+		if old.Storage.Path != cfg.Storage.Path || old.Server.Listen != cfg.Server.Listen {
+			a.logger.Warn("storage.path and server.listen take effect only after a restart")
+		}
+	}
+	if err := cfg.AddSelfScrape(a.selfAddr); err != nil {
+		return err
+	}
+	if _, err := cfg.Prometheus.GetScrapeConfigs(); err != nil {
+		return fmt.Errorf("%s: %w", cfg.Source, err)
+	}
+	if err := a.rules.ApplyConfig(cfg); err != nil {
+		return err
+	}
+	if err := a.collector.ApplyConfig(cfg.Prometheus); err != nil {
+		return err
+	}
+	a.cfg.Store(cfg)
+	return nil
+}
+
+// Reload re-reads the configuration and applies it. On error the running
+// configuration stays in force and the error says why.
+func (a *App) Reload(context.Context) error {
+	a.reloadMu.Lock()
+	defer a.reloadMu.Unlock()
+	cfg, err := a.loadConfig()
+	if err == nil {
+		err = a.apply(cfg)
+	}
+	a.metrics.record(err == nil)
+	if err != nil {
+		a.logger.Error("configuration reload rejected; the previous configuration keeps running", "err", err)
+		return err
+	}
+	a.logger.Info("configuration reloaded", "config", cfg.Source)
+	return nil
+}
+
+// watchReloads reloads on SIGHUP and when the config file or a rule file
+// changes on disk.
+func (a *App) watchReloads(ctx context.Context) error {
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		return fmt.Errorf("file watcher: %w", err)
+	}
+	defer w.Close()
+	watched := a.watchDirs(w, nil)
+	var debounce <-chan time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-a.opts.Reload:
+			_ = a.Reload(ctx)
+			watched = a.watchDirs(w, watched)
+		case ev := <-w.Events:
+			if a.relevant(ev.Name) {
+				debounce = time.After(reloadDebounce)
+			}
+		case err := <-w.Errors:
+			a.logger.Warn("file watcher", "err", err)
+		case <-debounce:
+			debounce = nil
+			_ = a.Reload(ctx)
+			watched = a.watchDirs(w, watched)
+		}
+	}
+}
+
+// watchDirs watches the directories holding the config file and the rule
+// files; editors replace files by rename, which only a directory watch
+// sees.
+func (a *App) watchDirs(w *fsnotify.Watcher, old map[string]bool) map[string]bool {
+	want := map[string]bool{}
+	if a.opts.ConfigFile != "" {
+		want[filepath.Dir(a.opts.ConfigFile)] = true
+	}
+	for _, pat := range a.cfg.Load().RuleFiles() {
+		want[filepath.Dir(pat)] = true
+	}
+	for dir := range old {
+		if !want[dir] {
+			_ = w.Remove(dir)
+		}
+	}
+	for dir := range want {
+		if old[dir] {
+			continue
+		}
+		if err := w.Add(dir); err != nil {
+			a.logger.Warn("cannot watch for changes", "dir", dir, "err", err)
+			delete(want, dir)
+		}
+	}
+	return want
+}
+
+// relevant reports whether a changed path is the config file or matches
+// a rule file glob.
+func (a *App) relevant(path string) bool {
+	if a.opts.ConfigFile != "" && filepath.Clean(path) == filepath.Clean(a.opts.ConfigFile) {
+		return true
+	}
+	for _, pat := range a.cfg.Load().RuleFiles() {
+		if ok, _ := filepath.Match(pat, path); ok {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,119 @@
+// Command ward watches a web application and its PostgreSQL, Redis and S3
+// dependencies, evaluates alerting rules and pages its team: Prometheus,
+// Alertmanager and an exporter pile in one self-hosted binary.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/prometheus/common/version"
+
+	"github.com/ward-monitoring/ward/app"
+)
+
+const usage = `ward: metrics, rules, alerts and health checks in one binary.
+
+Usage:
+  ward serve [--config FILE]          run ward (embedded default config without --config)
+  ward check config FILE              validate a configuration file and the rules it loads
+  ward check rules FILE...            validate rule files (like promtool check rules)
+  ward test rules [flags] FILE...     run rule unit tests (like promtool test rules)
+  ward version                        print version information
+
+Run "ward COMMAND --help" for a command's flags.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run dispatches a command line and returns the exit code.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:], stderr)
+	case "check":
+		return check(args[1:], stdout, stderr)
+	case "test":
+		return test(args[1:], stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, version.Print("ward"))
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "ward: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+}
+
+// newFlags returns a flag set whose --help prints summary and flags.
+func newFlags(name, summary string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: %s\n\nFlags:\n", summary)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses flags; ok is false when the command should exit with code.
+func parse(fs *flag.FlagSet, args []string) (code int, ok bool) {
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return 0, false
+	case err != nil:
+		return 2, false
+	}
+	return 0, true
+}
+
+func serve(args []string, stderr io.Writer) int {
+	fs := newFlags("serve", "ward serve [--config FILE] [--log.level LEVEL]", stderr)
+	cfgFile := fs.String("config", "", "configuration file (default: the embedded default config)")
+	level := fs.String("log.level", "info", "log level: debug, info, warn or error")
+	if code, ok := parse(fs, args); !ok {
+		return code
+	}
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
+		fmt.Fprintf(stderr, "ward serve: --log.level: %v\n", err)
+		return 2
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: lvl}))
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	reload := make(chan struct{}, 1)
+	go func() {
+		for range hup {
+			select {
+			case reload <- struct{}{}:
+			default:
+			}
+		}
+	}()
+
+	if err := app.Run(ctx, app.Options{ConfigFile: *cfgFile, Logger: logger, Reload: reload}); err != nil {
+		logger.Error("ward failed", "err", err)
+		return 1
+	}
+	return 0
+}

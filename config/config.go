@@ -1,0 +1,136 @@
+// Package config owns ward's single YAML configuration file: its types, the
+// embedded default, strict decoding with file:line:column errors, and
+// validation. Sections that Prometheus defines (global, scrape_configs,
+// scrape_config_files, rule_files) keep Prometheus' own types and meaning so
+// that a prometheus.yml pastes in unchanged.
+package config
+
+import (
+	_ "embed"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/alecthomas/units"
+	"github.com/prometheus/common/model"
+	promconfig "github.com/prometheus/prometheus/config"
+	"go.yaml.in/yaml/v2"
+)
+
+// DefaultListen is where ward's HTTP server listens unless configured.
+// Loopback only: ward is secure by default and exposes nothing until asked.
+const DefaultListen = "127.0.0.1:9740"
+
+// DefaultBodySizeLimit bounds a scrape body when neither the global section
+// nor the scrape config sets body_size_limit. Prometheus' own default is
+// unlimited, which lets one broken target exhaust ward's memory.
+const DefaultBodySizeLimit = 16 * units.MiB
+
+// defaultYAML is the configuration `ward serve` runs without --config.
+//
+//go:embed default.yaml
+var defaultYAML []byte
+
+// DefaultSource names the embedded default in errors and logs.
+const DefaultSource = "<embedded default>"
+
+// Config is ward's whole configuration. Treat a loaded Config as read-only:
+// a reload builds a new one.
+type Config struct {
+	// Prometheus holds global, scrape_configs, scrape_config_files and
+	// rule_files exactly as Prometheus parsed and validated them. Relative
+	// paths are already resolved against the config file's directory.
+	Prometheus *promconfig.Config `yaml:"-"`
+
+	Storage Storage `yaml:"storage"`
+	Server  Server  `yaml:"server"`
+	Rules   Rules   `yaml:"rules"`
+
+	// Source is the file the config came from, or DefaultSource.
+	Source string `yaml:"-"`
+}
+
+// Storage configures where and how long ward keeps data.
+type Storage struct {
+	// Path is the data directory; the TSDB lives in Path/tsdb.
+	Path      string    `yaml:"path"`
+	Retention Retention `yaml:"retention"`
+}
+
+// Retention bounds the TSDB by age and by size; whichever is hit first wins.
+type Retention struct {
+	Time model.Duration `yaml:"time"`
+	// Size of 0 means no size bound.
+	Size units.Base2Bytes `yaml:"size"`
+}
+
+// Server configures ward's HTTP listener.
+type Server struct {
+	Listen string `yaml:"listen"`
+	// ExternalURL is the address people use to reach ward; it is used in
+	// alert links. Empty means http://<listen>/.
+	ExternalURL string `yaml:"external_url"`
+}
+
+// Rules configures the built-in rule pack. User rule files come from the
+// Prometheus-style top-level rule_files.
+type Rules struct {
+	// Builtin loads the embedded rule pack. A user rule with the same name
+	// (alert or record) as a built-in one replaces it.
+	Builtin bool `yaml:"builtin"`
+	// Disable lists built-in rules (alert or record names) to leave out.
+	Disable []string `yaml:"disable"`
+}
+
+// DefaultStorage returns the storage defaults.
+func DefaultStorage() Storage {
+	return Storage{
+		Path:      "./data",
+		Retention: Retention{Time: model.Duration(30 * 24 * time.Hour)},
+	}
+}
+
+// DefaultServer returns the server defaults.
+func DefaultServer() Server {
+	return Server{Listen: DefaultListen}
+}
+
+// DefaultRules returns the rule pack defaults.
+func DefaultRules() Rules {
+	return Rules{Builtin: true}
+}
+
+// Default returns the embedded default configuration.
+func Default() (*Config, error) {
+	return Load(defaultYAML, DefaultSource)
+}
+
+// DefaultYAML returns the embedded default configuration's text.
+func DefaultYAML() []byte {
+	return append([]byte(nil), defaultYAML...)
+}
+
+// TSDBPath is the directory of the metrics database.
+func (c *Config) TSDBPath() string {
+	return filepath.Join(c.Storage.Path, "tsdb")
+}
+
+// RuleFiles returns the configured rule file globs, resolved against the
+// config file's directory.
+func (c *Config) RuleFiles() []string {
+	return c.Prometheus.RuleFiles
+}
+
+// String renders the configuration as YAML with every secret redacted.
+func (c *Config) String() string {
+	type ward struct {
+		Storage Storage `yaml:"storage"`
+		Server  Server  `yaml:"server"`
+		Rules   Rules   `yaml:"rules"`
+	}
+	own, err := yaml.Marshal(ward{c.Storage, c.Server, c.Rules})
+	if err != nil {
+		return fmt.Sprintf("<error rendering config: %s>", err)
+	}
+	return c.Prometheus.String() + string(own)
+}

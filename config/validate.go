@@ -1,0 +1,59 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+)
+
+// fieldError is a semantic problem with one key of ward's own sections.
+type fieldError struct {
+	path, msg string
+}
+
+// validate checks ward's own sections and returns every problem found.
+func (c *Config) validate() []fieldError {
+	var errs []fieldError
+	add := func(path, format string, args ...any) {
+		errs = append(errs, fieldError{path: path, msg: fmt.Sprintf(format, args...)})
+	}
+	if strings.TrimSpace(c.Storage.Path) == "" {
+		add("storage.path", "required")
+	}
+	if c.Storage.Retention.Time < 0 {
+		add("storage.retention.time", "must not be negative")
+	}
+	if c.Storage.Retention.Size < 0 {
+		add("storage.retention.size", "must not be negative")
+	}
+	if c.Storage.Retention.Time == 0 && c.Storage.Retention.Size == 0 {
+		add("storage.retention", "set time, size or both; ward never keeps data unbounded")
+	}
+	if _, _, err := net.SplitHostPort(c.Server.Listen); err != nil {
+		add("server.listen", "want host:port: %v", err)
+	}
+	if c.Server.ExternalURL != "" {
+		u, err := url.Parse(c.Server.ExternalURL)
+		switch {
+		case err != nil:
+			add("server.external_url", "%v", err)
+		case u.Scheme != "http" && u.Scheme != "https":
+			add("server.external_url", "want an http:// or https:// URL, got %q", c.Server.ExternalURL)
+		case u.Host == "":
+			add("server.external_url", "missing host in %q", c.Server.ExternalURL)
+		}
+	}
+	seen := map[string]bool{}
+	for i, name := range c.Rules.Disable {
+		path := fmt.Sprintf("rules.disable[%d]", i)
+		switch {
+		case strings.TrimSpace(name) == "":
+			add(path, "empty rule name")
+		case seen[name]:
+			add(path, "%q listed twice", name)
+		}
+		seen[name] = true
+	}
+	return errs
+}

@@ -1,0 +1,79 @@
+// Package storage opens ward's on-disk state: Prometheus' TSDB for metrics
+// (and, with later features, bbolt for users, sessions and audit records).
+// It uses the TSDB's own types rather than wrapping them.
+package storage
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/tsdb"
+)
+
+// TSDBOptions are the knobs ward exposes over Prometheus' defaults.
+type TSDBOptions struct {
+	// Retention drops blocks older than this. Zero keeps them by age.
+	Retention time.Duration
+	// MaxBytes drops the oldest blocks once the TSDB is larger. Zero
+	// means no size bound.
+	MaxBytes int64
+}
+
+// OpenTSDB opens (creating if needed) the metrics database in dir, with
+// its write-ahead log, replaying any WAL left by an unclean stop.
+func OpenTSDB(dir string, o TSDBOptions, logger *slog.Logger, reg prometheus.Registerer) (*tsdb.DB, AdminStats, error) {
+	opts := tsdb.DefaultOptions()
+	opts.RetentionDuration = o.Retention.Milliseconds()
+	opts.MaxBytes = o.MaxBytes
+	stats := tsdb.NewDBStats()
+	db, err := tsdb.Open(dir, logger.With("component", "tsdb"), reg, opts, stats)
+	if err != nil {
+		return nil, AdminStats{}, fmt.Errorf("storage: open tsdb %s: %w", dir, err)
+	}
+	return db, AdminStats{DB: db, stats: stats}, nil
+}
+
+// AdminStats adapts *tsdb.DB to the statistics interface Prometheus' HTTP
+// API expects (the API reads head statistics through the DB itself).
+type AdminStats struct {
+	DB    *tsdb.DB
+	stats *tsdb.DBStats
+}
+
+// CleanTombstones removes deleted data from disk.
+func (a AdminStats) CleanTombstones() error { return a.DB.CleanTombstones() }
+
+// Delete marks series data for deletion.
+func (a AdminStats) Delete(ctx context.Context, mint, maxt int64, ms ...*labels.Matcher) error {
+	return a.DB.Delete(ctx, mint, maxt, ms...)
+}
+
+// Snapshot writes a snapshot of the database to dir.
+func (a AdminStats) Snapshot(dir string, withHead bool) error { return a.DB.Snapshot(dir, withHead) }
+
+// Stats returns the head block's cardinality statistics.
+func (a AdminStats) Stats(statsByLabelName string, limit int) (*tsdb.Stats, error) {
+	return a.DB.Head().Stats(statsByLabelName, limit), nil
+}
+
+// WALReplayStatus reports write-ahead log replay progress.
+func (a AdminStats) WALReplayStatus() (tsdb.WALReplayStatus, error) {
+	if a.stats == nil {
+		return tsdb.WALReplayStatus{}, tsdb.ErrNotReady
+	}
+	return a.stats.Head.WALReplayStatus.GetWALReplayStatus(), nil
+}
+
+// BlockMetas lists the persisted blocks.
+func (a AdminStats) BlockMetas() ([]tsdb.BlockMeta, error) {
+	blocks := a.DB.Blocks()
+	metas := make([]tsdb.BlockMeta, 0, len(blocks))
+	for _, b := range blocks {
+		metas = append(metas, b.Meta())
+	}
+	return metas, nil
+}

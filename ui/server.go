@@ -1,0 +1,96 @@
+// Package ui owns ward's HTTP server: the route table with its guards, the
+// middleware chain, Prometheus' query API, and lifecycle endpoints.
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+)
+
+// Server serves ward's HTTP endpoints on one listener.
+type Server struct {
+	logger      *slog.Logger
+	deps        APIDeps
+	api         http.Handler
+	applyConfig func(context.Context) error
+	srv         *http.Server
+	ln          net.Listener
+}
+
+// NewServer builds the HTTP server on an already bound listener, so that
+// the caller knows the real address (for example with port 0 in tests).
+func NewServer(ln net.Listener, deps APIDeps, reload func(context.Context) error) *Server {
+	s := &Server{logger: deps.Logger, deps: deps, applyConfig: reload, ln: ln}
+	s.api = newPrometheusAPI(deps)
+	mux := http.NewServeMux()
+	for _, r := range s.routes() {
+		mux.Handle(r.pattern, s.guard(r.access, r.handler))
+	}
+	s.srv = &http.Server{
+		Handler:           chain(mux, s.recoverPanics, s.logRequests, securityHeaders),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       time.Minute,
+		// A query may run for queryTimeout; leave room to write it.
+		WriteTimeout:   queryTimeout + 30*time.Second,
+		IdleTimeout:    2 * time.Minute,
+		MaxHeaderBytes: 64 << 10,
+		ErrorLog:       slogErrorLog{s.logger}.Logger(),
+	}
+	return s
+}
+
+// Addr is the address the server listens on.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// Run serves until ctx ends, then shuts down gracefully.
+func (s *Server) Run(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- s.srv.Serve(s.ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("ui: serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.srv.Shutdown(shutdownCtx); err != nil {
+		s.srv.Close()
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("ui: serve: %w", err)
+	}
+	return nil
+}
+
+func (s *Server) healthy(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ward is Healthy.")
+}
+
+func (s *Server) ready(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if !s.deps.Ready() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, "ward is not ready.")
+		return
+	}
+	fmt.Fprintln(w, "ward is Ready.")
+}
+
+// reload applies the configuration on disk, like Prometheus' /-/reload:
+// 200 when applied, 500 with the reason when rejected (the running
+// configuration stays).
+func (s *Server) handleReload(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	if err := s.applyConfig(r.Context()); err != nil {
+		w.WriteHeader(http.StatusInternalServerError)
+		fmt.Fprintf(w, "failed to reload config: %s\n", err)
+		return
+	}
+	fmt.Fprintln(w, "config reloaded")
+}
