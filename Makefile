@@ -1,0 +1,59 @@
+# ward's build. `make run` and `make test` are the two commands a fresh
+# Debian/Ubuntu machine needs; see README.md.
+
+GO        ?= go
+BIN       := bin/ward
+PKG       := github.com/prometheus/common/version
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+REVISION  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+BRANCH    ?= $(shell git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown)
+LDFLAGS   := -X $(PKG).Version=$(VERSION) -X $(PKG).Revision=$(REVISION) -X $(PKG).Branch=$(BRANCH) \
+             -X $(PKG).BuildUser=$(shell id -un)@$(shell hostname) -X $(PKG).BuildDate=$(shell date -u +%Y%m%d-%H:%M:%S)
+CONFIG    ?=
+TESTFLAGS ?= -timeout 30m
+
+.PHONY: all build run test test-deps lint generate bench fuzz clean
+
+all: build
+
+## build: compile bin/ward
+build:
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/ward
+
+## run: build and start ward on its embedded default config (or CONFIG=file)
+run: build
+	./$(BIN) serve $(if $(CONFIG),--config $(CONFIG))
+
+## test-deps: install what the tests need (apt packages) where missing
+test-deps:
+	scripts/install-test-deps.sh
+
+## test: install test dependencies, then run the whole suite
+test: test-deps
+	$(GO) test $(TESTFLAGS) ./...
+
+## lint: the commit gates (gofmt, go vet, staticcheck, go mod tidy, generated files)
+lint: generate
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+	$(GO) mod tidy -diff
+	@git diff --exit-code -- '*_templ.go' || (echo "generated files are stale: run make generate and commit"; exit 1)
+
+## generate: regenerate generated code
+generate:
+	$(GO) generate ./...
+
+## bench: compare ward with Debian's prometheus on the same synthetic targets
+bench: build
+	bench/run.sh
+
+## fuzz: run each fuzz target briefly (FUZZTIME=30s)
+FUZZTIME ?= 20s
+fuzz:
+	$(GO) test ./config -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME)
+	$(GO) test ./rules -run '^$$' -fuzz FuzzCheckFile -fuzztime $(FUZZTIME)
+	$(GO) test ./rules/ruletest -run '^$$' -fuzz FuzzLoadTestFile -fuzztime $(FUZZTIME)
+
+clean:
+	rm -rf bin
