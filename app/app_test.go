@@ -22,6 +22,8 @@ type instance struct {
 	dir     string
 	done    chan error
 	cancel  context.CancelFunc
+	// hup stands in for SIGHUP.
+	hup chan struct{}
 }
 
 // fastGlobal scrapes and evaluates every second so tests finish quickly.
@@ -47,12 +49,13 @@ func startWardIn(tb testing.TB, dir, cfg string) *instance {
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o600); err != nil {
 		tb.Fatal(err)
 	}
-	a, err := New(Options{ConfigFile: cfgFile, Logger: testLogger(tb)})
+	hup := make(chan struct{}, 1)
+	a, err := New(Options{ConfigFile: cfgFile, Logger: testLogger(tb), Reload: hup})
 	if err != nil {
 		tb.Fatalf("starting ward: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	in := &instance{app: a, base: "http://" + a.Addr(), cfgFile: cfgFile, dir: dir, done: make(chan error, 1), cancel: cancel}
+	in := &instance{app: a, base: "http://" + a.Addr(), cfgFile: cfgFile, dir: dir, done: make(chan error, 1), cancel: cancel, hup: hup}
 	go func() { in.done <- a.Run(ctx) }()
 	tb.Cleanup(in.stop)
 	return in
@@ -166,4 +169,13 @@ func metricValue(tb testing.TB, base, name string) string {
 		}
 	}
 	return ""
+}
+
+func readFile(tb testing.TB, path string) string {
+	tb.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(b)
 }

@@ -1,6 +1,7 @@
 package ruletest
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -59,16 +60,14 @@ func (tg *testGroup) checkAlerts(groups []*rules.Group, cases []alertTestCase, e
 			continue
 		}
 		var b strings.Builder
-		if tg.Name != "" {
-			fmt.Fprintf(&b, "    name: %s,\n", tg.Name)
-		}
+		b.WriteString(tg.nameLine())
 		fmt.Fprintf(&b, "    alertname: %s, time: %s,\n", tc.Alertname, tc.EvalTime)
 		if env.diff {
 			fmt.Fprintf(&b, "        diff:\n            %s", indent(lineDiff(exp.lines(), got.lines()), "            "))
 		} else {
 			fmt.Fprintf(&b, "        exp:%s,\n        got:%s", indent(exp.String(), "            "), indent(got.String(), "            "))
 		}
-		errs = append(errs, fmt.Errorf("%s", strings.TrimRight(b.String(), "\n")))
+		errs = append(errs, errors.New(strings.TrimRight(b.String(), "\n")))
 	}
 	return errs
 }

@@ -17,7 +17,7 @@ import (
 // checkExpr evaluates a promql_expr_test case at its eval_time, after all
 // rule evaluations of the group, and compares the result with exp_samples.
 func (tg *testGroup) checkExpr(ctx context.Context, suite *promqltest.LazyLoader, tc promqlTestCase, start time.Time, env groupEnv) error {
-	prefix := fmt.Sprintf("    expr: %q, time: %s", tc.Expr, tc.EvalTime)
+	prefix := fmt.Sprintf("%s    expr: %q, time: %s", tg.nameLine(), tc.Expr, tc.EvalTime)
 	got, err := instantQuery(ctx, suite, tc.Expr, start.Add(time.Duration(tc.EvalTime)))
 	if err != nil {
 		return fmt.Errorf("%s, err: %w", prefix, err)

@@ -184,6 +184,15 @@ func (tg *testGroup) wrap(err error) error {
 	return fmt.Errorf("test group %q: %w", tg.Name, err)
 }
 
+// nameLine starts an expectation failure with the group's name, if it has one,
+// so failures from different groups of one file can be told apart.
+func (tg *testGroup) nameLine() string {
+	if tg.Name == "" {
+		return ""
+	}
+	return fmt.Sprintf("    name: %s,\n", tg.Name)
+}
+
 // orderedGroups sorts the loaded rule groups by their position in
 // group_eval_order. Like promtool, a group not listed there sorts with the
 // first listed group; unlike promtool, ties are broken by file and name

@@ -29,7 +29,8 @@ type Options struct {
 	// A group runs when its name matches any of them; empty runs every group.
 	Run []string
 	// Diff prints a line diff of expected against got instead of both lists,
-	// like promtool --diff.
+	// like promtool --diff; unlike promtool it does so for promql_expr_test
+	// samples as well as for alerts.
 	Diff bool
 	// IgnoreUnknownFields accepts unknown fields in the rule files under test
 	// (custom metadata next to rules), like promtool --ignore-unknown-fields.
