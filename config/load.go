@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	promconfig "github.com/prometheus/prometheus/config"
+	yamlv2 "go.yaml.in/yaml/v2"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -41,12 +42,9 @@ func LoadFile(path string) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	// storage.path stays as written: like Prometheus'
+	// --storage.tsdb.path it is relative to the working directory.
 	cfg.Prometheus.SetDirectory(filepath.Dir(path))
-	if !filepath.IsAbs(cfg.Storage.Path) {
-		// A relative data path is relative to where ward runs, like
-		// Prometheus' --storage.tsdb.path; it is left as written.
-		cfg.Storage.Path = filepath.Clean(cfg.Storage.Path)
-	}
 	return cfg, nil
 }
 
@@ -56,6 +54,12 @@ func LoadFile(path string) (*Config, error) {
 func Load(data []byte, source string) (*Config, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
+		// yaml.v3 places some syntax errors at the enclosing block's
+		// start; v2 (Prometheus' parser) points nearer the fault.
+		var v any
+		if err2 := yamlv2.Unmarshal(data, &v); err2 != nil {
+			err = err2
+		}
 		return nil, fmt.Errorf("%s:%s", source, yamlSyntaxError(err))
 	}
 	doc := &yaml.Node{Kind: yaml.MappingNode}

@@ -139,9 +139,15 @@ func (c *checker) walkStruct(n *yaml.Node, t reflect.Type, path string) {
 		return
 	}
 	fields, acceptsDiscovery, inlineMap := yamlFields(t)
+	seen := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key, value := n.Content[i], n.Content[i+1]
 		p := joinPath(path, key.Value)
+		if first, dup := seen[key.Value]; dup {
+			c.report(key, p, "duplicate key, first set at line %d", first)
+			continue
+		}
+		seen[key.Value] = key.Line
 		if ft, ok := fields[key.Value]; ok {
 			c.walk(value, ft, p)
 			continue

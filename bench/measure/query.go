@@ -11,13 +11,18 @@ import (
 )
 
 // dashboardQueries are the range queries a ward dashboard typically runs,
-// over the synthetic targets' families (see bench/targets).
-var dashboardQueries = []struct{ Name, Expr string }{
-	{"rate_by_code", `sum by (code) (rate(http_requests_total[5m]))`},
-	{"p95_latency", `histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))`},
-	{"up", `up`},
-	{"queue_by_job", `sum by (job) (app_queue_depth)`},
-	{"top5_errors", `topk(5, sum by (job, handler) (rate(http_requests_total{code=~"5.."}[5m])))`},
+// over the synthetic targets' families (see bench/targets). Stable
+// queries return the same series from any server scraping the targets;
+// topk's series depend on the values, which differ between runs.
+var dashboardQueries = []struct {
+	Name, Expr string
+	Stable     bool
+}{
+	{"rate_by_code", `sum by (code) (rate(http_requests_total[5m]))`, true},
+	{"p95_latency", `histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))`, true},
+	{"up", `up`, true},
+	{"queue_by_job", `sum by (job) (app_queue_depth)`, true},
+	{"top5_errors", `topk(5, sum by (job, handler) (rate(http_requests_total{code=~"5.."}[5m])))`, false},
 }
 
 // queryStats summarise the latencies of one query's repetitions.
