@@ -45,6 +45,7 @@ type Config struct {
 	Storage Storage `yaml:"storage"`
 	Server  Server  `yaml:"server"`
 	Rules   Rules   `yaml:"rules"`
+	Checks  []Check `yaml:"checks"`
 
 	// Source is the file the config came from, or DefaultSource.
 	Source string `yaml:"-"`

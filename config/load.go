@@ -26,11 +26,12 @@ type document struct {
 	Storage           Storage                    `yaml:"storage"`
 	Server            Server                     `yaml:"server"`
 	Rules             Rules                      `yaml:"rules"`
+	Checks            []Check                    `yaml:"checks"`
 }
 
 // wardSections are the top-level keys ward owns; everything else is handed
 // to Prometheus' config loader.
-var wardSections = map[string]bool{"storage": true, "server": true, "rules": true}
+var wardSections = map[string]bool{"storage": true, "server": true, "rules": true, "checks": true}
 
 // LoadFile reads and validates the configuration file at path.
 func LoadFile(path string) (*Config, error) {
@@ -90,7 +91,7 @@ func Load(data []byte, source string) (*Config, error) {
 		Rules:      DefaultRules(),
 		Source:     source,
 	}
-	sections := map[string]any{"storage": &cfg.Storage, "server": &cfg.Server, "rules": &cfg.Rules}
+	sections := map[string]any{"storage": &cfg.Storage, "server": &cfg.Server, "rules": &cfg.Rules, "checks": &cfg.Checks}
 	for i := 0; i+1 < len(doc.Content); i += 2 {
 		if dst, ok := sections[doc.Content[i].Value]; ok {
 			// The checker has already decoded every value; this cannot

@@ -55,5 +55,5 @@ func (c *Config) validate() []fieldError {
 		}
 		seen[name] = true
 	}
-	return errs
+	return append(errs, c.validateChecks()...)
 }

@@ -13,7 +13,7 @@ import (
 
 func check(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "--help" || args[0] == "-h" {
-		fmt.Fprint(stderr, "Usage:\n  ward check config FILE\n  ward check rules FILE...\n")
+		fmt.Fprint(stderr, "Usage:\n  ward check config FILE\n  ward check rules FILE...\n  ward check run [--config FILE] [NAME...]\n")
 		if len(args) == 0 {
 			return 2
 		}
@@ -24,6 +24,8 @@ func check(args []string, stdout, stderr io.Writer) int {
 		return checkConfig(args[1:], stdout, stderr)
 	case "rules":
 		return checkRules(args[1:], stdout, stderr)
+	case "run":
+		return checkRun(args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "ward check: unknown subcommand %q (want config or rules)\n", args[0])
 	return 2
