@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,10 +20,12 @@ import (
 	versioncollector "github.com/prometheus/client_golang/prometheus/collectors/version"
 	"github.com/prometheus/common/version"
 	promconfig "github.com/prometheus/prometheus/config"
+	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql"
 	"github.com/prometheus/prometheus/tsdb"
 	apiv1 "github.com/prometheus/prometheus/web/api/v1"
 
+	"github.com/ward-monitoring/ward/alerting"
 	"github.com/ward-monitoring/ward/collector"
 	"github.com/ward-monitoring/ward/config"
 	"github.com/ward-monitoring/ward/rules"
@@ -49,6 +52,8 @@ type App struct {
 	ln       net.Listener
 	selfAddr string
 
+	state     *storage.State
+	alerting  *alerting.Manager
 	collector *collector.Collector
 	rules     *rules.Manager
 	server    *ui.Server
@@ -87,7 +92,8 @@ func New(o Options) (_ *App, err error) {
 	)
 	a.metrics = newReloadMetrics(a.reg)
 
-	a.db, _, err = storage.OpenTSDB(cfg.TSDBPath(), storage.TSDBOptions{
+	var stats storage.AdminStats
+	a.db, stats, err = storage.OpenTSDB(cfg.TSDBPath(), storage.TSDBOptions{
 		Retention: time.Duration(cfg.Storage.Retention.Time),
 		MaxBytes:  int64(cfg.Storage.Retention.Size),
 	}, a.logger, a.reg)
@@ -99,7 +105,16 @@ func New(o Options) (_ *App, err error) {
 			a.db.Close()
 		}
 	}()
-	stats := storage.AdminStats{DB: a.db}
+
+	a.state, err = storage.OpenState(filepath.Join(cfg.Storage.Path, "ward.db"))
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			a.state.Close()
+		}
+	}()
 
 	a.ln, err = net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
@@ -133,12 +148,25 @@ func New(o Options) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
+	a.alerting, err = alerting.New(alerting.Options{
+		Logger:      a.logger,
+		Registerer:  a.reg,
+		DataDir:     filepath.Join(cfg.Storage.Path, "alerting"),
+		ExternalURL: extURL,
+		State:       a.state,
+	})
+	if err != nil {
+		return nil, err
+	}
 	a.rules = rules.NewManager(rules.Options{
 		Logger:      a.logger,
 		Registerer:  a.reg,
 		Engine:      engine,
 		DB:          a.db,
 		ExternalURL: extURL,
+		Notify: a.alerting.NotifyFunc(func() labels.Labels {
+			return a.cfg.Load().Prometheus.GlobalConfig.ExternalLabels
+		}),
 	})
 	start := time.Now()
 	a.server = ui.NewServer(a.ln, ui.APIDeps{
@@ -160,6 +188,7 @@ func New(o Options) (_ *App, err error) {
 		Listen:      a.selfAddr,
 		ExternalURL: extURL,
 		Ready:       a.ready.Load,
+		Alerting:    a.alerting,
 	}, a.Reload)
 
 	if err := a.apply(cfg); err != nil {
@@ -175,16 +204,33 @@ func (a *App) Addr() string { return a.selfAddr }
 
 // Run serves until ctx ends or a component fails, then stops everything.
 //
-// Stop order: oklog/run interrupts the HTTP server, the collector, the rule
-// manager and the reloader together; the collector and rule manager return
-// only after their in-flight appends finished. The TSDB closes after all
-// of them have returned, so no sample is appended to a closed database.
+// Stop order: first the HTTP server, the collector, the rule manager and
+// the reloader, which oklog/run interrupts together (the collector and
+// rule manager return only after in-flight appends and evaluations end);
+// then the alert pipeline, so alerts from the last evaluation still reach
+// its store and its state is written to disk; then the TSDB, then the
+// state database.
 func (a *App) Run(ctx context.Context) error {
+	defer func() {
+		if err := a.state.Close(); err != nil {
+			a.logger.Error("closing state database", "err", err)
+		}
+	}()
 	defer func() {
 		if err := a.db.Close(); err != nil {
 			a.logger.Error("closing tsdb", "err", err)
 		}
 	}()
+	alertCtx, stopAlerting := context.WithCancel(context.Background())
+	alertDone := make(chan error, 1)
+	go func() { alertDone <- a.alerting.Run(alertCtx) }()
+	defer func() {
+		stopAlerting()
+		if err := <-alertDone; err != nil {
+			a.logger.Error("alerting stopped with error", "err", err)
+		}
+	}()
+
 	var g run.Group
 	add := func(name string, f func(context.Context) error) {
 		ctx, cancel := context.WithCancel(ctx)

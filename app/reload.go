@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ward-monitoring/ward/config"
+	"github.com/ward-monitoring/ward/rules"
 )
 
 // reloadDebounce gathers the burst of file events an editor's save makes
@@ -91,6 +92,14 @@ func (a *App) apply(cfg *config.Config) error {
 	}
 	if _, err := cfg.Prometheus.GetScrapeConfigs(); err != nil {
 		return fmt.Errorf("%s: %w", cfg.Source, err)
+	}
+	// Validate the rules before changing anything, so that a bad rule
+	// file does not leave a new alerting config behind it.
+	if _, err := rules.Validate(cfg); err != nil {
+		return err
+	}
+	if err := a.alerting.ApplyConfig(cfg.Alerting); err != nil {
+		return err
 	}
 	if err := a.rules.ApplyConfig(cfg); err != nil {
 		return err

@@ -47,6 +47,9 @@ type Config struct {
 	Rules   Rules   `yaml:"rules"`
 	Checks  []Check `yaml:"checks"`
 
+	// Alerting routes alerts to people (section `alerting:`).
+	Alerting *Alerting `yaml:"-"`
+
 	// Source is the file the config came from, or DefaultSource.
 	Source string `yaml:"-"`
 }

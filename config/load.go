@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	amconfig "github.com/prometheus/alertmanager/config"
 	promconfig "github.com/prometheus/prometheus/config"
 	yamlv2 "go.yaml.in/yaml/v2"
 	"go.yaml.in/yaml/v3"
@@ -27,11 +28,12 @@ type document struct {
 	Server            Server                     `yaml:"server"`
 	Rules             Rules                      `yaml:"rules"`
 	Checks            []Check                    `yaml:"checks"`
+	Alerting          amconfig.Config            `yaml:"alerting"`
 }
 
 // wardSections are the top-level keys ward owns; everything else is handed
 // to Prometheus' config loader.
-var wardSections = map[string]bool{"storage": true, "server": true, "rules": true, "checks": true}
+var wardSections = map[string]bool{"storage": true, "server": true, "rules": true, "checks": true, "alerting": true}
 
 // LoadFile reads and validates the configuration file at path.
 func LoadFile(path string) (*Config, error) {
@@ -100,6 +102,9 @@ func Load(data []byte, source string) (*Config, error) {
 				return nil, fmt.Errorf("%s:%d: %s: %s", source, doc.Content[i].Line, doc.Content[i].Value, cleanYAMLError(err))
 			}
 		}
+	}
+	if cfg.Alerting, err = loadAlerting(data, doc, source, filepath.Dir(source)); err != nil {
+		return nil, err
 	}
 	applyScrapeDefaults(prom)
 	for _, fe := range cfg.validate() {

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 
+	amconfig "github.com/prometheus/alertmanager/config"
 	"github.com/prometheus/prometheus/discovery"
 	"github.com/prometheus/prometheus/discovery/dns"
 	"github.com/prometheus/prometheus/discovery/file"
@@ -25,6 +26,7 @@ var sdConfigTypes = map[string]reflect.Type{
 }
 
 var (
+	amRouteType          = reflect.TypeFor[amconfig.Route]()
 	discoveryConfigsType = reflect.TypeFor[discovery.Configs]()
 	// opaqueTypes decode themselves from a mapping whose keys do not match
 	// their Go fields; the checker decodes them whole instead of walking.
@@ -139,6 +141,11 @@ func (c *checker) walkStruct(n *yaml.Node, t reflect.Type, path string) {
 		return
 	}
 	fields, acceptsDiscovery, inlineMap := yamlFields(t)
+	if t == amRouteType {
+		for k := range routeExtensions {
+			fields[k] = reflect.TypeFor[string]()
+		}
+	}
 	seen := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key, value := n.Content[i], n.Content[i+1]

@@ -44,6 +44,7 @@ type APIDeps struct {
 	Listen      string
 	ExternalURL *url.URL
 	Ready       func() bool
+	Alerting    Alerting
 }
 
 // noAlertmanagers satisfies the API until alerting is wired in: ward sends

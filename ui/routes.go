@@ -71,6 +71,21 @@ func (s *Server) routes() []endpoint {
 	for _, p := range apiRoutes {
 		table = append(table, endpoint{p, protected, api})
 	}
+	// Alertmanager's v2 API, for amtool and Grafana's Alertmanager
+	// datasource.
+	am := s.deps.Alerting.Handler()
+	for _, p := range []string{
+		"GET /api/v2/status", "GET /api/v2/receivers",
+		"GET /api/v2/alerts", "POST /api/v2/alerts", "GET /api/v2/alerts/groups",
+		"GET /api/v2/silences", "POST /api/v2/silences",
+		"GET /api/v2/silence/{id}", "DELETE /api/v2/silence/{id}",
+	} {
+		table = append(table, endpoint{p, protected, am})
+	}
+	table = append(table,
+		endpoint{"GET /api/ward/deliveries", protected, http.HandlerFunc(s.deliveries)},
+		endpoint{"POST /api/ward/receivers/{name}/test", protected, http.HandlerFunc(s.testReceiver)},
+	)
 	return table
 }
 

@@ -1,0 +1,105 @@
+package alerting
+
+import (
+	"time"
+
+	"context"
+	"fmt"
+
+	amconfig "github.com/prometheus/alertmanager/config"
+	"github.com/prometheus/alertmanager/dispatch"
+	"github.com/prometheus/alertmanager/inhibit"
+	"github.com/prometheus/alertmanager/labelset"
+	"github.com/prometheus/alertmanager/notify"
+	"github.com/prometheus/alertmanager/template"
+	"github.com/prometheus/alertmanager/timeinterval"
+
+	"github.com/ward-monitoring/ward/config"
+)
+
+// ApplyConfig builds the routing tree, receivers and pipeline for cfg and
+// swaps them in. Everything that can fail happens before the running
+// pipeline is touched, so a rejected config leaves it as it was.
+func (m *Manager) ApplyConfig(cfg *config.Alerting) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	conf := cfg.Alertmanager
+
+	tmpl, err := m.template(conf)
+	if err != nil {
+		return err
+	}
+	routes := dispatch.NewRoute(conf.Route, nil)
+	active := map[string]bool{}
+	routes.Walk(func(r *dispatch.Route) { active[r.RouteOpts.Receiver] = true })
+	for _, fb := range cfg.Fallbacks {
+		active[fb.Receiver] = true
+	}
+	receivers := make(map[string][]notify.Integration, len(active))
+	for _, rcv := range conf.Receivers {
+		if !active[rcv.Name] {
+			continue
+		}
+		ints, err := m.integrations(rcv, tmpl)
+		if err != nil {
+			return fmt.Errorf("alerting: receiver %q: %w", rcv.Name, err)
+		}
+		receivers[rcv.Name] = ints
+	}
+	intervals := make(map[string][]timeinterval.TimeInterval, len(conf.MuteTimeIntervals)+len(conf.TimeIntervals))
+	for _, ti := range conf.MuteTimeIntervals {
+		intervals[ti.Name] = ti.TimeIntervals
+	}
+	for _, ti := range conf.TimeIntervals {
+		intervals[ti.Name] = ti.TimeIntervals
+	}
+	intervener := timeinterval.NewIntervener(intervals)
+
+	// From here on nothing fails: stop the old pipeline, start the new.
+	if old := m.inhibitor.Load(); old != nil {
+		old.Stop()
+	}
+	if old := m.dispatcher.Load(); old != nil {
+		old.Stop()
+	}
+	inhibitor := inhibit.NewInhibitor(m.alerts, conf.InhibitRules, m.logger, m.recorder)
+	var peer notify.Peer // no cluster: must stay an untyped nil
+	stages := m.pipelineBuilder.New(receivers, func() time.Duration { return 0 }, inhibitor, m.silencer, intervener, m.nflog, peer)
+	for from, fb := range cfg.Fallbacks {
+		if primary, ok := stages[from]; ok {
+			stages[from] = m.fallbacks.stage(from, fb, primary, stages[fb.Receiver], m.logger)
+		}
+	}
+	m.api.Update(conf, func(ctx context.Context, ls labelset.LabelSet) {
+		inhibitor.Mutes(ctx, ls)
+		m.silencer.Mutes(ctx, ls)
+	})
+	d := dispatch.NewDispatcher(m.alerts, routes, stages, intervener, notifyTimeout, 30*time.Second, nil, m.logger, m.recorder, m.dispatcherMetrics, tmpl)
+
+	go inhibitor.Run()
+	inhibitor.WaitForLoading()
+	m.inhibitor.Store(inhibitor)
+	go d.Run(m.started)
+	d.WaitForLoading()
+	m.dispatcher.Store(d)
+	m.current.Store(cfg)
+	return nil
+}
+
+// notifyTimeout bounds one flush of a group, retries included, as
+// Alertmanager does: the group interval, at least notify.MinTimeout.
+func notifyTimeout(d time.Duration) time.Duration {
+	if d < notify.MinTimeout {
+		return notify.MinTimeout
+	}
+	return d
+}
+
+func (m *Manager) template(conf *amconfig.Config) (*template.Template, error) {
+	tmpl, err := template.FromGlobs(conf.Templates)
+	if err != nil {
+		return nil, fmt.Errorf("alerting: templates: %w", err)
+	}
+	tmpl.ExternalURL = m.opts.ExternalURL
+	return tmpl, nil
+}

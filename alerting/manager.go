@@ -1,0 +1,207 @@
+// Package alerting delivers alerts to people. It embeds Alertmanager's
+// pipeline in-process — dispatch, grouping, inhibition, silences, time
+// intervals, the notification log and retries — and adds what ward
+// promises beyond it: Slack and email notifiers built on maintained
+// libraries, state persisted on every change, fallback receivers and a
+// delivery history.
+package alerting
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/alertmanager/api"
+	"github.com/prometheus/alertmanager/dispatch"
+	"github.com/prometheus/alertmanager/eventrecorder"
+	"github.com/prometheus/alertmanager/featurecontrol"
+	"github.com/prometheus/alertmanager/inhibit"
+	"github.com/prometheus/alertmanager/nflog"
+	"github.com/prometheus/alertmanager/notify"
+	"github.com/prometheus/alertmanager/provider/mem"
+	"github.com/prometheus/alertmanager/silence"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/common/route"
+
+	"github.com/ward-monitoring/ward/config"
+	"github.com/ward-monitoring/ward/storage"
+)
+
+// retention is how long notification log entries and expired silences
+// are kept, as Alertmanager's --data.retention default.
+const retention = 120 * time.Hour
+
+// Options wire a Manager to the rest of ward.
+type Options struct {
+	Logger     *slog.Logger
+	Registerer prometheus.Registerer
+	// DataDir holds the notification log, silences and pending alerts.
+	DataDir     string
+	ExternalURL *url.URL
+	// State records delivery attempts.
+	State *storage.State
+}
+
+// Manager is the running alert pipeline. Long-lived parts (alerts,
+// silences, notification log, API, metrics) are built once; the routing
+// tree, receivers, inhibitor and dispatcher are rebuilt on each config.
+type Manager struct {
+	opts     Options
+	logger   *slog.Logger
+	flags    featurecontrol.Flagger
+	recorder eventrecorder.Recorder
+
+	alerts   *mem.Alerts
+	silences *silence.Silences
+	silencer *silence.Silencer
+	nflog    *nflog.Log
+	api      *api.API
+	handler  http.Handler
+
+	pipelineBuilder   *notify.PipelineBuilder
+	dispatcherMetrics *dispatch.DispatcherMetrics
+	history           *history
+	fallbacks         *fallbackTracker
+
+	snapshots []*snapshotter
+
+	mu         sync.Mutex // serialises ApplyConfig
+	dispatcher atomic.Pointer[dispatch.Dispatcher]
+	inhibitor  atomic.Pointer[inhibit.Inhibitor]
+	current    atomic.Pointer[config.Alerting]
+	started    time.Time
+}
+
+// New builds the long-lived parts of the pipeline and restores persisted
+// state: the notification log, silences and the alerts that were pending
+// when ward last stopped.
+func New(o Options) (*Manager, error) {
+	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("alerting: %w", err)
+	}
+	flags, err := featurecontrol.NewFlags(o.Logger, featurecontrol.FeatureReceiverNameInMetrics)
+	if err != nil {
+		return nil, fmt.Errorf("alerting: %w", err)
+	}
+	m := &Manager{opts: o, logger: o.Logger.With("component", "alerting"), flags: flags, recorder: eventrecorder.NopRecorder(), started: time.Now()}
+
+	nflogPath := filepath.Join(o.DataDir, "nflog")
+	m.nflog, err = nflog.New(nflog.Options{SnapshotFile: nflogPath, Retention: retention, Logger: m.logger, Metrics: o.Registerer})
+	if err != nil {
+		return nil, fmt.Errorf("alerting: notification log: %w", err)
+	}
+	nflogSnap := newSnapshotter("nflog", nflogPath, snapshotTo(m.nflog.Snapshot), m.logger)
+	m.nflog.SetBroadcast(func([]byte) { nflogSnap.changed() })
+
+	silencesPath := filepath.Join(o.DataDir, "silences")
+	m.silences, err = silence.New(silence.Options{SnapshotFile: silencesPath, Retention: retention, Logger: m.logger, Metrics: o.Registerer, EventRecorder: m.recorder})
+	if err != nil {
+		return nil, fmt.Errorf("alerting: silences: %w", err)
+	}
+	silencesSnap := newSnapshotter("silences", silencesPath, snapshotTo(m.silences.Snapshot), m.logger)
+	m.silences.SetBroadcast(func([]byte) { silencesSnap.changed() })
+	m.silencer = silence.NewSilencer(m.silences, m.logger, m.recorder)
+
+	alertsPath := filepath.Join(o.DataDir, "alerts.json")
+	cb := &storeCallback{silencer: m.silencer}
+	m.alerts, err = mem.NewAlerts(context.Background(), 30*time.Minute, 0, cb, m.logger, m.recorder, o.Registerer, flags)
+	if err != nil {
+		return nil, fmt.Errorf("alerting: alert store: %w", err)
+	}
+	alertsSnap := newSnapshotter("alerts", alertsPath, writeAlerts(m.alerts), m.logger)
+	cb.changed = alertsSnap.changed
+	pending, err := readAlerts(alertsPath)
+	if err != nil {
+		m.logger.Error("pending alerts could not be restored", "err", err)
+	}
+	if len(pending) > 0 {
+		if err := m.alerts.Put(context.Background(), pending...); err != nil {
+			m.logger.Error("pending alerts could not be restored", "err", err)
+		}
+		m.logger.Info("restored pending alerts", "count", len(pending))
+	}
+	m.snapshots = []*snapshotter{nflogSnap, silencesSnap, alertsSnap}
+
+	m.api, err = api.New(api.Options{
+		Alerts:    m.alerts,
+		Silences:  m.silences,
+		Timeout:   time.Minute,
+		Logger:    m.logger.With("component", "api"),
+		Registry:  o.Registerer,
+		GroupFunc: m.groups,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("alerting: api: %w", err)
+	}
+	m.handler = m.api.Register(route.New(), "/")
+	m.pipelineBuilder = notify.NewPipelineBuilder(o.Registerer, flags, m.recorder)
+	m.dispatcherMetrics = dispatch.NewDispatcherMetrics(false, o.Registerer, flags)
+	m.history = newHistory(o.State, o.Registerer, m.logger)
+	m.fallbacks = newFallbackTracker(o.Registerer)
+	return m, nil
+}
+
+func snapshotTo(f func(io.Writer) (int64, error)) func(io.Writer) error {
+	return func(w io.Writer) error {
+		_, err := f(w)
+		return err
+	}
+}
+
+// Handler serves Alertmanager's v2 API (/api/v2/...), so amtool and
+// Grafana's Alertmanager datasource work against ward.
+func (m *Manager) Handler() http.Handler { return m.handler }
+
+func (m *Manager) groups(ctx context.Context, routeFilter func(*dispatch.Route) bool, alertFilter dispatch.AlertFilter) (dispatch.AlertGroups, map[model.Fingerprint][]string, error) {
+	d := m.dispatcher.Load()
+	if d == nil {
+		return nil, nil, nil
+	}
+	return d.Groups(ctx, routeFilter, alertFilter)
+}
+
+// Run keeps state persisted until ctx ends, then stops the dispatcher
+// and inhibitor and writes final snapshots.
+func (m *Manager) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	snapCtx, stopSnaps := context.WithCancel(context.Background())
+	for _, s := range m.snapshots {
+		wg.Go(func() { s.run(snapCtx) })
+	}
+	maintenance := time.NewTicker(15 * time.Minute)
+	defer maintenance.Stop()
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case <-maintenance.C:
+			if _, err := m.nflog.GC(); err != nil {
+				m.logger.Warn("notification log GC", "err", err)
+			}
+			if _, err := m.silences.GC(); err != nil {
+				m.logger.Warn("silences GC", "err", err)
+			}
+		}
+	}
+	if d := m.dispatcher.Load(); d != nil {
+		d.Stop()
+	}
+	if i := m.inhibitor.Load(); i != nil {
+		i.Stop()
+	}
+	m.api.Shutdown()
+	stopSnaps()
+	wg.Wait()
+	m.alerts.Close()
+	return nil
+}

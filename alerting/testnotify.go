@@ -1,0 +1,101 @@
+package alerting
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"time"
+
+	"github.com/prometheus/alertmanager/alert"
+	"github.com/prometheus/alertmanager/notify"
+	"github.com/prometheus/alertmanager/template"
+	"github.com/prometheus/common/model"
+
+	"github.com/ward-monitoring/ward/config"
+	"github.com/ward-monitoring/ward/storage"
+)
+
+// TestResult is the outcome of a test notification through one
+// integration of a receiver.
+type TestResult struct {
+	Integration string `json:"integration"`
+	OK          bool   `json:"ok"`
+	Error       string `json:"error,omitempty"`
+}
+
+// testTimeout bounds one test notification.
+const testTimeout = 30 * time.Second
+
+// SendTest sends a test notification through every integration of the
+// named receiver, outside the pipeline (no grouping, silences or retries),
+// and reports each outcome.
+func SendTest(ctx context.Context, cfg *config.Alerting, name string, externalURL *url.URL, logger *slog.Logger) ([]TestResult, error) {
+	return sendTest(ctx, cfg, name, externalURL, logger, nil)
+}
+
+// SendTest sends a test notification through a receiver of the running
+// configuration; attempts are recorded in the delivery history.
+func (m *Manager) SendTest(ctx context.Context, name string) ([]TestResult, error) {
+	cfg := m.current.Load()
+	if cfg == nil {
+		return nil, fmt.Errorf("alerting: not configured yet")
+	}
+	return sendTest(ctx, cfg, name, m.opts.ExternalURL, m.logger, m.history)
+}
+
+// Deliveries returns the last delivery attempts, newest first, optionally
+// for one receiver.
+func (m *Manager) Deliveries(receiver string, limit int) ([]storage.Delivery, error) {
+	return m.history.deliveries(receiver, limit)
+}
+
+// ErrUnknownReceiver is returned for a receiver the config does not define.
+var ErrUnknownReceiver = fmt.Errorf("alerting: unknown receiver")
+
+func sendTest(ctx context.Context, cfg *config.Alerting, name string, externalURL *url.URL, logger *slog.Logger, h *history) ([]TestResult, error) {
+	for _, rcv := range cfg.Alertmanager.Receivers {
+		if rcv.Name != name {
+			continue
+		}
+		tmpl, err := template.FromGlobs(cfg.Alertmanager.Templates)
+		if err != nil {
+			return nil, fmt.Errorf("alerting: templates: %w", err)
+		}
+		tmpl.ExternalURL = externalURL
+		ints, err := buildIntegrations(rcv, tmpl, logger, h, Options{ExternalURL: externalURL})
+		if err != nil {
+			return nil, fmt.Errorf("alerting: receiver %q: %w", name, err)
+		}
+		now := time.Now()
+		a := alert.New(model.Alert{
+			Labels: model.LabelSet{"alertname": "WardTestNotification", "severity": "info", "receiver": model.LabelValue(name)},
+			Annotations: model.LabelSet{
+				"summary":     "Test notification from ward",
+				"description": "Sent by `ward alert test` to check that this receiver reaches people.",
+			},
+			StartsAt: now,
+			EndsAt:   now.Add(time.Hour),
+		}, now, false)
+		ctx, cancel := context.WithTimeout(ctx, testTimeout)
+		defer cancel()
+		ctx = notify.WithReceiverName(ctx, name)
+		ctx = notify.WithGroupKey(ctx, "ward-test:"+name)
+		ctx = notify.WithGroupLabels(ctx, model.LabelSet{"alertname": "WardTestNotification"})
+		ctx = notify.WithNow(ctx, now)
+		ctx = notify.WithRepeatInterval(ctx, time.Hour)
+		ctx = notify.WithFiringAlerts(ctx, []uint64{uint64(a.Fingerprint())})
+		ctx = notify.WithResolvedAlerts(ctx, nil)
+		results := make([]TestResult, 0, len(ints))
+		for i := range ints {
+			v := ints[i].Notify(ctx, a)
+			r := TestResult{Integration: ints[i].String(), OK: v.Err() == nil}
+			if err := v.Err(); err != nil {
+				r.Error = err.Error()
+			}
+			results = append(results, r)
+		}
+		return results, nil
+	}
+	return nil, fmt.Errorf("%w %q", ErrUnknownReceiver, name)
+}

@@ -1,0 +1,89 @@
+package storage
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// ErrLocked means another process (usually a running `ward serve`) holds
+// the state database.
+var ErrLocked = errors.New("storage: state database is in use by another ward process")
+
+// Bucket names and the schema version live here, in one place.
+var (
+	bucketMeta       = []byte("meta")
+	bucketDeliveries = []byte("deliveries")
+
+	keySchemaVersion = []byte("schema_version")
+)
+
+// schemaVersion is the layout this build writes. migrations[i] upgrades
+// a database from version i to i+1.
+const schemaVersion = 1
+
+var migrations = []func(tx *bbolt.Tx) error{
+	// 0 -> 1: the initial buckets.
+	func(tx *bbolt.Tx) error {
+		for _, b := range [][]byte{bucketMeta, bucketDeliveries} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	},
+}
+
+// State is ward's bbolt database: everything that is not a metric.
+// Each exported method is one transaction.
+type State struct {
+	db *bbolt.DB
+}
+
+// OpenState opens (creating if needed) the state database at path and
+// migrates it to the current schema. It waits at most a second for the
+// file lock and then returns ErrLocked.
+func OpenState(path string) (*State, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("storage: %w", err)
+	}
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: time.Second})
+	if errors.Is(err, bbolt.ErrTimeout) {
+		return nil, fmt.Errorf("%w (%s)", ErrLocked, path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("storage: open %s: %w", path, err)
+	}
+	if err := db.Update(migrate); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("storage: migrate %s: %w", path, err)
+	}
+	return &State{db: db}, nil
+}
+
+func migrate(tx *bbolt.Tx) error {
+	meta, err := tx.CreateBucketIfNotExists(bucketMeta)
+	if err != nil {
+		return err
+	}
+	v := 0
+	if b := meta.Get(keySchemaVersion); len(b) == 1 {
+		v = int(b[0])
+	}
+	if v > schemaVersion {
+		return fmt.Errorf("schema version %d is newer than this ward understands (%d)", v, schemaVersion)
+	}
+	for ; v < schemaVersion; v++ {
+		if err := migrations[v](tx); err != nil {
+			return fmt.Errorf("migration %d: %w", v+1, err)
+		}
+	}
+	return meta.Put(keySchemaVersion, []byte{byte(schemaVersion)})
+}
+
+// Close closes the database.
+func (s *State) Close() error { return s.db.Close() }

@@ -1,0 +1,315 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	promconfig "github.com/prometheus/prometheus/config"
+	"github.com/prometheus/prometheus/promql"
+	apiv1 "github.com/prometheus/prometheus/web/api/v1"
+
+	"github.com/ward-monitoring/ward/collector"
+	"github.com/ward-monitoring/ward/config"
+	"github.com/ward-monitoring/ward/rules"
+	"github.com/ward-monitoring/ward/storage"
+)
+
+// publicRoutes are the only routes anyone who reaches the listener may
+// call. Adding a public route means adding it here, in review.
+var publicRoutes = map[string]bool{
+	"GET /-/healthy":  true,
+	"HEAD /-/healthy": true,
+	"GET /-/ready":    true,
+	"HEAD /-/ready":   true,
+}
+
+// syncBuffer is a log sink the server writes while the test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// startServer builds a Server over real components, wired as app.New
+// wires them (a TSDB in a temp dir, the PromQL engine, the rule manager
+// and the collector), serves it on 127.0.0.1:0 until the test ends, and
+// returns it with its base URL.
+func startServer(tb testing.TB, logger *slog.Logger) (*Server, string) {
+	tb.Helper()
+	reg := prometheus.NewRegistry()
+	tsdbDir := filepath.Join(tb.TempDir(), "tsdb")
+	db, stats, err := storage.OpenTSDB(tsdbDir, storage.TSDBOptions{Retention: 24 * time.Hour}, logger, reg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			tb.Errorf("closing tsdb: %v", err)
+		}
+	})
+	cfg, err := config.Default()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	engine := promql.NewEngine(promql.EngineOpts{
+		Logger:        logger,
+		Reg:           reg,
+		MaxSamples:    1_000_000,
+		Timeout:       time.Minute,
+		LookbackDelta: 5 * time.Minute,
+		Parser:        rules.NewParser(),
+	})
+	coll, err := collector.New(logger, reg, db)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	extURL := &url.URL{Scheme: "http", Host: ln.Addr().String(), Path: "/"}
+	rm := rules.NewManager(rules.Options{Logger: logger, Registerer: reg, Engine: engine, DB: db, ExternalURL: extURL})
+	s := NewServer(ln, APIDeps{
+		Logger:      logger,
+		Gatherer:    reg,
+		Registerer:  reg,
+		Engine:      engine,
+		DB:          db,
+		Stats:       stats,
+		TSDBDir:     tsdbDir,
+		Targets:     coll.Targets(),
+		Rules:       rm.Prometheus(),
+		Config:      func() *promconfig.Config { return cfg.Prometheus },
+		RuntimeInfo: ProcessInfo(time.Now(), func() (bool, time.Time) { return true, time.Now() }),
+		Build:       apiv1.PrometheusVersion{Version: "test"},
+		Listen:      ln.Addr().String(),
+		ExternalURL: extURL,
+		Ready:       func() bool { return true },
+	}, func(context.Context) error { return nil })
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	errs := make(chan error, 2)
+	for _, run := range []func(context.Context) error{s.Run, coll.Run} {
+		wg.Go(func() { errs <- run(ctx) })
+	}
+	// Registered after the TSDB's cleanup, so it runs first: the server
+	// and collector stop before the database closes.
+	tb.Cleanup(func() {
+		cancel()
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				tb.Errorf("stopping: %v", err)
+			}
+		}
+	})
+	return s, "http://" + s.Addr().String()
+}
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+func TestDenyByDefault(t *testing.T) {
+	s, _ := startServer(t, discardLogger())
+	table := s.routes()
+	if len(table) == 0 {
+		t.Fatal("empty route table")
+	}
+	seen := map[string]bool{}
+	for _, r := range table {
+		method, path, ok := strings.Cut(r.pattern, " ")
+		if !ok || method == "" || method != strings.ToUpper(method) || !strings.HasPrefix(path, "/") {
+			t.Errorf("route %q: want \"METHOD /path\"", r.pattern)
+		}
+		if seen[r.pattern] {
+			t.Errorf("route %q listed twice", r.pattern)
+		}
+		seen[r.pattern] = true
+		if r.handler == nil {
+			t.Errorf("route %q has no handler", r.pattern)
+		}
+		want := protected
+		if publicRoutes[r.pattern] {
+			want = public
+		}
+		if r.access != want {
+			t.Errorf("route %q is %v, want %v", r.pattern, r.access, want)
+		}
+	}
+	for p := range publicRoutes {
+		if !seen[p] {
+			t.Errorf("public route %q is not in the route table", p)
+		}
+	}
+}
+
+// assertSecurityHeaders checks the headers every response must carry.
+func assertSecurityHeaders(tb testing.TB, h http.Header) {
+	tb.Helper()
+	if got := h.Get("X-Content-Type-Options"); got != "nosniff" {
+		tb.Errorf("X-Content-Type-Options = %q, want nosniff", got)
+	}
+	if got := h.Get("X-Frame-Options"); got != "DENY" {
+		tb.Errorf("X-Frame-Options = %q, want DENY", got)
+	}
+	if got := h.Get("Content-Security-Policy"); !strings.Contains(got, "default-src") || !strings.Contains(got, "frame-ancestors 'none'") {
+		tb.Errorf("Content-Security-Policy = %q, want default-src and frame-ancestors 'none'", got)
+	}
+}
+
+func do(tb testing.TB, method, url string) *http.Response {
+	tb.Helper()
+	req, err := http.NewRequest(method, url, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	client := &http.Client{Timeout: 30 * time.Second}
+	resp, err := client.Do(req)
+	if err != nil {
+		tb.Fatalf("%s %s: %v", method, url, err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp
+}
+
+func TestSecurityHeadersAndTimeouts(t *testing.T) {
+	s, base := startServer(t, discardLogger())
+
+	t.Run("timeouts", func(t *testing.T) {
+		for name, d := range map[string]time.Duration{
+			"ReadHeaderTimeout": s.srv.ReadHeaderTimeout,
+			"ReadTimeout":       s.srv.ReadTimeout,
+			"WriteTimeout":      s.srv.WriteTimeout,
+			"IdleTimeout":       s.srv.IdleTimeout,
+		} {
+			if d <= 0 {
+				t.Errorf("http.Server.%s is %v, want it set", name, d)
+			}
+		}
+		// A query may run for queryTimeout; the server must not cut its
+		// answer off first.
+		if s.srv.WriteTimeout <= queryTimeout {
+			t.Errorf("WriteTimeout %v does not exceed the query timeout %v", s.srv.WriteTimeout, queryTimeout)
+		}
+		if s.srv.MaxHeaderBytes <= 0 {
+			t.Errorf("MaxHeaderBytes is %d, want it bounded", s.srv.MaxHeaderBytes)
+		}
+	})
+
+	for _, tc := range []struct {
+		method, path string
+		status       int
+		allow        []string // methods the Allow header must list
+	}{
+		{"GET", "/-/healthy", http.StatusOK, nil},
+		{"HEAD", "/-/ready", http.StatusOK, nil},
+		{"GET", "/api/v1/status/buildinfo", http.StatusOK, nil},
+		{"GET", "/no/such/path", http.StatusNotFound, nil},
+		{"GET", "/api/v1/no_such_endpoint", http.StatusNotFound, nil},
+		{"DELETE", "/api/v1/query", http.StatusMethodNotAllowed, []string{"GET", "POST"}},
+		{"POST", "/-/healthy", http.StatusMethodNotAllowed, []string{"GET", "HEAD"}},
+		{"GET", "/-/reload", http.StatusMethodNotAllowed, []string{"POST", "PUT"}},
+	} {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			resp := do(t, tc.method, base+tc.path)
+			if resp.StatusCode != tc.status {
+				t.Errorf("status %d, want %d", resp.StatusCode, tc.status)
+			}
+			assertSecurityHeaders(t, resp.Header)
+			allow := resp.Header.Get("Allow")
+			for _, m := range tc.allow {
+				if !strings.Contains(allow, m) {
+					t.Errorf("Allow = %q, want it to list %s", allow, m)
+				}
+			}
+		})
+	}
+}
+
+// TestEveryRouteIsServed calls each route of the table with its own
+// method, proving the mux serves it and the handler behind it knows the
+// path: Prometheus' API router answers 404 for paths it does not register.
+func TestEveryRouteIsServed(t *testing.T) {
+	s, base := startServer(t, discardLogger())
+	for _, r := range s.routes() {
+		method, path, _ := strings.Cut(r.pattern, " ")
+		path = strings.ReplaceAll(path, "{name}", "job")
+		t.Run(r.pattern, func(t *testing.T) {
+			resp := do(t, method, base+path)
+			if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusMethodNotAllowed {
+				t.Errorf("status %d", resp.StatusCode)
+			}
+			assertSecurityHeaders(t, resp.Header)
+		})
+	}
+}
+
+// TestRecoverPanics serves a panicking handler through the same middleware
+// NewServer installs, over a real connection.
+func TestRecoverPanics(t *testing.T) {
+	var logs syncBuffer
+	s, _ := startServer(t, slog.New(slog.NewTextHandler(&logs, nil)))
+
+	t.Run("panic is a 500", func(t *testing.T) {
+		h := chain(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+			panic("boom")
+		}), s.recoverPanics, s.logRequests, securityHeaders)
+		ts := httptest.NewServer(h)
+		defer ts.Close()
+
+		resp := do(t, "GET", ts.URL+"/x")
+		if resp.StatusCode != http.StatusInternalServerError {
+			t.Errorf("status %d, want 500", resp.StatusCode)
+		}
+		assertSecurityHeaders(t, resp.Header)
+		if got := logs.String(); !strings.Contains(got, "http handler panic") || !strings.Contains(got, "boom") {
+			t.Errorf("panic not logged; log:\n%s", got)
+		}
+	})
+
+	// http.ErrAbortHandler is how a handler asks net/http to drop the
+	// connection; the middleware must not turn it into a response.
+	t.Run("abort handler drops the connection", func(t *testing.T) {
+		h := chain(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+			panic(http.ErrAbortHandler)
+		}), s.recoverPanics, s.logRequests, securityHeaders)
+		ts := httptest.NewServer(h)
+		defer ts.Close()
+
+		client := &http.Client{Timeout: 30 * time.Second}
+		resp, err := client.Get(ts.URL + "/x")
+		if err == nil {
+			resp.Body.Close()
+			t.Fatalf("got status %d, want the connection dropped", resp.StatusCode)
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("request hung: %v", err)
+		}
+	})
+}
