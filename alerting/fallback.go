@@ -68,7 +68,15 @@ func (t *fallbackTracker) stage(receiver string, fb config.Fallback, primary, fa
 		}
 		logger.Warn("receiver keeps failing; notifying its fallback", "receiver", receiver, "fallback", fb.Receiver, "failing_for", failingFor, "err", err)
 		t.used.WithLabelValues(receiver, fb.Receiver).Inc()
-		fctx := notify.WithReceiverName(ctx, fb.Receiver)
+		// The primary used up this flush's deadline; give the fallback a
+		// budget of its own, as long as the primary's was.
+		budget := notify.MinTimeout
+		if dl, ok := ctx.Deadline(); ok && dl.Sub(start) > budget {
+			budget = dl.Sub(start)
+		}
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), budget)
+		defer cancel()
+		fctx = notify.WithReceiverName(fctx, fb.Receiver)
 		_, fout, ferr := fallback.Exec(fctx, l, alerts...)
 		if ferr != nil {
 			return ctx, out, ferr

@@ -131,13 +131,22 @@ func New(o Options) (*Manager, error) {
 	}
 	m.snapshots = []*snapshotter{nflogSnap, silencesSnap, alertsSnap}
 
+	requestDuration := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "alertmanager_http_request_duration_seconds",
+		Help:    "Histogram of latencies for HTTP requests to the Alertmanager API.",
+		Buckets: prometheus.DefBuckets,
+	}, []string{"handler", "method", "code"})
+	if o.Registerer != nil {
+		o.Registerer.MustRegister(requestDuration)
+	}
 	m.api, err = api.New(api.Options{
-		Alerts:    m.alerts,
-		Silences:  m.silences,
-		Timeout:   time.Minute,
-		Logger:    m.logger.With("component", "api"),
-		Registry:  o.Registerer,
-		GroupFunc: m.groups,
+		RequestDuration: requestDuration,
+		Alerts:          m.alerts,
+		Silences:        m.silences,
+		Timeout:         time.Minute,
+		Logger:          m.logger.With("component", "api"),
+		Registry:        o.Registerer,
+		GroupFunc:       m.groups,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("alerting: api: %w", err)

@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/prometheus/common/model"
 	amconfig "github.com/prometheus/alertmanager/config"
+	"github.com/prometheus/common/model"
 	"go.yaml.in/yaml/v3"
 )
 

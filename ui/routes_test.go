@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +22,7 @@ import (
 	"github.com/prometheus/prometheus/promql"
 	apiv1 "github.com/prometheus/prometheus/web/api/v1"
 
+	"github.com/ward-monitoring/ward/alerting"
 	"github.com/ward-monitoring/ward/collector"
 	"github.com/ward-monitoring/ward/config"
 	"github.com/ward-monitoring/ward/rules"
@@ -55,26 +57,46 @@ func (b *syncBuffer) String() string {
 }
 
 // startServer builds a Server over real components, wired as app.New
-// wires them (a TSDB in a temp dir, the PromQL engine, the rule manager
-// and the collector), serves it on 127.0.0.1:0 until the test ends, and
-// returns it with its base URL.
+// wires them (a TSDB and the state database in a temp dir, the PromQL
+// engine, the collector, the alert pipeline and the rule manager), serves
+// it on 127.0.0.1:0 until the test ends, and returns it with its base URL.
 func startServer(tb testing.TB, logger *slog.Logger) (*Server, string) {
 	tb.Helper()
+	dir := tb.TempDir()
 	reg := prometheus.NewRegistry()
-	tsdbDir := filepath.Join(tb.TempDir(), "tsdb")
-	db, stats, err := storage.OpenTSDB(tsdbDir, storage.TSDBOptions{Retention: 24 * time.Hour}, logger, reg)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		if err := db.Close(); err != nil {
-			tb.Errorf("closing tsdb: %v", err)
-		}
-	})
 	cfg, err := config.Default()
 	if err != nil {
 		tb.Fatal(err)
 	}
+	tsdbDir := filepath.Join(dir, "tsdb")
+	db, stats, err := storage.OpenTSDB(tsdbDir, storage.TSDBOptions{Retention: 24 * time.Hour}, logger, reg)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	state, err := storage.OpenState(filepath.Join(dir, "ward.db"))
+	if err != nil {
+		db.Close()
+		tb.Fatal(err)
+	}
+	// Stop order, as in app.Run: the server and collector, then the alert
+	// pipeline, then the TSDB, then the state database.
+	stopServing, stopAlerting := func() {}, func() {}
+	tb.Cleanup(func() {
+		stopServing()
+		stopAlerting()
+		if err := db.Close(); err != nil {
+			tb.Errorf("closing tsdb: %v", err)
+		}
+		if err := state.Close(); err != nil {
+			tb.Errorf("closing state: %v", err)
+		}
+	})
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	extURL := &url.URL{Scheme: "http", Host: ln.Addr().String(), Path: "/"}
 	engine := promql.NewEngine(promql.EngineOpts{
 		Logger:        logger,
 		Reg:           reg,
@@ -85,13 +107,24 @@ func startServer(tb testing.TB, logger *slog.Logger) (*Server, string) {
 	})
 	coll, err := collector.New(logger, reg, db)
 	if err != nil {
+		ln.Close()
 		tb.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	am, err := alerting.New(alerting.Options{
+		Logger:      logger,
+		Registerer:  reg,
+		DataDir:     filepath.Join(dir, "alerting"),
+		ExternalURL: extURL,
+		State:       state,
+	})
 	if err != nil {
+		ln.Close()
 		tb.Fatal(err)
 	}
-	extURL := &url.URL{Scheme: "http", Host: ln.Addr().String(), Path: "/"}
+	if err := am.ApplyConfig(cfg.Alerting); err != nil {
+		ln.Close()
+		tb.Fatal(err)
+	}
 	rm := rules.NewManager(rules.Options{Logger: logger, Registerer: reg, Engine: engine, DB: db, ExternalURL: extURL})
 	s := NewServer(ln, APIDeps{
 		Logger:      logger,
@@ -109,27 +142,33 @@ func startServer(tb testing.TB, logger *slog.Logger) (*Server, string) {
 		Listen:      ln.Addr().String(),
 		ExternalURL: extURL,
 		Ready:       func() bool { return true },
+		Alerting:    am,
 	}, func(context.Context) error { return nil })
 
+	stopAlerting = runUntilStopped(tb, "alerting", am.Run)
+	stopServing = runUntilStopped(tb, "server and collector", s.Run, coll.Run)
+	return s, "http://" + s.Addr().String()
+}
+
+// runUntilStopped runs each f in its own goroutine until the returned
+// stop function cancels them; stop waits for all to return.
+func runUntilStopped(tb testing.TB, name string, fs ...func(context.Context) error) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
-	errs := make(chan error, 2)
-	for _, run := range []func(context.Context) error{s.Run, coll.Run} {
-		wg.Go(func() { errs <- run(ctx) })
+	errs := make(chan error, len(fs))
+	for _, f := range fs {
+		wg.Go(func() { errs <- f(ctx) })
 	}
-	// Registered after the TSDB's cleanup, so it runs first: the server
-	// and collector stop before the database closes.
-	tb.Cleanup(func() {
+	return func() {
 		cancel()
 		wg.Wait()
 		close(errs)
 		for err := range errs {
 			if err != nil {
-				tb.Errorf("stopping: %v", err)
+				tb.Errorf("stopping %s: %v", name, err)
 			}
 		}
-	})
-	return s, "http://" + s.Addr().String()
+	}
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
@@ -182,7 +221,8 @@ func assertSecurityHeaders(tb testing.TB, h http.Header) {
 	}
 }
 
-func do(tb testing.TB, method, url string) *http.Response {
+// do sends one request and returns the response with its body read.
+func do(tb testing.TB, method, url string) (*http.Response, string) {
 	tb.Helper()
 	req, err := http.NewRequest(method, url, nil)
 	if err != nil {
@@ -193,9 +233,12 @@ func do(tb testing.TB, method, url string) *http.Response {
 	if err != nil {
 		tb.Fatalf("%s %s: %v", method, url, err)
 	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		tb.Fatalf("%s %s: reading body: %v", method, url, err)
+	}
+	return resp, string(body)
 }
 
 func TestSecurityHeadersAndTimeouts(t *testing.T) {
@@ -237,7 +280,7 @@ func TestSecurityHeadersAndTimeouts(t *testing.T) {
 		{"GET", "/-/reload", http.StatusMethodNotAllowed, []string{"POST", "PUT"}},
 	} {
 		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
-			resp := do(t, tc.method, base+tc.path)
+			resp, _ := do(t, tc.method, base+tc.path)
 			if resp.StatusCode != tc.status {
 				t.Errorf("status %d, want %d", resp.StatusCode, tc.status)
 			}
@@ -252,21 +295,35 @@ func TestSecurityHeadersAndTimeouts(t *testing.T) {
 	}
 }
 
-// TestEveryRouteIsServed calls each route of the table with its own
-// method, proving the mux serves it and the handler behind it knows the
-// path: Prometheus' API router answers 404 for paths it does not register.
+// pathParam matches a wildcard of a ServeMux pattern, such as {name}.
+var pathParam = regexp.MustCompile(`\{[^}]+\}`)
+
+// TestEveryRouteIsServed calls each route of the table with its own method
+// and no parameters. The answer may be an error about the request (400,
+// 422, or 404 for a named thing that does not exist), but never the
+// router's own 404 or 405, which would mean the handler behind the route
+// does not know the path (Prometheus' and Alertmanager's API routers
+// answer those for paths they do not register), and never a 5xx.
 func TestEveryRouteIsServed(t *testing.T) {
-	s, base := startServer(t, discardLogger())
+	var logs syncBuffer
+	s, base := startServer(t, slog.New(slog.NewTextHandler(&logs, nil)))
 	for _, r := range s.routes() {
 		method, path, _ := strings.Cut(r.pattern, " ")
-		path = strings.ReplaceAll(path, "{name}", "job")
+		path = pathParam.ReplaceAllString(path, "x")
 		t.Run(r.pattern, func(t *testing.T) {
-			resp := do(t, method, base+path)
-			if resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusMethodNotAllowed {
-				t.Errorf("status %d", resp.StatusCode)
+			resp, body := do(t, method, base+path)
+			switch {
+			case resp.StatusCode == http.StatusMethodNotAllowed,
+				resp.StatusCode == http.StatusNotFound && body == "404 page not found\n":
+				t.Errorf("%s %s: not routed: %d %q", method, path, resp.StatusCode, body)
+			case resp.StatusCode >= 500:
+				t.Errorf("%s %s: %d %q", method, path, resp.StatusCode, body)
 			}
 			assertSecurityHeaders(t, resp.Header)
 		})
+	}
+	if strings.Contains(logs.String(), "http handler panic") {
+		t.Errorf("a handler panicked; log:\n%s", logs.String())
 	}
 }
 
@@ -283,7 +340,7 @@ func TestRecoverPanics(t *testing.T) {
 		ts := httptest.NewServer(h)
 		defer ts.Close()
 
-		resp := do(t, "GET", ts.URL+"/x")
+		resp, _ := do(t, "GET", ts.URL+"/x")
 		if resp.StatusCode != http.StatusInternalServerError {
 			t.Errorf("status %d, want 500", resp.StatusCode)
 		}

@@ -26,6 +26,8 @@ Usage:
   ward check config FILE              validate a configuration file and the rules it loads
   ward check rules FILE...            validate rule files (like promtool check rules)
   ward test rules [flags] FILE...     run rule unit tests (like promtool test rules)
+  ward alert test --receiver NAME     send a test notification through a receiver
+  ward check run [--config FILE]      run health checks once and print the results
   ward version                        print version information
 
 Run "ward COMMAND --help" for a command's flags.
@@ -48,6 +50,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return check(args[1:], stdout, stderr)
 	case "test":
 		return test(args[1:], stdout, stderr)
+	case "alert":
+		return alert(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, version.Print("ward"))
 		return 0
