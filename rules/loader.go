@@ -109,15 +109,29 @@ func builtinRuleNames(l *loader) (map[string]bool, error) {
 
 // rulefmt reports positions as "file: 12:3: msg"; ward and the compilers
 // its users know print "file:12:3: msg".
-var posRE = regexp.MustCompile(`^(.*?): (?:yaml: )?(?:line )?(\d+)(?::(\d+))?: `)
+var (
+	posRE = regexp.MustCompile(`^(.*?): (?:yaml: )?(?:line )?(\d+)(?::(\d+))?: `)
+	// zeroPosRE is rulefmt's "0:0" for errors it has no node for.
+	zeroPosRE = regexp.MustCompile(`^(.*?): 0:0: `)
+	// unmarshalRE is a YAML decoder's multi-line "unmarshal errors" form.
+	unmarshalRE = regexp.MustCompile(`^(.*?): yaml: unmarshal errors:\s+line (\d+): `)
+)
 
 func positioned(errs []error) []error {
 	for i, err := range errs {
-		m := posRE.FindStringSubmatchIndex(err.Error())
+		msg := err.Error()
+		if m := zeroPosRE.FindStringSubmatch(msg); m != nil {
+			errs[i] = fmt.Errorf("%s: %s", m[1], msg[len(m[0]):])
+			continue
+		}
+		if m := unmarshalRE.FindStringSubmatch(msg); m != nil {
+			errs[i] = fmt.Errorf("%s:%s: %s", m[1], m[2], strings.TrimSpace(msg[len(m[0]):]))
+			continue
+		}
+		m := posRE.FindStringSubmatchIndex(msg)
 		if m == nil {
 			continue
 		}
-		msg := err.Error()
 		loc := msg[m[2]:m[3]] + ":" + msg[m[4]:m[5]]
 		if m[6] >= 0 {
 			loc += ":" + msg[m[6]:m[7]]

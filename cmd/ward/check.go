@@ -27,7 +27,7 @@ func check(args []string, stdout, stderr io.Writer) int {
 	case "run":
 		return checkRun(args[1:], stdout, stderr)
 	}
-	fmt.Fprintf(stderr, "ward check: unknown subcommand %q (want config or rules)\n", args[0])
+	fmt.Fprintf(stderr, "ward check: unknown subcommand %q (want config, rules or run)\n", args[0])
 	return 2
 }
 
@@ -47,12 +47,17 @@ func checkConfig(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: FAILED\n%s\n", file, err)
 		return 1
 	}
+	jobs, err := cfg.Prometheus.GetScrapeConfigs()
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: FAILED\n%s\n", file, err)
+		return 1
+	}
 	n, err := rules.Validate(cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: FAILED\n%s\n", file, err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "%s: SUCCESS: %d scrape jobs, %d rules\n", file, len(cfg.Prometheus.ScrapeConfigs), n)
+	fmt.Fprintf(stdout, "%s: SUCCESS: %d scrape jobs, %d rules, %d receivers\n", file, len(jobs), n, len(cfg.Alerting.Alertmanager.Receivers))
 	return 0
 }
 

@@ -94,6 +94,10 @@ func serve(args []string, stderr io.Writer) int {
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
+	if fs.NArg() != 0 {
+		fmt.Fprintf(stderr, "ward serve: unexpected argument %q (did you mean --config %s?)\n", fs.Arg(0), fs.Arg(0))
+		return 2
+	}
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(*level)); err != nil {
 		fmt.Fprintf(stderr, "ward serve: --log.level: %v\n", err)
