@@ -2,6 +2,7 @@ package alerting
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -98,4 +99,22 @@ func sendTest(ctx context.Context, cfg *config.Alerting, name string, externalUR
 		return results, nil
 	}
 	return nil, fmt.Errorf("%w %q", ErrUnknownReceiver, name)
+}
+
+// Validate builds every receiver of cfg without sending anything, so that
+// template errors and bad notifier settings surface when the config is
+// loaded, not when the first alert fires at night.
+func Validate(cfg *config.Alerting, externalURL *url.URL, logger *slog.Logger) error {
+	tmpl, err := template.FromGlobs(cfg.Alertmanager.Templates)
+	if err != nil {
+		return fmt.Errorf("alerting: templates: %w", err)
+	}
+	tmpl.ExternalURL = externalURL
+	var errs []error
+	for _, rcv := range cfg.Alertmanager.Receivers {
+		if _, err := buildIntegrations(rcv, tmpl, logger, nil, Options{ExternalURL: externalURL}); err != nil {
+			errs = append(errs, fmt.Errorf("alerting: receiver %q: %w", rcv.Name, err))
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"time"
 
 	amconfig "github.com/prometheus/alertmanager/config"
@@ -68,10 +70,7 @@ func loadAlerting(data []byte, doc *yaml.Node, source, dir string) (*Alerting, e
 	}
 	am, err := amconfig.Load(text)
 	if err != nil {
-		errs = append(errs, prometheusError(source, err))
-		return nil, errors.Join(errs...)
-	}
-	if len(errs) > 0 {
+		errs = append(errs, locate(prometheusError(source, err), source, val))
 		return nil, errors.Join(errs...)
 	}
 	for i, t := range am.Templates {
@@ -91,9 +90,12 @@ func loadAlerting(data []byte, doc *yaml.Node, source, dir string) (*Alerting, e
 			errs = append(errs, fmt.Errorf("%s: alerting: receiver %q cannot be its own fallback", source, from))
 		}
 	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
 	applyResolvedDefault(val, am)
 	out.Alertmanager = am
-	return out, errors.Join(errs...)
+	return out, nil
 }
 
 // walkRoute records a route's fallback keys by the receiver it uses
@@ -224,4 +226,39 @@ func child(n *yaml.Node, key string) *yaml.Node {
 		}
 	}
 	return nil
+}
+
+var quotedRE = regexp.MustCompile(`"([^"]+)"`)
+
+// locate gives a position to Alertmanager's semantic errors, which have
+// none ("undefined receiver \"x\" used in route"): the first value in the
+// section equal to the quoted name.
+func locate(err error, source string, val *yaml.Node) error {
+	if val == nil || !strings.HasPrefix(err.Error(), source+": ") {
+		return err // already positioned, or several errors
+	}
+	m := quotedRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	var found *yaml.Node
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if found != nil {
+			return
+		}
+		if n.Kind == yaml.ScalarNode && n.Value == m[1] {
+			found = n
+			return
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(val)
+	if found == nil {
+		return err
+	}
+	msg := strings.TrimPrefix(err.Error(), source+": ")
+	return fmt.Errorf("%s:%d:%d: alerting: %s", source, found.Line, found.Column, msg)
 }

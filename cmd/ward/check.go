@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
+	"net/url"
 	"strings"
 
+	"github.com/ward-monitoring/ward/alerting"
 	"github.com/ward-monitoring/ward/config"
 	"github.com/ward-monitoring/ward/rules"
 	"github.com/ward-monitoring/ward/rules/ruletest"
@@ -54,6 +57,10 @@ func checkConfig(args []string, stdout, stderr io.Writer) int {
 	}
 	n, err := rules.Validate(cfg)
 	if err != nil {
+		fmt.Fprintf(stderr, "%s: FAILED\n%s\n", file, err)
+		return 1
+	}
+	if err := alerting.Validate(cfg.Alerting, &url.URL{Scheme: "http", Host: cfg.Server.Listen, Path: "/"}, slog.New(slog.DiscardHandler)); err != nil {
 		fmt.Fprintf(stderr, "%s: FAILED\n%s\n", file, err)
 		return 1
 	}
