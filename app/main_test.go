@@ -18,7 +18,7 @@ func TestMain(m *testing.M) {
 	if cfg := os.Getenv(serveEnv); cfg != "" {
 		ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 		defer stop()
-		logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
+		logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		if err := Run(ctx, Options{ConfigFile: cfg, Logger: logger}); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
