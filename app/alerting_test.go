@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/ward-monitoring/ward/servicetest"
 )
 
 // gauge is a scrape target exposing one settable metric.
@@ -170,5 +172,47 @@ func TestFallbackReceiver(t *testing.T) {
 	}
 	if v := metricValue(t, in.base, `ward_notification_attempt_failures_total{integration="webhook",reason="serverError",receiver="primary"}`); v == "" || v == "0" {
 		t.Errorf("failed attempts not counted: %q", v)
+	}
+}
+
+// TestFallbackFromDeadSMTP: the primary receiver's SMTP server is down;
+// after fallback_after the fallback receiver takes over.
+func TestFallbackFromDeadSMTP(t *testing.T) {
+	t.Parallel()
+	g, fallback := newGauge(t), newWebhook(t)
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "rules.yml"), testRule)
+	in := startWardIn(t, dir, fastGlobal+fmt.Sprintf(`
+rule_files: [rules.yml]
+rules: {builtin: false}
+scrape_configs:
+  - job_name: gauge
+    static_configs: [{targets: [%q]}]
+alerting:
+  route:
+    receiver: mail
+    group_by: [alertname]
+    group_wait: 0s
+    group_interval: 1s
+    fallback: hook
+    fallback_after: 3s
+  receivers:
+    - name: mail
+      email_configs:
+        - to: oncall@example.com
+          from: ward@example.com
+          smarthost: %s
+          require_tls: false
+    - name: hook
+      webhook_configs: [{url: %q}]
+`, g.addr(), servicetest.FreeAddr(t), fallback.srv.URL))
+	g.v.Store(1)
+	eventually(t, 60*time.Second, "fallback notified", func() bool { return fallback.count("firing") >= 1 })
+	if v := metricValue(t, in.base, `ward_notification_fallbacks_total{fallback="hook",receiver="mail"}`); v == "" || v == "0" {
+		t.Errorf("fallback metric = %q", v)
+	}
+	_, d := in.get(t, "/api/ward/deliveries?receiver=mail")
+	if !strings.Contains(string(d.Data), `"status":"retry"`) || !strings.Contains(string(d.Data), "email[0]") {
+		t.Errorf("failed email attempts missing from the delivery history: %s", d.Data)
 	}
 }
