@@ -150,6 +150,33 @@ func TestAlertDelivery(t *testing.T) {
 	if !strings.Contains(string(d.Data), `"status":"success"`) || !strings.Contains(string(d.Data), `"integration":"webhook[0]"`) {
 		t.Errorf("delivery history lacks the attempts: %s", d.Data)
 	}
+
+	t.Run("test notification through the API", func(t *testing.T) {
+		before := len(primary.got)
+		resp, err := http.Post(in.base+"/api/ward/receivers/primary/test", "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(body), `"ok":true`) {
+			t.Fatalf("test notification: %d %s", resp.StatusCode, body)
+		}
+		primary.mu.Lock()
+		got := primary.got[before:]
+		primary.mu.Unlock()
+		if len(got) != 1 || got[0].Alerts[0].Labels["alertname"] != "WardTestNotification" {
+			t.Fatalf("webhook got %+v", got)
+		}
+		resp, err = http.Post(in.base+"/api/ward/receivers/nobody/test", "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("unknown receiver: %d, want 404", resp.StatusCode)
+		}
+	})
 }
 
 // TestFallbackReceiver: the primary keeps failing, so after fallback_after
