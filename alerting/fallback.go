@@ -84,3 +84,18 @@ func (t *fallbackTracker) stage(receiver string, fb config.Fallback, primary, fa
 		return ctx, fout, nil
 	})
 }
+
+// failingLongest returns the receiver that has been failing longest, and
+// for how long.
+func (t *fallbackTracker) failingLongest() (string, time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var name string
+	var longest time.Duration
+	for r, since := range t.failing {
+		if d := t.now().Sub(since); d > longest {
+			name, longest = r, d
+		}
+	}
+	return name, longest
+}

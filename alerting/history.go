@@ -18,6 +18,9 @@ const historyKeep = 500
 // history records every delivery attempt: outcome metrics per receiver and
 // integration, and the last attempts in the state database.
 type history struct {
+	// failing tracks since when each receiver's attempts have failed.
+	failing *fallbackTracker
+
 	state    *storage.State
 	logger   *slog.Logger
 	attempts *prometheus.CounterVec
@@ -27,7 +30,8 @@ type history struct {
 
 func newHistory(state *storage.State, reg prometheus.Registerer, logger *slog.Logger) *history {
 	h := &history{
-		state:  state,
+		failing: newFallbackTracker(nil),
+		state:   state,
 		logger: logger,
 		attempts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ward_notification_attempts_total",
@@ -53,6 +57,9 @@ func newHistory(state *storage.State, reg prometheus.Registerer, logger *slog.Lo
 func (h *history) wrap(receiver string, inner *notify.Integration) notify.Notifier {
 	return &recorded{h: h, receiver: receiver, inner: inner}
 }
+
+// failingLongest returns the receiver failing longest, and for how long.
+func (h *history) failingLongest() (string, time.Duration) { return h.failing.failingLongest() }
 
 // Deliveries returns the last attempts, newest first.
 func (h *history) deliveries(receiver string, limit int) ([]storage.Delivery, error) {
@@ -80,6 +87,7 @@ func (r *recorded) Notify(ctx context.Context, alerts ...*alert.Alert) notify.No
 		Resolved: alert.Alerts(alerts...).Status() == "resolved", Status: "success", Duration: elapsed,
 	}
 	d.GroupKey, _ = notify.GroupKey(ctx)
+	r.h.failing.observe(r.receiver, start, v.Err() != nil)
 	if err := v.Err(); err != nil {
 		r.h.failures.WithLabelValues(r.receiver, name, v.Reason().String()).Inc()
 		d.Status, d.Error = "failed", err.Error()

@@ -214,3 +214,17 @@ loop:
 	m.alerts.Close()
 	return nil
 }
+
+// Healthy reports an error when some receiver's deliveries have been
+// failing for longer than limit.
+func (m *Manager) Healthy(limit time.Duration) error {
+	if m.dispatcher.Load() == nil {
+		return fmt.Errorf("alerting: not configured")
+	}
+	// The tracker only follows receivers with a fallback; the history
+	// follows all of them.
+	if r, d := m.history.failingLongest(); d > limit {
+		return fmt.Errorf("receiver %s failing for %s", r, d.Round(time.Second))
+	}
+	return nil
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"path/filepath"
 	"sync"
@@ -26,6 +27,7 @@ import (
 	apiv1 "github.com/prometheus/prometheus/web/api/v1"
 
 	"github.com/ward-monitoring/ward/alerting"
+	"github.com/ward-monitoring/ward/checks"
 	"github.com/ward-monitoring/ward/collector"
 	"github.com/ward-monitoring/ward/config"
 	"github.com/ward-monitoring/ward/rules"
@@ -54,6 +56,7 @@ type App struct {
 
 	state     *storage.State
 	alerting  *alerting.Manager
+	checks    *checks.Runner
 	collector *collector.Collector
 	rules     *rules.Manager
 	server    *ui.Server
@@ -144,6 +147,7 @@ func New(o Options) (_ *App, err error) {
 		},
 		Parser: rules.NewParser(),
 	})
+	a.checks = checks.NewRunner(a.logger, a.db, a.reg)
 	a.collector, err = collector.New(a.logger, a.reg, a.db)
 	if err != nil {
 		return nil, err
@@ -189,6 +193,14 @@ func New(o Options) (_ *App, err error) {
 		ExternalURL: extURL,
 		Ready:       a.ready.Load,
 		Alerting:    a.alerting,
+		Health: a.checks.HealthHandler(checks.HealthOptions{
+			Components: []checks.Component{
+				tsdbHealth{db: a.db, cfg: a.cfg.Load},
+				rulesHealth{rules: a.rules},
+				notifierHealth{alerting: a.alerting},
+			},
+			Details: func(*http.Request) bool { return a.cfg.Load().Server.HealthDetails },
+		}),
 	}, a.Reload)
 
 	if err := a.apply(cfg); err != nil {
@@ -204,9 +216,10 @@ func (a *App) Addr() string { return a.selfAddr }
 
 // Run serves until ctx ends or a component fails, then stops everything.
 //
-// Stop order: first the HTTP server, the collector, the rule manager and
-// the reloader, which oklog/run interrupts together (the collector and
-// rule manager return only after in-flight appends and evaluations end);
+// Stop order: first the HTTP server, the collector, the health checks, the
+// rule manager and the reloader, which oklog/run interrupts together (the
+// collector, checks and rule manager return only after in-flight appends
+// and evaluations end);
 // then the alert pipeline, so alerts from the last evaluation still reach
 // its store and its state is written to disk; then the TSDB, then the
 // state database.
@@ -245,6 +258,7 @@ func (a *App) Run(ctx context.Context) error {
 	add("signal", func(ctx context.Context) error { <-ctx.Done(); return nil })
 	add("collector", a.collector.Run)
 	add("rules", a.rules.Run)
+	add("checks", a.checks.Run)
 	add("reloader", a.watchReloads)
 	add("http", a.server.Run)
 

@@ -107,6 +107,11 @@ func (a *App) apply(cfg *config.Config) error {
 	if err := a.collector.ApplyConfig(cfg.Prometheus); err != nil {
 		return err
 	}
+	// Accepts every config the loader accepted; last, so it never leaves
+	// the others half-applied.
+	if err := a.checks.ApplyConfig(cfg.Checks); err != nil {
+		return err
+	}
 	a.cfg.Store(cfg)
 	return nil
 }

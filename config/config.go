@@ -74,6 +74,9 @@ type Server struct {
 	// ExternalURL is the address people use to reach ward; it is used in
 	// alert links. Empty means http://<listen>/.
 	ExternalURL string `yaml:"external_url"`
+	// HealthDetails shows latency, errors and last success on /health/
+	// to anyone; otherwise it shows only statuses.
+	HealthDetails bool `yaml:"health_details"`
 }
 
 // Rules configures the built-in rule pack. User rule files come from the
@@ -131,8 +134,9 @@ func (c *Config) String() string {
 		Storage Storage `yaml:"storage"`
 		Server  Server  `yaml:"server"`
 		Rules   Rules   `yaml:"rules"`
+		Checks  []Check `yaml:"checks,omitempty"`
 	}
-	own, err := yaml.Marshal(ward{c.Storage, c.Server, c.Rules})
+	own, err := yaml.Marshal(ward{c.Storage, c.Server, c.Rules, c.Checks})
 	if err != nil {
 		return fmt.Sprintf("<error rendering config: %s>", err)
 	}

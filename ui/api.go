@@ -45,6 +45,8 @@ type APIDeps struct {
 	ExternalURL *url.URL
 	Ready       func() bool
 	Alerting    Alerting
+	// Health serves /health/: check results and ward's own components.
+	Health http.Handler
 }
 
 // noAlertmanagers satisfies the API until alerting is wired in: ward sends

@@ -63,6 +63,10 @@ func (s *Server) routes() []endpoint {
 		{"GET /-/healthy", public, http.HandlerFunc(s.healthy)},
 		{"HEAD /-/healthy", public, http.HandlerFunc(s.healthy)},
 		{"GET /-/ready", public, http.HandlerFunc(s.ready)},
+		// Health shows statuses to anyone who can reach ward (load
+		// balancers, uptime monitors); details only when configured.
+		{"GET /health/", public, s.deps.Health},
+		{"HEAD /health/", public, s.deps.Health},
 		{"HEAD /-/ready", public, http.HandlerFunc(s.ready)},
 		{"POST /-/reload", protected, http.HandlerFunc(s.handleReload)},
 		{"PUT /-/reload", protected, http.HandlerFunc(s.handleReload)},

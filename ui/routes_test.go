@@ -23,6 +23,7 @@ import (
 	apiv1 "github.com/prometheus/prometheus/web/api/v1"
 
 	"github.com/ward-monitoring/ward/alerting"
+	"github.com/ward-monitoring/ward/checks"
 	"github.com/ward-monitoring/ward/collector"
 	"github.com/ward-monitoring/ward/config"
 	"github.com/ward-monitoring/ward/rules"
@@ -36,6 +37,9 @@ var publicRoutes = map[string]bool{
 	"HEAD /-/healthy": true,
 	"GET /-/ready":    true,
 	"HEAD /-/ready":   true,
+	// /health/ shows statuses only, details when configured (checks tests).
+	"GET /health/":  true,
+	"HEAD /health/": true,
 }
 
 // syncBuffer is a log sink the server writes while the test reads it.
@@ -143,6 +147,7 @@ func startServer(tb testing.TB, logger *slog.Logger) (*Server, string) {
 		ExternalURL: extURL,
 		Ready:       func() bool { return true },
 		Alerting:    am,
+		Health:      checks.NewRunner(logger, db, reg).HealthHandler(checks.HealthOptions{}),
 	}, func(context.Context) error { return nil })
 
 	stopAlerting = runUntilStopped(tb, "alerting", am.Run)

@@ -28,6 +28,9 @@ Usage:
   ward test rules [flags] FILE...     run rule unit tests (like promtool test rules)
   ward alert test --receiver NAME     send a test notification through a receiver
   ward check run [--config FILE]      run health checks once and print the results
+  ward user add|list|set-role|reset-password|reset-2fa|disable|enable ...
+                                      manage users (works on a stopped ward)
+  ward audit verify [--config FILE]   verify the audit trail's hash chain
   ward version                        print version information
 
 Run "ward COMMAND --help" for a command's flags.
@@ -52,6 +55,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return test(args[1:], stdout, stderr)
 	case "alert":
 		return alert(args[1:], stdout, stderr)
+	case "user":
+		return userCmd(args[1:], os.Stdin, stdout, stderr)
+	case "audit":
+		return auditCmd(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, version.Print("ward"))
 		return 0

@@ -29,6 +29,12 @@ var wantAlerts = []string{
 	"WardRuleEvaluationFailing",
 	"Watchdog",
 	"NotificationDeliveryFailing",
+	"DatabaseUnavailable",
+	"RedisUnavailable",
+	"S3Unavailable",
+	"TLSCertExpiringSoon",
+	"PostgresConnectionsNearLimit",
+	"PostgresReplicationLagHigh",
 }
 
 const runbookBase = "https://github.com/ward-monitoring/ward/blob/main/rules/builtin/runbooks.md#"

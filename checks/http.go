@@ -1,0 +1,120 @@
+package checks
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/version"
+
+	"github.com/ward-monitoring/ward/config"
+)
+
+// maxBodyBytes bounds how much of a response body_regexp looks at.
+const maxBodyBytes = 1 << 20
+
+// httpProber requests a URL and checks status, body and certificate.
+type httpProber struct {
+	cfg  config.Check
+	body *regexp.Regexp
+}
+
+var _ prober = (*httpProber)(nil)
+
+func newHTTPProber(cfg config.Check) (*httpProber, error) {
+	p := &httpProber{cfg: cfg}
+	if cfg.BodyRegexp != "" {
+		re, err := regexp.Compile(cfg.BodyRegexp)
+		if err != nil {
+			return nil, fmt.Errorf("checks: %s: body_regexp: %w", cfg.Name, err)
+		}
+		p.body = re
+	}
+	return p, nil
+}
+
+func (p *httpProber) probe(ctx context.Context, r *report) error {
+	tc, err := tlsConfig(p.cfg.TLSConfig, "")
+	if err != nil {
+		return err
+	}
+	// A new transport per run without keep-alives: every run measures
+	// DNS, connect and handshake, as a user's first request would.
+	tr := &http.Transport{TLSClientConfig: tc, DisableKeepAlives: true, ForceAttemptHTTP2: true}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr}
+
+	req, err := http.NewRequestWithContext(ctx, p.cfg.Method, p.cfg.URL, nil)
+	if err != nil {
+		return fail(ReasonConfig, fmt.Errorf("request: %w", err))
+	}
+	req.Header.Set("User-Agent", "ward/"+version.Version)
+	for k, v := range p.cfg.Headers {
+		r.secret(v)
+		if strings.EqualFold(k, "Host") {
+			req.Host = string(v)
+			continue
+		}
+		req.Header.Set(k, string(v))
+	}
+	if p.cfg.PasswordEnv != "" || p.cfg.PasswordFile != "" {
+		pw, err := config.ReadSecret(p.cfg.PasswordEnv, p.cfg.PasswordFile)
+		if err != nil {
+			return fail(ReasonConfig, fmt.Errorf("password: %w", err))
+		}
+		r.secret(pw)
+		req.SetBasicAuth(p.cfg.Username, string(pw))
+	}
+
+	resp, err := client.Do(req)
+	if err != nil {
+		return httpError(err)
+	}
+	defer resp.Body.Close()
+	r.gauge("ward_check_http_status_code", float64(resp.StatusCode))
+	r.detail("HTTP %d", resp.StatusCode)
+	reportCertExpiry(r, resp.TLS, time.Now())
+
+	if !p.statusOK(resp.StatusCode) {
+		reason := ReasonStatus
+		if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
+			reason = ReasonAuth
+		}
+		return fail(reason, fmt.Errorf("unexpected status %d %s", resp.StatusCode, http.StatusText(resp.StatusCode)))
+	}
+	if p.body != nil {
+		body, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes))
+		if err != nil {
+			return fmt.Errorf("read body: %w", err)
+		}
+		if !p.body.Match(body) {
+			return fail(ReasonBody, fmt.Errorf("body does not match %q", p.cfg.BodyRegexp))
+		}
+	}
+	return nil
+}
+
+func (p *httpProber) statusOK(code int) bool {
+	if len(p.cfg.ExpectStatus) == 0 {
+		return code >= 200 && code < 300
+	}
+	return slices.Contains(p.cfg.ExpectStatus, code)
+}
+
+// httpError classifies a failed request; net/http wraps TLS errors in
+// ways classify cannot always see through.
+func httpError(err error) error {
+	err = fmt.Errorf("request: %w", err)
+	if reason := classify(err); reason != ReasonError {
+		return fail(reason, err)
+	}
+	if strings.Contains(err.Error(), "tls: ") {
+		return fail(ReasonTLS, err)
+	}
+	return err
+}
