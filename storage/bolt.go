@@ -19,17 +19,34 @@ var (
 	bucketMeta       = []byte("meta")
 	bucketDeliveries = []byte("deliveries")
 
+	// Identity and audit (schema 2).
+	bucketUsers       = []byte("users")        // username -> User
+	bucketSessions    = []byte("sessions")     // SHA-256(token) -> Session
+	bucketResetTokens = []byte("reset_tokens") // SHA-256(token) -> ResetToken
+	bucketAuth        = []byte("auth")         // key check, setup token
+	bucketAudit       = []byte("audit")        // seq -> audit.Record
+	bucketAuditChain  = []byte("audit_chain")  // head and pruning anchor
+
 	keySchemaVersion = []byte("schema_version")
 )
 
 // schemaVersion is the layout this build writes. migrations[i] upgrades
 // a database from version i to i+1.
-const schemaVersion = 1
+const schemaVersion = 2
 
 var migrations = []func(tx *bbolt.Tx) error{
 	// 0 -> 1: the initial buckets.
 	func(tx *bbolt.Tx) error {
 		for _, b := range [][]byte{bucketMeta, bucketDeliveries} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	},
+	// 1 -> 2: users, sessions, tokens and the audit trail.
+	func(tx *bbolt.Tx) error {
+		for _, b := range [][]byte{bucketUsers, bucketSessions, bucketResetTokens, bucketAuth, bucketAudit, bucketAuditChain} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}

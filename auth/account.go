@@ -1,0 +1,95 @@
+package auth
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/ward-monitoring/ward/audit"
+	"github.com/ward-monitoring/ward/storage"
+)
+
+// ChangePassword changes p's own password after checking the current one.
+// Every other session of the user ends and the current one is rotated:
+// the returned token replaces the cookie.
+func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, next string) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	if err := p.require(RoleViewer); err != nil || p.Local {
+		return "", ErrForbidden
+	}
+	now := s.now()
+	name := p.User.Name
+	if wait, locked, _ := s.login.allow(now, "user:"+name); wait > 0 {
+		return "", &RateLimitError{RetryAfter: wait, Locked: locked}
+	}
+	u, err := s.st.User(name)
+	if err != nil {
+		return "", storeErr(err)
+	}
+	ok, _, err := s.hasher.Verify(truncate(current, 4*MaxPasswordLength), u.PasswordHash)
+	if err != nil || !ok {
+		s.login.fail(now, "user:"+name)
+		s.appendAudit(s.record(name, p.IP, audit.ActionPasswordChange, name, audit.Failure, map[string]string{"reason": "bad_password"}))
+		return "", ErrInvalidCredentials
+	}
+	if err := CheckPassword(name, next); err != nil {
+		return "", err
+	}
+	hash, err := s.hasher.Hash(next)
+	if err != nil {
+		return "", err
+	}
+	old, err := s.st.Session(p.sid)
+	if err != nil {
+		return "", ErrSessionInvalid
+	}
+	token, se := rotated(old)
+	_, err = s.st.ChangeAccount(storage.AccountChange{
+		Now: now, User: name,
+		Apply: func(x *storage.User) error {
+			x.PasswordHash, x.PasswordChanged = hash, now
+			return nil
+		},
+		Retire: [][]byte{p.sid},
+		Revoke: ReasonPassword, Current: se.ID,
+		New:         &se,
+		RevokeAudit: s.revokeRecord(name, p.IP, ReasonPassword),
+		Audit:       []audit.Record{s.record(name, p.IP, audit.ActionPasswordChange, name, audit.Success, nil)},
+	})
+	if err != nil {
+		return "", storeErr(err)
+	}
+	return token, nil
+}
+
+// RegenerateRecoveryCodes replaces p's recovery codes with new ones, shown
+// once. Needs step-up.
+func (s *Service) RegenerateRecoveryCodes(ctx context.Context, p *Principal) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := p.require(RoleViewer); err != nil || p.Local {
+		return nil, ErrForbidden
+	}
+	if err := s.RequireStepUp(p); err != nil {
+		return nil, err
+	}
+	codes, hashes := newRecoveryCodes()
+	_, err := s.st.ChangeAccount(storage.AccountChange{
+		Now: s.now(), User: p.User.Name,
+		Apply: func(u *storage.User) error {
+			if len(u.TOTPSecret) == 0 {
+				return ErrNotEnrolled
+			}
+			u.RecoveryHashes = hashes
+			return nil
+		},
+		Audit: []audit.Record{s.record(p.User.Name, p.IP, audit.ActionRecoveryRenew, p.User.Name, audit.Success,
+			map[string]string{"count": strconv.Itoa(len(codes))})},
+	})
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	return codes, nil
+}

@@ -1,0 +1,209 @@
+package auth
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ward-monitoring/ward/audit"
+	"github.com/ward-monitoring/ward/storage"
+)
+
+// LoginRequest is the password step of signing in.
+type LoginRequest struct {
+	Username  string
+	Password  string
+	IP        string
+	UserAgent string
+}
+
+// LoginResult is a step of signing in that succeeded. The UI sets Token as
+// the session cookie (it is always a new token: no fixation) and sends the
+// user on according to Stage.
+type LoginResult struct {
+	Token   string
+	Stage   Stage
+	Session SessionInfo
+	// UsedRecoveryCode is true when a recovery code was used; the UI
+	// shows RecoveryCodesLeft.
+	UsedRecoveryCode  bool
+	RecoveryCodesLeft int
+	// NewClient flags a sign-in from an IP and agent pair not seen
+	// before for this user.
+	NewClient bool
+	// EndedSessions counts sessions the concurrent limit ended.
+	EndedSessions int
+}
+
+// Login checks a username and password. Every failure returns the same
+// ErrInvalidCredentials after the same work (unknown users are checked
+// against a dummy hash), or a *RateLimitError; every outcome is audited
+// with its reason. When the user has 2FA the result is a short-lived
+// StageSecondFactor session for SecondFactor; when their role requires 2FA
+// and they have none, a StageEnrol session; otherwise an active one.
+func (s *Service) Login(ctx context.Context, req LoginRequest) (*LoginResult, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	name := strings.ToLower(strings.TrimSpace(req.Username))
+	target := truncate(name, 64)
+	keys := []string{"user:" + name, "ip:" + req.IP}
+	if wait, locked, first := s.login.allow(now, keys...); wait > 0 {
+		if first {
+			reason := "rate_limited"
+			if locked {
+				reason = "locked_out"
+			}
+			s.appendAudit(s.record(target, req.IP, audit.ActionLoginPassword, target, audit.Failure,
+				map[string]string{"reason": reason, "retry_after": wait.Round(time.Second).String()}))
+		}
+		return nil, &RateLimitError{RetryAfter: wait, Locked: locked}
+	}
+	u, err := s.st.User(name)
+	known := err == nil
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return nil, err
+	}
+	hash := s.dummyHash
+	if known {
+		hash = u.PasswordHash
+	}
+	ok, rehash, verr := s.hasher.Verify(truncate(req.Password, 4*MaxPasswordLength), hash)
+	reason := ""
+	switch {
+	case !known:
+		reason = "unknown_user"
+	case verr != nil:
+		s.logger.Error("stored password hash unreadable", "err", verr, "user", name)
+		reason = "bad_hash"
+	case !ok:
+		reason = "bad_password"
+	case u.Disabled:
+		reason = "disabled"
+	}
+	if reason != "" {
+		s.login.fail(now, keys...)
+		s.appendAudit(s.record(target, req.IP, audit.ActionLoginPassword, target, audit.Failure,
+			map[string]string{"reason": reason}))
+		return nil, ErrInvalidCredentials
+	}
+	s.login.succeed(keys[0])
+
+	var newHash string
+	if rehash {
+		if newHash, err = s.hasher.Hash(req.Password); err != nil {
+			return nil, err
+		}
+	}
+	applyRehash := func(x *storage.User) error {
+		if newHash != "" {
+			x.PasswordHash = newHash
+		}
+		return nil
+	}
+	if len(u.TOTPSecret) > 0 {
+		token, se := s.newSession(name, StageSecondFactor, req.IP, req.UserAgent)
+		_, err := s.st.ChangeAccount(storage.AccountChange{
+			Now: now, User: name, Apply: applyRehash, New: &se,
+			Audit: []audit.Record{s.record(name, req.IP, audit.ActionLoginPassword, name, audit.Success,
+				map[string]string{"next": string(StageSecondFactor)})},
+		})
+		if err != nil {
+			return nil, storeErr(err)
+		}
+		return &LoginResult{Token: token, Stage: StageSecondFactor, Session: s.sessionInfo(se, se.ID)}, nil
+	}
+	stage := StageActive
+	if s.cfg.requiresTwoFactor(Role(u.Role)) {
+		stage = StageEnrol
+	}
+	return s.startSession(name, stage, req.IP, req.UserAgent, applyRehash, nil, "password")
+}
+
+// startSession creates the signed-in session for user in one transaction
+// with apply (what the sign-in consumed), the retirement of retire (the
+// pending session) and the concurrent-session limit.
+func (s *Service) startSession(user string, stage Stage, ip, ua string, apply func(*storage.User) error, retire []byte, method string) (*LoginResult, error) {
+	now := s.now()
+	token, se := s.newSession(user, stage, ip, ua)
+	if method != "password" {
+		se.SecondFactorAt = now
+	}
+	res := &LoginResult{Token: token, Stage: stage, RecoveryCodesLeft: -1}
+	details := map[string]string{"method": method, "stage": string(stage), "session": sessionID(se.ID)[:16]}
+	recs := []audit.Record{s.record(user, ip, audit.ActionLogin, user, audit.Success, details)}
+	if method == "recovery" {
+		recs = append(recs, s.record(user, ip, audit.ActionRecoveryUse, user, audit.Success, map[string]string{}))
+	}
+	change := storage.AccountChange{
+		Now: now, User: user,
+		Apply: func(u *storage.User) error {
+			if err := apply(u); err != nil {
+				return err
+			}
+			u.LastLogin = now
+			se.NewClient = noteClient(u, ip, ua)
+			details["new_client"] = strconv.FormatBool(se.NewClient)
+			res.RecoveryCodesLeft = len(u.RecoveryHashes)
+			if method == "recovery" {
+				recs[1].Details["remaining"] = strconv.Itoa(len(u.RecoveryHashes))
+			}
+			return nil
+		},
+		New:         &se,
+		Limit:       s.cfg.Session.MaxPerUser,
+		Reject:      s.cfg.Session.OnLimit == Reject,
+		LimitReason: ReasonLimit,
+		RevokeAudit: s.revokeRecord(user, ip, ReasonLimit),
+		Audit:       recs,
+	}
+	if retire != nil {
+		change.Retire = [][]byte{retire}
+	}
+	ended, err := s.st.ChangeAccount(change)
+	if errors.Is(err, storage.ErrSessionLimit) {
+		s.appendAudit(s.record(user, ip, audit.ActionLogin, user, audit.Failure,
+			map[string]string{"reason": "session_limit", "method": method}))
+		return nil, ErrSessionLimit
+	}
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	if method == "recovery" {
+		res.UsedRecoveryCode = true
+		// Until ward can send mail, the log stands in for the email the
+		// user should get.
+		s.logger.Warn("recovery code used; the user should be told", "user", user, "remaining", res.RecoveryCodesLeft)
+	}
+	res.Session = s.sessionInfo(se, se.ID)
+	res.NewClient = se.NewClient
+	res.EndedSessions = len(ended)
+	return res, nil
+}
+
+// maxKnownClients bounds the IP and agent pairs remembered per user.
+const maxKnownClients = 20
+
+// noteClient remembers the pair ip, ua for u and reports whether it is
+// new. A user's very first sign-in is not flagged: there is nothing to
+// compare it with.
+func noteClient(u *storage.User, ip, ua string) bool {
+	h := sha256.Sum256([]byte(ip + "\x00" + ua))
+	id := hex.EncodeToString(h[:16])
+	for _, k := range u.KnownClients {
+		if k == id {
+			return false
+		}
+	}
+	first := len(u.KnownClients) == 0
+	u.KnownClients = append(u.KnownClients, id)
+	if len(u.KnownClients) > maxKnownClients {
+		u.KnownClients = u.KnownClients[len(u.KnownClients)-maxKnownClients:]
+	}
+	return !first
+}

@@ -1,0 +1,108 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/ward-monitoring/ward/audit"
+	"github.com/ward-monitoring/ward/storage"
+)
+
+// ResetTokenLifetime is how long a password-reset link works.
+const ResetTokenLifetime = 30 * time.Minute
+
+// RequestPasswordReset starts a self-service password reset for username
+// from ip. It returns the single-use token for the emailed link, or ""
+// (and no error) when there is no such enabled user: the UI shows the same
+// message either way. At most 3 requests an hour per account and per IP.
+func (s *Service) RequestPasswordReset(ctx context.Context, username, ip string) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	now := s.now()
+	name := strings.ToLower(strings.TrimSpace(username))
+	target := truncate(name, 64)
+	if wait, locked, first := s.reset.allow(now, "user:"+name, "ip:"+ip); wait > 0 {
+		if first {
+			s.appendAudit(s.record(target, ip, audit.ActionPasswordResetReq, target, audit.Failure, map[string]string{"reason": "rate_limited"}))
+		}
+		return "", &RateLimitError{RetryAfter: wait, Locked: locked}
+	}
+	u, err := s.st.User(name)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && u.Disabled) {
+		s.appendAudit(s.record(target, ip, audit.ActionPasswordResetReq, target, audit.Failure, map[string]string{"reason": "unknown_or_disabled"}))
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return s.issueReset(name, name, ip, now)
+}
+
+// CreateResetToken makes a reset token for user name on an admin's behalf
+// (the users page, or `ward user reset-password --link`), to hand over out
+// of band. It counts against the same per-account limit.
+func (s *Service) CreateResetToken(ctx context.Context, p *Principal, name string) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	if err := p.require(RoleAdmin); err != nil {
+		return "", err
+	}
+	now := s.now()
+	if !p.Local {
+		if wait, locked, _ := s.reset.allow(now, "user:"+name); wait > 0 {
+			return "", &RateLimitError{RetryAfter: wait, Locked: locked}
+		}
+	}
+	return s.issueReset(p.User.Name, name, p.IP, now)
+}
+
+func (s *Service) issueReset(actor, name, ip string, now time.Time) (string, error) {
+	token := newToken()
+	t := storage.ResetToken{User: name, Created: now, Expires: now.Add(ResetTokenLifetime), IP: ip}
+	rec := s.record(actor, ip, audit.ActionPasswordResetReq, name, audit.Success, nil)
+	if err := s.st.PutResetToken(tokenID(token), t, rec); err != nil {
+		return "", storeErr(err)
+	}
+	return token, nil
+}
+
+// ResetPassword sets a new password with a reset token. The token and any
+// other of the user's tokens stop working, every session of the user
+// ends, and 2FA stays on: the next sign-in still asks for a code.
+func (s *Service) ResetPassword(ctx context.Context, token, password, ip string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if !validToken(token) {
+		return ErrTokenInvalid
+	}
+	id := tokenID(token)
+	t, err := s.st.ResetToken(id)
+	now := s.now()
+	if err != nil || !now.Before(t.Expires) {
+		s.appendAudit(s.record("", ip, audit.ActionPasswordReset, t.User, audit.Failure, map[string]string{"reason": "invalid_token"}))
+		return ErrTokenInvalid
+	}
+	if err := CheckPassword(t.User, password); err != nil {
+		return err
+	}
+	hash, err := s.hasher.Hash(password)
+	if err != nil {
+		return err
+	}
+	_, err = s.st.ChangeAccount(storage.AccountChange{
+		Now: now, User: t.User, RedeemReset: id,
+		Apply: func(u *storage.User) error {
+			u.PasswordHash, u.PasswordChanged = hash, now
+			return nil
+		},
+		Revoke:      ReasonPasswordReset,
+		RevokeAudit: s.revokeRecord(t.User, ip, ReasonPasswordReset),
+		Audit:       []audit.Record{s.record(t.User, ip, audit.ActionPasswordReset, t.User, audit.Success, map[string]string{"via": "token"})},
+	})
+	return storeErr(err)
+}

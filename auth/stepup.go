@@ -1,0 +1,80 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/ward-monitoring/ward/audit"
+	"github.com/ward-monitoring/ward/storage"
+)
+
+// StepUpWindow is how recent the last second-factor proof must be for a
+// sensitive action (OWASP ASVS 3.7.1).
+const StepUpWindow = 5 * time.Minute
+
+// RequireStepUp returns ErrStepUpRequired unless p proved a second factor
+// within StepUpWindow. The command line never needs it.
+func (s *Service) RequireStepUp(p *Principal) error {
+	if p.Local {
+		return nil
+	}
+	if !p.Active() {
+		return ErrWrongStage
+	}
+	at := p.Session.SecondFactorAt
+	if at.IsZero() || s.now().Sub(at) > StepUpWindow {
+		return ErrStepUpRequired
+	}
+	return nil
+}
+
+// StepUp refreshes p's session for sensitive actions. proof is a current
+// TOTP code, or the password for a user without 2FA (whose role does not
+// require it). It shares the 2FA step's attempt limit.
+func (s *Service) StepUp(ctx context.Context, p *Principal, proof string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if p.Local || !p.Active() {
+		return ErrWrongStage
+	}
+	now := s.now()
+	name := p.User.Name
+	if wait, locked, _ := s.secondFactor.allow(now, "user:"+name); wait > 0 {
+		return &RateLimitError{RetryAfter: wait, Locked: locked}
+	}
+	u, err := s.st.User(name)
+	if err != nil {
+		return storeErr(err)
+	}
+	apply, method, err := s.checkSecondFactor(u, proof, now, false)
+	if errors.Is(err, ErrNotEnrolled) {
+		method = "password"
+		ok, _, verr := s.hasher.Verify(truncate(proof, 4*MaxPasswordLength), u.PasswordHash)
+		if err = ErrInvalidCode; verr == nil && ok {
+			apply, err = func(*storage.User) error { return nil }, nil
+		}
+	}
+	if err == nil {
+		_, err = s.st.ChangeAccount(storage.AccountChange{
+			Now: now, User: name, Apply: apply, Current: p.sid,
+			Touch: func(se *storage.Session) error {
+				se.SecondFactorAt = now
+				return nil
+			},
+			Audit: []audit.Record{s.record(name, p.IP, audit.ActionStepUp, name, audit.Success, map[string]string{"method": method})},
+		})
+		if err == nil {
+			s.secondFactor.succeed("user:" + name)
+			p.Session.SecondFactorAt = now
+			return nil
+		}
+	}
+	if !errors.Is(err, ErrInvalidCode) {
+		return storeErr(err)
+	}
+	s.secondFactor.fail(now, "user:"+name)
+	s.appendAudit(s.record(name, p.IP, audit.ActionStepUp, name, audit.Failure, map[string]string{"method": method, "reason": "bad_code"}))
+	return ErrInvalidCode
+}

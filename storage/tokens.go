@@ -1,0 +1,167 @@
+package storage
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/ward-monitoring/ward/audit"
+)
+
+// ErrTokenInvalid means a setup or reset token is unknown, expired,
+// already used or for someone else.
+var ErrTokenInvalid = errors.New("storage: invalid or expired token")
+
+var keySetupToken = []byte("setup_token")
+
+// ResetToken is a single-use password-reset token, stored under the
+// SHA-256 of the token.
+type ResetToken struct {
+	User    string    `json:"user"`
+	Created time.Time `json:"created"`
+	Expires time.Time `json:"expires"`
+	IP      string    `json:"ip,omitempty"`
+}
+
+// SetupToken is the first-run token that creates the first admin.
+type SetupToken struct {
+	Hash    []byte    `json:"hash"`
+	Expires time.Time `json:"expires"`
+}
+
+// PutResetToken stores a reset token under id, drops expired ones and
+// appends rec.
+func (s *State) PutResetToken(id []byte, t ResetToken, rec audit.Record) error {
+	return s.db.Update(func(tx *bbolt.Tx) error {
+		if _, err := getUser(tx, t.User); err != nil {
+			return err
+		}
+		b := tx.Bucket(bucketResetTokens)
+		var old [][]byte
+		err := b.ForEach(func(k, v []byte) error {
+			var rt ResetToken
+			if json.Unmarshal(v, &rt) != nil || !t.Created.Before(rt.Expires) {
+				old = append(old, append([]byte(nil), k...))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, k := range old {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		v, err := json.Marshal(t)
+		if err != nil {
+			return err
+		}
+		if err := b.Put(id, v); err != nil {
+			return err
+		}
+		return appendAudit(tx, rec)
+	})
+}
+
+// ResetToken returns the reset token stored under id, or ErrTokenInvalid.
+func (s *State) ResetToken(id []byte) (ResetToken, error) {
+	var t ResetToken
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		v := tx.Bucket(bucketResetTokens).Get(id)
+		if v == nil {
+			return ErrTokenInvalid
+		}
+		return json.Unmarshal(v, &t)
+	})
+	return t, err
+}
+
+func redeemResetToken(tx *bbolt.Tx, id []byte, user string, now time.Time) error {
+	v := tx.Bucket(bucketResetTokens).Get(id)
+	if v == nil {
+		return ErrTokenInvalid
+	}
+	var t ResetToken
+	if err := json.Unmarshal(v, &t); err != nil {
+		return fmt.Errorf("reset token: %w", err)
+	}
+	if t.User != user || !now.Before(t.Expires) {
+		return ErrTokenInvalid
+	}
+	return deleteResetTokens(tx, user)
+}
+
+func deleteResetTokens(tx *bbolt.Tx, user string) error {
+	b := tx.Bucket(bucketResetTokens)
+	var old [][]byte
+	err := b.ForEach(func(k, v []byte) error {
+		var t ResetToken
+		if json.Unmarshal(v, &t) != nil || t.User == user {
+			old = append(old, append([]byte(nil), k...))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, k := range old {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PutSetupToken replaces the first-run token and appends rec. It fails
+// with ErrExists once any user exists.
+func (s *State) PutSetupToken(t SetupToken, rec audit.Record) error {
+	return s.db.Update(func(tx *bbolt.Tx) error {
+		if k, _ := tx.Bucket(bucketUsers).Cursor().First(); k != nil {
+			return fmt.Errorf("users: %w", ErrExists)
+		}
+		v, err := json.Marshal(t)
+		if err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketAuth).Put(keySetupToken, v); err != nil {
+			return err
+		}
+		return appendAudit(tx, rec)
+	})
+}
+
+// CreateFirstAdmin redeems the setup token whose hash is tokenHash and
+// creates u, in one transaction with rec. It fails with ErrTokenInvalid
+// when the token does not match or has expired, and with ErrExists when
+// a user already exists.
+func (s *State) CreateFirstAdmin(u User, tokenHash []byte, now time.Time, rec audit.Record) error {
+	return s.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bucketAuth)
+		v := b.Get(keySetupToken)
+		if v == nil {
+			return ErrTokenInvalid
+		}
+		var t SetupToken
+		if err := json.Unmarshal(v, &t); err != nil {
+			return fmt.Errorf("setup token: %w", err)
+		}
+		if subtle.ConstantTimeCompare(t.Hash, tokenHash) != 1 || !now.Before(t.Expires) {
+			return ErrTokenInvalid
+		}
+		if k, _ := tx.Bucket(bucketUsers).Cursor().First(); k != nil {
+			return fmt.Errorf("users: %w", ErrExists)
+		}
+		if err := b.Delete(keySetupToken); err != nil {
+			return err
+		}
+		if err := putUser(tx, u); err != nil {
+			return err
+		}
+		return appendAudit(tx, rec)
+	})
+}
