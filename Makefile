@@ -47,6 +47,8 @@ generate:
 ## bench: compare ward with Debian's prometheus on the same synthetic targets
 bench: build
 	bench/run.sh
+	bench/alerts.sh
+	$(GO) test ./checks -run '^$$' -bench . -benchtime 1x
 
 ## fuzz: run each fuzz target briefly (FUZZTIME=30s)
 FUZZTIME ?= 20s
@@ -54,6 +56,11 @@ fuzz:
 	$(GO) test ./config -run '^$$' -fuzz FuzzLoad -fuzztime $(FUZZTIME)
 	$(GO) test ./rules -run '^$$' -fuzz FuzzCheckFile -fuzztime $(FUZZTIME)
 	$(GO) test ./rules/ruletest -run '^$$' -fuzz FuzzLoadTestFile -fuzztime $(FUZZTIME)
+	$(GO) test ./checks -run '^$$' -fuzz FuzzChecksConfig -fuzztime $(FUZZTIME)
+	$(GO) test ./audit -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME)
+	$(GO) test ./auth -run '^$$' -fuzz FuzzParseArgon2id -fuzztime $(FUZZTIME)
+	$(GO) test ./auth -run '^$$' -fuzz FuzzCheckPassword -fuzztime $(FUZZTIME)
+	$(GO) test ./auth -run '^$$' -fuzz FuzzParseKey -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin
