@@ -32,7 +32,7 @@ func newHistory(state *storage.State, reg prometheus.Registerer, logger *slog.Lo
 	h := &history{
 		failing: newFallbackTracker(nil),
 		state:   state,
-		logger: logger,
+		logger:  logger,
 		attempts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ward_notification_attempts_total",
 			Help: "Notification delivery attempts, retries included, by receiver and integration.",
