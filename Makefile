@@ -40,8 +40,9 @@ lint: generate
 	$(GO) mod tidy -diff
 	@git diff --exit-code -- '*_templ.go' || (echo "generated files are stale: run make generate and commit"; exit 1)
 
-## generate: regenerate generated code
+## generate: regenerate generated code (templ components: *_templ.go)
 generate:
+	$(GO) tool templ generate
 	$(GO) generate ./...
 
 ## bench: compare ward with Debian's prometheus on the same synthetic targets

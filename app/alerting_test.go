@@ -126,7 +126,7 @@ func TestAlertDelivery(t *testing.T) {
 
 	g.v.Store(1)
 	eventually(t, 20*time.Second, "firing notification", func() bool { return primary.count("firing") == 1 })
-	resp, err := http.Get(in.base + "/api/v2/alerts")
+	resp, err := in.client.Get(in.base + "/api/v2/alerts")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +153,7 @@ func TestAlertDelivery(t *testing.T) {
 
 	t.Run("test notification through the API", func(t *testing.T) {
 		before := len(primary.got)
-		resp, err := http.Post(in.base+"/api/ward/receivers/primary/test", "", nil)
+		resp, err := in.client.Post(in.base+"/api/ward/receivers/primary/test", "", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -168,7 +168,7 @@ func TestAlertDelivery(t *testing.T) {
 		if len(got) != 1 || got[0].Alerts[0].Labels["alertname"] != "WardTestNotification" {
 			t.Fatalf("webhook got %+v", got)
 		}
-		resp, err = http.Post(in.base+"/api/ward/receivers/nobody/test", "", nil)
+		resp, err = in.client.Post(in.base+"/api/ward/receivers/nobody/test", "", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -194,10 +194,10 @@ func TestFallbackReceiver(t *testing.T) {
 	if took := time.Since(start); took < 2*time.Second {
 		t.Errorf("fallback used after %s, before fallback_after", took)
 	}
-	if v := metricValue(t, in.base, `ward_notification_fallbacks_total{fallback="fallback",receiver="primary"}`); v == "" || v == "0" {
+	if v := in.metricValue(t, `ward_notification_fallbacks_total{fallback="fallback",receiver="primary"}`); v == "" || v == "0" {
 		t.Errorf("fallback metric = %q", v)
 	}
-	if v := metricValue(t, in.base, `ward_notification_attempt_failures_total{integration="webhook",reason="serverError",receiver="primary"}`); v == "" || v == "0" {
+	if v := in.metricValue(t, `ward_notification_attempt_failures_total{integration="webhook",reason="serverError",receiver="primary"}`); v == "" || v == "0" {
 		t.Errorf("failed attempts not counted: %q", v)
 	}
 }
@@ -235,7 +235,7 @@ alerting:
 `, g.addr(), servicetest.FreeAddr(t), fallback.srv.URL))
 	g.v.Store(1)
 	eventually(t, 60*time.Second, "fallback notified", func() bool { return fallback.count("firing") >= 1 })
-	if v := metricValue(t, in.base, `ward_notification_fallbacks_total{fallback="hook",receiver="mail"}`); v == "" || v == "0" {
+	if v := in.metricValue(t, `ward_notification_fallbacks_total{fallback="hook",receiver="mail"}`); v == "" || v == "0" {
 		t.Errorf("fallback metric = %q", v)
 	}
 	_, d := in.get(t, "/api/ward/deliveries?receiver=mail")

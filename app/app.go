@@ -6,6 +6,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -27,6 +28,8 @@ import (
 	apiv1 "github.com/prometheus/prometheus/web/api/v1"
 
 	"github.com/ward-monitoring/ward/alerting"
+	"github.com/ward-monitoring/ward/audit"
+	"github.com/ward-monitoring/ward/auth"
 	"github.com/ward-monitoring/ward/checks"
 	"github.com/ward-monitoring/ward/collector"
 	"github.com/ward-monitoring/ward/config"
@@ -43,6 +46,9 @@ type Options struct {
 	Logger     *slog.Logger
 	// Reload delivers reload requests (SIGHUP).
 	Reload <-chan struct{}
+	// Stderr receives the one-time setup URL on first run (it holds a
+	// token, so it never goes to the log); nil discards it.
+	Stderr io.Writer
 }
 
 // App is a running ward: its components and the configuration in force.
@@ -60,6 +66,11 @@ type App struct {
 	collector *collector.Collector
 	rules     *rules.Manager
 	server    *ui.Server
+
+	auth        *auth.Service
+	auditLog    *audit.Log
+	auditValid  prometheus.Gauge
+	scrapeToken string
 
 	cfg      atomic.Pointer[config.Config]
 	reloadMu sync.Mutex
@@ -118,6 +129,10 @@ func New(o Options) (_ *App, err error) {
 			a.state.Close()
 		}
 	}()
+
+	if err := a.openIdentity(cfg); err != nil {
+		return nil, err
+	}
 
 	a.ln, err = net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
@@ -201,6 +216,10 @@ func New(o Options) (_ *App, err error) {
 			},
 			Details: func(*http.Request) bool { return a.cfg.Load().Server.HealthDetails },
 		}),
+		Auth:          a.auth,
+		AuditLog:      a.auditLog,
+		Audit:         a.state,
+		InternalToken: a.scrapeToken,
 	}, a.Reload)
 
 	if err := a.apply(cfg); err != nil {
@@ -208,6 +227,9 @@ func New(o Options) (_ *App, err error) {
 		return nil, err
 	}
 	a.metrics.record(true)
+	if err := a.announceSetup(context.Background(), extURL.String()); err != nil {
+		return nil, fmt.Errorf("first-run setup: %w", err)
+	}
 	return a, nil
 }
 
@@ -217,7 +239,8 @@ func (a *App) Addr() string { return a.selfAddr }
 // Run serves until ctx ends or a component fails, then stops everything.
 //
 // Stop order: first the HTTP server, the collector, the health checks, the
-// rule manager and the reloader, which oklog/run interrupts together (the
+// rule manager, the reloader and the session and audit housekeeping, which
+// oklog/run interrupts together (the
 // collector, checks and rule manager return only after in-flight appends
 // and evaluations end);
 // then the alert pipeline, so alerts from the last evaluation still reach
@@ -261,6 +284,9 @@ func (a *App) Run(ctx context.Context) error {
 	add("checks", a.checks.Run)
 	add("reloader", a.watchReloads)
 	add("http", a.server.Run)
+	add("sessions", a.auth.Run)
+	add("audit retention", a.auditLog.Run)
+	add("audit verify", a.watchAudit)
 
 	a.ready.Store(true)
 	cfg := a.cfg.Load()

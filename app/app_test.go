@@ -10,8 +10,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/ward-monitoring/ward/auth"
+	"github.com/ward-monitoring/ward/config"
+	"github.com/ward-monitoring/ward/storage"
 )
 
 // instance is a ward started in-process for a test.
@@ -24,6 +29,29 @@ type instance struct {
 	cancel  context.CancelFunc
 	// hup stands in for SIGHUP.
 	hup chan struct{}
+	// token is an admin API token; client sends it with every request.
+	token  string
+	client *http.Client
+	// stderr is what ward printed for the terminal (the setup URL).
+	stderr *lockedBuffer
+}
+
+// lockedBuffer is an io.Writer that the test reads while ward writes.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // fastGlobal scrapes and evaluates every second so tests finish quickly.
@@ -50,12 +78,15 @@ func startWardIn(tb testing.TB, dir, cfg string) *instance {
 		tb.Fatal(err)
 	}
 	hup := make(chan struct{}, 1)
-	a, err := New(Options{ConfigFile: cfgFile, Logger: testLogger(tb), Reload: hup})
+	stderr := &lockedBuffer{}
+	a, err := New(Options{ConfigFile: cfgFile, Logger: testLogger(tb), Reload: hup, Stderr: stderr})
 	if err != nil {
 		tb.Fatalf("starting ward: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	in := &instance{app: a, base: "http://" + a.Addr(), cfgFile: cfgFile, dir: dir, done: make(chan error, 1), cancel: cancel, hup: hup}
+	in := &instance{app: a, base: "http://" + a.Addr(), cfgFile: cfgFile, dir: dir, done: make(chan error, 1), cancel: cancel, hup: hup, stderr: stderr}
+	in.token = createToken(tb, a.auth, "test-admin", auth.RoleAdmin)
+	in.client = tokenClient(in.token)
 	go func() { in.done <- a.Run(ctx) }()
 	tb.Cleanup(in.stop)
 	return in
@@ -80,7 +111,7 @@ type apiResponse struct {
 
 func (in *instance) get(tb testing.TB, path string) (int, apiResponse) {
 	tb.Helper()
-	resp, err := http.Get(in.base + path)
+	resp, err := in.client.Get(in.base + path)
 	if err != nil {
 		tb.Fatalf("GET %s: %v", path, err)
 	}
@@ -155,9 +186,9 @@ func writeFile(tb testing.TB, path, content string) {
 	}
 }
 
-func metricValue(tb testing.TB, base, name string) string {
+func (in *instance) metricValue(tb testing.TB, name string) string {
 	tb.Helper()
-	resp, err := http.Get(base + "/metrics")
+	resp, err := in.client.Get(in.base + "/metrics")
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -178,4 +209,53 @@ func readFile(tb testing.TB, path string) string {
 		tb.Fatal(err)
 	}
 	return string(b)
+}
+
+// createToken makes an API token through the auth service, as
+// `ward token create` does.
+func createToken(tb testing.TB, svc *auth.Service, name string, role auth.Role) string {
+	tb.Helper()
+	tok, err := svc.CreateAPIToken(context.Background(), auth.Local("test"), name, role)
+	if err != nil {
+		tb.Fatalf("creating API token: %v", err)
+	}
+	return tok
+}
+
+// createTokenOffline makes an admin API token in the state database of
+// the config at cfgFile while no ward holds it, for tests that run ward
+// as a separate process.
+func createTokenOffline(tb testing.TB, cfgFile string) string {
+	tb.Helper()
+	cfg, err := config.LoadFile(cfgFile)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	st, err := storage.OpenState(filepath.Join(cfg.Storage.Path, "ward.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer st.Close()
+	svc, err := auth.New(st, auth.DefaultConfig(), auth.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return createToken(tb, svc, "test-admin", auth.RoleAdmin)
+}
+
+// bearer adds an API token to every request it carries.
+type bearer struct {
+	token string
+	next  http.RoundTripper
+}
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+b.token)
+	return b.next.RoundTrip(r)
+}
+
+// tokenClient is an HTTP client that authenticates with token.
+func tokenClient(token string) *http.Client {
+	return &http.Client{Timeout: 30 * time.Second, Transport: bearer{token: token, next: http.DefaultTransport}}
 }

@@ -44,9 +44,9 @@ func startProcess(tb testing.TB, cfgFile, logFile string) *process {
 
 // countAt evaluates count_over_time of ward's own up series at t; -1
 // means ward did not answer.
-func countAt(tb testing.TB, base string, t time.Time) int {
+func countAt(tb testing.TB, client *http.Client, base string, t time.Time) int {
 	tb.Helper()
-	resp, err := http.Get(base + "/api/v1/query?" + url.Values{
+	resp, err := client.Get(base + "/api/v1/query?" + url.Values{
 		"query": {`count_over_time(up{job="ward"}[1h])`},
 		"time":  {strconv.FormatFloat(float64(t.UnixMilli())/1000, 'f', 3, 64)},
 	}.Encode())
@@ -89,12 +89,13 @@ func TestCrashKeepsData(t *testing.T) {
 		}
 	})
 
+	client := tokenClient(createTokenOffline(t, cfgFile))
 	p := startProcess(t, cfgFile, logFile)
 	var mark time.Time
 	var before int
 	eventually(t, 30*time.Second, "ward scraped itself 5 times", func() bool {
 		mark = time.Now()
-		before = countAt(t, base, mark)
+		before = countAt(t, client, base, mark)
 		return before >= 5
 	})
 	if err := p.cmd.Process.Signal(syscall.SIGKILL); err != nil {
@@ -103,13 +104,13 @@ func TestCrashKeepsData(t *testing.T) {
 	<-p.done
 
 	p = startProcess(t, cfgFile, logFile)
-	eventually(t, 30*time.Second, "ward back after SIGKILL", func() bool { return countAt(t, base, mark) >= 0 })
-	if after := countAt(t, base, mark); after < before {
+	eventually(t, 30*time.Second, "ward back after SIGKILL", func() bool { return countAt(t, client, base, mark) >= 0 })
+	if after := countAt(t, client, base, mark); after < before {
 		t.Fatalf("after kill -9: %d samples up to the mark, had %d", after, before)
 	}
 
 	mark = time.Now()
-	before = countAt(t, base, mark)
+	before = countAt(t, client, base, mark)
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -118,8 +119,8 @@ func TestCrashKeepsData(t *testing.T) {
 		t.Fatalf("graceful stop: %v", p.err)
 	}
 	startProcess(t, cfgFile, logFile)
-	eventually(t, 30*time.Second, "ward back after SIGTERM", func() bool { return countAt(t, base, mark) >= 0 })
-	if after := countAt(t, base, mark); after < before {
+	eventually(t, 30*time.Second, "ward back after SIGTERM", func() bool { return countAt(t, client, base, mark) >= 0 })
+	if after := countAt(t, client, base, mark); after < before {
 		t.Fatalf("after graceful restart: %d samples up to the mark, had %d", after, before)
 	}
 }

@@ -150,13 +150,13 @@ scrape_configs:
 			t.Fatalf("buildinfo: %d %s", code, r.Data)
 		}
 		for _, p := range []string{"/-/healthy", "/-/ready"} {
-			resp, err := http.Get(in.base + p)
+			resp, err := http.Get(in.base + p) // public: no token
 			if err != nil || resp.StatusCode != 200 {
 				t.Fatalf("%s: %v %v", p, err, resp)
 			}
 			resp.Body.Close()
 		}
-		if v := metricValue(t, in.base, "ward_config_last_reload_successful"); v != "1" {
+		if v := in.metricValue(t, "ward_config_last_reload_successful"); v != "1" {
 			t.Fatalf("ward_config_last_reload_successful = %q", v)
 		}
 	})

@@ -4,14 +4,17 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"sync"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/ward-monitoring/ward/audit"
 	"github.com/ward-monitoring/ward/config"
 	"github.com/ward-monitoring/ward/rules"
+	"github.com/ward-monitoring/ward/ui"
 )
 
 // reloadDebounce gathers the burst of file events an editor's save makes
@@ -87,7 +90,7 @@ func (a *App) apply(cfg *config.Config) error {
 			a.logger.Warn("storage.path and server.listen take effect only after a restart")
 		}
 	}
-	if err := cfg.AddSelfScrape(a.selfAddr); err != nil {
+	if err := cfg.AddSelfScrape(a.selfAddr, a.scrapeToken); err != nil {
 		return err
 	}
 	if _, err := cfg.Prometheus.GetScrapeConfigs(); err != nil {
@@ -117,21 +120,46 @@ func (a *App) apply(cfg *config.Config) error {
 }
 
 // Reload re-reads the configuration and applies it. On error the running
-// configuration stays in force and the error says why.
-func (a *App) Reload(context.Context) error {
+// configuration stays in force and the error says why. Every attempt is
+// audited, with the user or token that asked when ctx comes from an HTTP
+// request (otherwise the actor is ward: SIGHUP or a file change).
+func (a *App) Reload(ctx context.Context) error {
 	a.reloadMu.Lock()
 	defer a.reloadMu.Unlock()
 	cfg, err := a.loadConfig()
 	if err == nil {
+		if old := a.cfg.Load(); old != nil && !reflect.DeepEqual(old.Auth, cfg.Auth) {
+			a.logger.Warn("changes to the auth section take effect only after a restart")
+		}
 		err = a.apply(cfg)
 	}
 	a.metrics.record(err == nil)
+	a.auditReload(ctx, err)
 	if err != nil {
 		a.logger.Error("configuration reload rejected; the previous configuration keeps running", "err", err)
 		return err
 	}
 	a.logger.Info("configuration reloaded", "config", cfg.Source)
 	return nil
+}
+
+// auditReload records a reload attempt in the audit trail.
+func (a *App) auditReload(ctx context.Context, reloadErr error) {
+	rec := audit.Record{Time: time.Now(), Actor: "ward", Action: audit.ActionConfigReload, Target: a.opts.ConfigFile, Outcome: audit.Success}
+	if p := ui.PrincipalFrom(ctx); p != nil {
+		rec.Actor, rec.ActorIP = p.User.Name, p.IP
+	}
+	if reloadErr != nil {
+		rec.Outcome = audit.Failure
+		msg := reloadErr.Error()
+		if len(msg) > 1024 {
+			msg = msg[:1024]
+		}
+		rec.Details = map[string]string{"error": msg}
+	}
+	if err := a.state.AppendAudit(rec); err != nil {
+		a.logger.Error("audit append failed", "err", err, "action", rec.Action)
+	}
 }
 
 // watchReloads reloads on SIGHUP and when the config file or a rule file

@@ -32,7 +32,7 @@ func (in *instance) alertNames(tb testing.TB) map[string]bool {
 
 func (in *instance) postReload(tb testing.TB) (int, string) {
 	tb.Helper()
-	resp, err := http.Post(in.base+"/-/reload", "", nil)
+	resp, err := in.client.Post(in.base+"/-/reload", "", nil)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestReload(t *testing.T) {
 		t.Fatalf("FirstAlert not loaded: %v", in.alertNames(t))
 	}
 	reloaded := func(want string) func() bool {
-		return func() bool { return metricValue(t, in.base, "ward_config_last_reload_successful") == want }
+		return func() bool { return in.metricValue(t, "ward_config_last_reload_successful") == want }
 	}
 
 	t.Run("invalid rule file is rejected by the watcher", func(t *testing.T) {
@@ -95,10 +95,10 @@ func TestReload(t *testing.T) {
 		eventually(t, 10*time.Second, "successful reload recorded", reloaded("1"))
 	})
 	t.Run("SIGHUP channel reloads", func(t *testing.T) {
-		before := metricValue(t, in.base, `ward_config_reloads_total{result="success"}`)
+		before := in.metricValue(t, `ward_config_reloads_total{result="success"}`)
 		in.hup <- struct{}{}
 		eventually(t, 5*time.Second, "reload counted", func() bool {
-			return metricValue(t, in.base, `ward_config_reloads_total{result="success"}`) != before
+			return in.metricValue(t, `ward_config_reloads_total{result="success"}`) != before
 		})
 	})
 }

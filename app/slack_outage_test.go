@@ -72,8 +72,8 @@ alerting:
 	if n := posts.Load(); n != 1 {
 		t.Fatalf("%d messages posted, want exactly 1", n)
 	}
-	attempts, _ := strconv.Atoi(metricValue(t, in.base, `ward_notification_attempts_total{integration="slack",receiver="team"}`))
-	failed, _ := strconv.Atoi(metricValue(t, in.base, `ward_notification_attempt_failures_total{integration="slack",reason="serverError",receiver="team"}`))
+	attempts, _ := strconv.Atoi(in.metricValue(t, `ward_notification_attempts_total{integration="slack",receiver="team"}`))
+	failed, _ := strconv.Atoi(in.metricValue(t, `ward_notification_attempt_failures_total{integration="slack",reason="serverError",receiver="team"}`))
 	if attempts < 2 || failed < 1 || attempts != failed+1 {
 		t.Errorf("metrics: %d attempts, %d failed; want retries counted and one success", attempts, failed)
 	}

@@ -46,6 +46,7 @@ type Config struct {
 	Server  Server  `yaml:"server"`
 	Rules   Rules   `yaml:"rules"`
 	Checks  []Check `yaml:"checks"`
+	Auth    Auth    `yaml:"auth"`
 
 	// Alerting routes alerts to people (section `alerting:`).
 	Alerting *Alerting `yaml:"-"`
@@ -135,8 +136,9 @@ func (c *Config) String() string {
 		Server  Server  `yaml:"server"`
 		Rules   Rules   `yaml:"rules"`
 		Checks  []Check `yaml:"checks,omitempty"`
+		Auth    Auth    `yaml:"auth"`
 	}
-	own, err := yaml.Marshal(ward{c.Storage, c.Server, c.Rules, c.Checks})
+	own, err := yaml.Marshal(ward{c.Storage, c.Server, c.Rules, c.Checks, c.Auth})
 	if err != nil {
 		return fmt.Sprintf("<error rendering config: %s>", err)
 	}

@@ -188,7 +188,7 @@ func TestAddSelfScrape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cfg.AddSelfScrape("127.0.0.1:1234"); err != nil {
+	if err := cfg.AddSelfScrape("127.0.0.1:1234", "s3cret-scrape-token"); err != nil {
 		t.Fatal(err)
 	}
 	if got := cfg.Prometheus.ScrapeConfigs[0]; got.JobName != SelfJob || got.BodySizeLimit != DefaultBodySizeLimit {
@@ -197,9 +197,16 @@ func TestAddSelfScrape(t *testing.T) {
 	if _, err := cfg.Prometheus.GetScrapeConfigs(); err != nil {
 		t.Fatalf("self job invalid: %v", err)
 	}
+	auth := cfg.Prometheus.ScrapeConfigs[0].HTTPClientConfig.Authorization
+	if auth == nil || string(auth.Credentials) != "s3cret-scrape-token" || auth.Type != "Bearer" {
+		t.Errorf("self job authorization = %+v, want the bearer token", auth)
+	}
+	if strings.Contains(cfg.String(), "s3cret-scrape-token") {
+		t.Error("the printed config leaks the scrape token")
+	}
 	// A user-defined ward job wins.
 	n := len(cfg.Prometheus.ScrapeConfigs)
-	if err := cfg.AddSelfScrape("127.0.0.1:1234"); err != nil || len(cfg.Prometheus.ScrapeConfigs) != n {
+	if err := cfg.AddSelfScrape("127.0.0.1:1234", "s3cret-scrape-token"); err != nil || len(cfg.Prometheus.ScrapeConfigs) != n {
 		t.Fatalf("second AddSelfScrape added a job: %v", err)
 	}
 }

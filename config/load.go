@@ -28,12 +28,13 @@ type document struct {
 	Server            Server                     `yaml:"server"`
 	Rules             Rules                      `yaml:"rules"`
 	Checks            []Check                    `yaml:"checks"`
+	Auth              Auth                       `yaml:"auth"`
 	Alerting          amconfig.Config            `yaml:"alerting"`
 }
 
 // wardSections are the top-level keys ward owns; everything else is handed
 // to Prometheus' config loader.
-var wardSections = map[string]bool{"storage": true, "server": true, "rules": true, "checks": true, "alerting": true}
+var wardSections = map[string]bool{"storage": true, "server": true, "rules": true, "checks": true, "auth": true, "alerting": true}
 
 // LoadFile reads and validates the configuration file at path.
 func LoadFile(path string) (*Config, error) {
@@ -91,9 +92,10 @@ func Load(data []byte, source string) (*Config, error) {
 		Storage:    DefaultStorage(),
 		Server:     DefaultServer(),
 		Rules:      DefaultRules(),
+		Auth:       DefaultAuth(),
 		Source:     source,
 	}
-	sections := map[string]any{"storage": &cfg.Storage, "server": &cfg.Server, "rules": &cfg.Rules, "checks": &cfg.Checks}
+	sections := map[string]any{"storage": &cfg.Storage, "server": &cfg.Server, "rules": &cfg.Rules, "checks": &cfg.Checks, "auth": &cfg.Auth}
 	for i := 0; i+1 < len(doc.Content); i += 2 {
 		if dst, ok := sections[doc.Content[i].Value]; ok {
 			// The checker has already decoded every value; this cannot

@@ -55,5 +55,6 @@ func (c *Config) validate() []fieldError {
 		}
 		seen[name] = true
 	}
+	errs = append(errs, c.validateAuth()...)
 	return append(errs, c.validateChecks()...)
 }

@@ -12,6 +12,8 @@ have prometheus                || need+=(prometheus)
 have prometheus-node-exporter  || need+=(prometheus-node-exporter)
 have amtool                    || need+=(prometheus-alertmanager)
 have redis-server              || need+=(redis-server)
+# Headless browser for the UI tests (driven with chromedp).
+have chromium                  || need+=(chromium)
 # PostgreSQL's server binaries are not on PATH; servicetest looks here.
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 

@@ -28,12 +28,15 @@ var (
 	bucketAudit       = []byte("audit")        // seq -> audit.Record
 	bucketAuditChain  = []byte("audit_chain")  // head and pruning anchor
 
+	// API tokens (schema 3).
+	bucketAPITokens = []byte("api_tokens") // SHA-256(token) -> APIToken
+
 	keySchemaVersion = []byte("schema_version")
 )
 
 // schemaVersion is the layout this build writes. migrations[i] upgrades
 // a database from version i to i+1.
-const schemaVersion = 2
+const schemaVersion = 3
 
 var migrations = []func(tx *bbolt.Tx) error{
 	// 0 -> 1: the initial buckets.
@@ -53,6 +56,11 @@ var migrations = []func(tx *bbolt.Tx) error{
 			}
 		}
 		return nil
+	},
+	// 2 -> 3: API tokens.
+	func(tx *bbolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bucketAPITokens)
+		return err
 	},
 }
 

@@ -19,6 +19,8 @@ import (
 	"github.com/prometheus/prometheus/tsdb"
 	apiv1 "github.com/prometheus/prometheus/web/api/v1"
 
+	"github.com/ward-monitoring/ward/audit"
+	"github.com/ward-monitoring/ward/auth"
 	"github.com/ward-monitoring/ward/storage"
 )
 
@@ -47,7 +49,25 @@ type APIDeps struct {
 	Alerting    Alerting
 	// Health serves /health/: check results and ward's own components.
 	Health http.Handler
+
+	// Auth signs people and API tokens in.
+	Auth *auth.Service
+	// AuditLog reads and exports the audit trail.
+	AuditLog *audit.Log
+	// Audit appends records for what happens outside the auth package
+	// (silences); *storage.State implements it.
+	Audit AuditAppender
+	// InternalToken is the in-memory token ward's own scrape of /metrics
+	// sends; it is valid for nothing else.
+	InternalToken string
 }
+
+// AuditAppender appends one audit record.
+type AuditAppender interface {
+	AppendAudit(audit.Record) error
+}
+
+var _ AuditAppender = (*storage.State)(nil)
 
 // noAlertmanagers satisfies the API until alerting is wired in: ward sends
 // alerts in-process, never to a remote Alertmanager URL.

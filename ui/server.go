@@ -1,9 +1,12 @@
 // Package ui owns ward's HTTP server: the route table with its guards, the
-// middleware chain, Prometheus' query API, and lifecycle endpoints.
+// middleware chain, sign-in and session handling, the web pages (templ
+// components beside the handlers that render them), Prometheus' query API,
+// and lifecycle endpoints.
 package ui
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -20,19 +23,48 @@ type Server struct {
 	applyConfig func(context.Context) error
 	srv         *http.Server
 	ln          net.Listener
+	assets      *assets
+	// enrolments holds each enrolling session's QR code and key between
+	// the wizard page and its image.
+	enrolments *enrolments
+	// signInLimit bounds sign-in form posts per IP.
+	signInLimit *ipLimiter
+	// internalTokenHash is the SHA-256 of the token ward scrapes its own
+	// /metrics with.
+	internalTokenHash []byte
+	now               func() time.Time
 }
 
 // NewServer builds the HTTP server on an already bound listener, so that
 // the caller knows the real address (for example with port 0 in tests).
 func NewServer(ln net.Listener, deps APIDeps, reload func(context.Context) error) *Server {
-	s := &Server{logger: deps.Logger, deps: deps, applyConfig: reload, ln: ln}
+	s := &Server{
+		logger: deps.Logger, deps: deps, applyConfig: reload, ln: ln, now: time.Now,
+		assets:      newAssets(),
+		enrolments:  newEnrolments(time.Now),
+		signInLimit: newIPLimiter(signInPostsPerWindow, signInWindow, time.Now),
+	}
+	if deps.InternalToken != "" {
+		h := sha256.Sum256([]byte(deps.InternalToken))
+		s.internalTokenHash = h[:]
+	}
 	s.api = newPrometheusAPI(deps)
 	mux := http.NewServeMux()
 	for _, r := range s.routes() {
-		mux.Handle(r.pattern, s.guard(r.access, r.handler))
+		mux.Handle(r.pattern, s.guard(r, r.handler))
 	}
+	// Cross-origin state changes from browsers are refused on every
+	// route (Sec-Fetch-Site / Origin); API clients send neither header
+	// and pass.
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "cross-origin request refused", http.StatusForbidden)
+	}))
+	// The chain, outermost first: recover, request log, security
+	// headers, sign-in rate limit, CSRF; then per route (guard) the
+	// session or token, the sign-in stage and the role.
 	s.srv = &http.Server{
-		Handler:           chain(mux, s.recoverPanics, s.logRequests, securityHeaders),
+		Handler:           chain(mux, s.recoverPanics, s.logRequests, securityHeaders, s.limitSignIn, csrf.Handler),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		// A query may run for queryTimeout; leave room to write it.

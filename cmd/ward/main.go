@@ -31,6 +31,7 @@ Usage:
   ward user add|list|set-role|reset-password|reset-2fa|disable|enable ...
                                       manage users (works on a stopped ward)
   ward audit verify [--config FILE]   verify the audit trail's hash chain
+  ward token create|list|revoke ...   manage API tokens (works on a stopped ward)
   ward version                        print version information
 
 Run "ward COMMAND --help" for a command's flags.
@@ -59,6 +60,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return userCmd(args[1:], os.Stdin, stdout, stderr)
 	case "audit":
 		return auditCmd(args[1:], stdout, stderr)
+	case "token":
+		return tokenCmd(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, version.Print("ward"))
 		return 0
@@ -126,7 +129,7 @@ func serve(args []string, stderr io.Writer) int {
 		}
 	}()
 
-	if err := app.Run(ctx, app.Options{ConfigFile: *cfgFile, Logger: logger, Reload: reload}); err != nil {
+	if err := app.Run(ctx, app.Options{ConfigFile: *cfgFile, Logger: logger, Reload: reload, Stderr: stderr}); err != nil {
 		logger.Error("ward failed", "err", err)
 		return 1
 	}

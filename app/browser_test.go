@@ -1,0 +1,211 @@
+package app
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/pquerna/otp/totp"
+)
+
+var setupURLRE = regexp.MustCompile(`http://\S+/setup\?token=\S+`)
+
+// browser starts Debian's headless Chromium for the test; a missing
+// chromium is a failure (make test-deps installs it), never a skip.
+func browser(tb testing.TB) context.Context {
+	tb.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		tb.Fatalf("chromium not found (apt-get install chromium, or make test-deps): %v", err)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.NoFirstRun,
+		chromedp.UserDataDir(tb.TempDir()),
+		chromedp.WindowSize(1100, 1000),
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	// The first Do starts the browser and binds it to ctx, which has no
+	// deadline; the actions get one.
+	if err := chromedp.Do(ctx); err != nil {
+		cancel()
+		cancelAlloc()
+		tb.Fatalf("starting chromium: %v", err)
+	}
+	tctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
+	tb.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
+	return tctx
+}
+
+// TestBrowserSignIn drives the real UI in headless Chromium: first-run
+// setup, 2FA enrolment from the manual key, sign-out, sign-in with TOTP,
+// sign-in with a recovery code in a second browser context, and ending
+// one of the two sessions from the other.
+func TestBrowserSignIn(t *testing.T) {
+	in := startWard(t, "rules: {builtin: false}\nscrape_configs: []\nauth:\n  session:\n    max_per_user: 2\n")
+	setupURL := setupURLRE.FindString(in.stderr.String())
+	if setupURL == "" {
+		t.Fatalf("ward printed no setup URL:\n%s", in.stderr.String())
+	}
+	const user, password = "admin", "purple otters juggle quietly at dawn"
+	ctx := browser(t)
+	fail := func(ctx context.Context, what string, err error) {
+		t.Helper()
+		html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html")))
+		t.Fatalf("%s: %v\npage:\n%s", what, err, html)
+	}
+	run := func(ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			fail(ctx, what, err)
+		}
+	}
+	text := func(ctx context.Context, sel string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			fail(ctx, "reading "+sel, err)
+		}
+		return s
+	}
+	count := func(ctx context.Context, sel string) int {
+		t.Helper()
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(`+strconv.Quote(sel)+`).length`))
+		if err != nil {
+			fail(ctx, "counting "+sel, err)
+		}
+		return n
+	}
+	signIn := func(ctx context.Context) {
+		run(ctx, "sign in with the password",
+			chromedp.Navigate(in.base+"/login"),
+			chromedp.WaitVisible(chromedp.CSS(`#username`)),
+			chromedp.SendKeys(chromedp.CSS(`#username`), user),
+			chromedp.SendKeys(chromedp.CSS(`#password`), password),
+			chromedp.Click(chromedp.CSS(`form[action="/login"] button`)),
+			chromedp.WaitVisible(chromedp.CSS(`form[action="/login/2fa"]`)),
+		)
+	}
+
+	// 1. First-run setup through the printed URL.
+	run(ctx, "setup",
+		chromedp.Navigate(setupURL),
+		chromedp.WaitVisible(chromedp.CSS(`#username`)),
+		chromedp.SendKeys(chromedp.CSS(`#username`), user),
+		chromedp.SendKeys(chromedp.CSS(`#email`), "admin@example.com"),
+		chromedp.SendKeys(chromedp.CSS(`#password`), password),
+		chromedp.SendKeys(chromedp.CSS(`#confirm`), password),
+		chromedp.Click(chromedp.CSS(`form[action="/setup"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#manual-key`)),
+	)
+
+	// 2. Enrolment: an admin must enrol before anything else.
+	run(ctx, "nothing but enrolment", chromedp.Navigate(in.base+"/sessions"), chromedp.WaitVisible(chromedp.CSS(`#manual-key`)))
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	shotFile := filepath.Join(t.TempDir(), "enrol.png")
+	if err := os.WriteFile(shotFile, shot, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("enrolment page screenshot: %s", shotFile)
+	if dir := os.Getenv("WARD_SCREENSHOT_DIR"); dir != "" {
+		_ = os.WriteFile(filepath.Join(dir, "enrol.png"), shot, 0o600)
+	}
+	secret := strings.TrimSpace(text(ctx, `#manual-key`))
+	enrolAt := time.Now()
+	code, err := totp.GenerateCode(secret, enrolAt)
+	if err != nil {
+		t.Fatalf("manual key %q: %v", secret, err)
+	}
+	run(ctx, "confirm enrolment",
+		chromedp.SendKeys(chromedp.CSS(`#code`), code),
+		chromedp.Click(chromedp.CSS(`form[action="/account/2fa"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#recovery-codes`)),
+	)
+	recovery, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("#recovery-codes code")).map(e => e.textContent)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recovery) != 10 {
+		t.Fatalf("recovery codes shown: %q, want 10", recovery)
+	}
+
+	// 3. Sign out.
+	run(ctx, "sign out",
+		chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`form[action="/login"]`)),
+	)
+	if got := text(ctx, `main`); !strings.Contains(got, "You are signed out") {
+		t.Errorf("after sign-out: %q", got)
+	}
+
+	// 4. Sign in with TOTP. The enrolment used the current 30 s step;
+	// each code works once, so use the next step (within the allowed
+	// skew).
+	signIn(ctx)
+	next, err := totp.GenerateCode(secret, enrolAt.Add(30*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	run(ctx, "TOTP step",
+		chromedp.SendKeys(chromedp.CSS(`#code`), next),
+		chromedp.Click(chromedp.CSS(`form[action="/login/2fa"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`nav`)),
+	)
+	if got := text(ctx, `main`); !strings.Contains(got, "Signed in as "+user) {
+		t.Fatalf("after TOTP sign-in: %q", got)
+	}
+
+	// 5. Sign in with a recovery code, in a second browser context (its
+	// own cookies).
+	ctx2, cancel2 := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+	defer cancel2()
+	signIn(ctx2)
+	run(ctx2, "recovery code step",
+		chromedp.SendKeys(chromedp.CSS(`#code`), recovery[0]),
+		chromedp.Click(chromedp.CSS(`form[action="/login/2fa"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`a.button`)),
+	)
+	if got := text(ctx2, `main`); !strings.Contains(got, "You have 9 left") {
+		t.Errorf("after recovery sign-in: %q", got)
+	}
+
+	// 6. Two sessions; the first ends the second, which is told why.
+	run(ctx, "sessions page",
+		chromedp.Navigate(in.base+"/sessions"),
+		chromedp.WaitVisible(chromedp.CSS(`table`)),
+	)
+	if rows := count(ctx, "tbody tr"); rows != 2 {
+		t.Fatalf("sessions listed: %d, want 2", rows)
+	}
+	run(ctx, "end the other session",
+		chromedp.Click(chromedp.CSS(`form[action^="/sessions/"][action$="/end"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`.notice`)),
+	)
+	if rows := count(ctx, "tbody tr"); rows != 1 {
+		t.Errorf("sessions after ending one: %d, want 1", rows)
+	}
+	run(ctx2, "ended session's next request",
+		chromedp.Navigate(in.base+"/account"),
+		chromedp.WaitVisible(chromedp.CSS(`form[action="/login"]`)),
+	)
+	if got := text(ctx2, `main`); !strings.Contains(got, "You were signed out: the session was ended from the sessions page") {
+		t.Errorf("ended session sees: %q", got)
+	}
+}

@@ -1,0 +1,110 @@
+package config
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/prometheus/common/model"
+)
+
+// Auth configures sign-in, sessions, two-factor policy and the audit trail
+// (section `auth:`). It mirrors auth.Config field for field; the app
+// converts it, so that this package does not depend on the identity code.
+type Auth struct {
+	Session   AuthSession   `yaml:"session"`
+	TwoFactor AuthTwoFactor `yaml:"two_factor"`
+	Audit     AuthAudit     `yaml:"audit"`
+	// SecretKeyFile holds the key that seals TOTP secrets. Empty means
+	// <storage.path>/ward.key, created on first start. The environment
+	// variables WARD_SECRET_KEY and WARD_SECRET_KEY_FILE take precedence.
+	SecretKeyFile string `yaml:"secret_key_file"`
+}
+
+// AuthSession bounds browser sessions.
+type AuthSession struct {
+	IdleTimeout model.Duration `yaml:"idle_timeout"`
+	MaxLifetime model.Duration `yaml:"max_lifetime"`
+	// MaxPerUser is how many sessions a user may hold at once.
+	MaxPerUser int `yaml:"max_per_user"`
+	// OnLimit is what a sign-in past MaxPerUser does: revoke_oldest or
+	// reject.
+	OnLimit string `yaml:"on_limit"`
+}
+
+// AuthTwoFactor says which roles must use two-factor authentication.
+type AuthTwoFactor struct {
+	RequiredRoles []string `yaml:"required_roles"`
+}
+
+// AuthAudit bounds the audit trail.
+type AuthAudit struct {
+	Retention model.Duration `yaml:"retention"`
+}
+
+// Session limit modes (auth.RevokeOldest and auth.Reject).
+const (
+	OnLimitRevokeOldest = "revoke_oldest"
+	OnLimitReject       = "reject"
+)
+
+// minAuditRetention is audit.MinRetention, repeated so that config does
+// not import the audit package; a test in app keeps the two equal.
+const minAuditRetention = 30 * 24 * time.Hour
+
+// DefaultAuth returns the auth defaults (auth.DefaultConfig's values).
+func DefaultAuth() Auth {
+	return Auth{
+		Session: AuthSession{
+			IdleTimeout: model.Duration(30 * time.Minute),
+			MaxLifetime: model.Duration(12 * time.Hour),
+			MaxPerUser:  1,
+			OnLimit:     OnLimitRevokeOldest,
+		},
+		TwoFactor: AuthTwoFactor{RequiredRoles: []string{"admin", "operator"}},
+		Audit:     AuthAudit{Retention: model.Duration(400 * 24 * time.Hour)},
+	}
+}
+
+// validateAuth checks the auth section.
+func (c *Config) validateAuth() []fieldError {
+	var errs []fieldError
+	add := func(path, format string, args ...any) {
+		errs = append(errs, fieldError{path: "auth." + path, msg: fmt.Sprintf(format, args...)})
+	}
+	s := c.Auth.Session
+	switch {
+	case s.IdleTimeout <= 0:
+		add("session.idle_timeout", "must be positive")
+	case time.Duration(s.IdleTimeout) < time.Minute:
+		add("session.idle_timeout", "must be at least 1m")
+	}
+	switch {
+	case s.MaxLifetime <= 0:
+		add("session.max_lifetime", "must be positive")
+	case s.IdleTimeout > 0 && s.MaxLifetime < s.IdleTimeout:
+		add("session.max_lifetime", "must not be shorter than session.idle_timeout (%s)", s.IdleTimeout)
+	case time.Duration(s.MaxLifetime) > 30*24*time.Hour:
+		add("session.max_lifetime", "must be at most 30d")
+	}
+	if s.MaxPerUser < 1 || s.MaxPerUser > 100 {
+		add("session.max_per_user", "must be between 1 and 100, got %d", s.MaxPerUser)
+	}
+	if s.OnLimit != OnLimitRevokeOldest && s.OnLimit != OnLimitReject {
+		add("session.on_limit", "want %s or %s, got %q", OnLimitRevokeOldest, OnLimitReject, s.OnLimit)
+	}
+	seen := map[string]bool{}
+	for i, r := range c.Auth.TwoFactor.RequiredRoles {
+		path := fmt.Sprintf("two_factor.required_roles[%d]", i)
+		switch {
+		case r != "admin" && r != "operator" && r != "viewer":
+			add(path, "unknown role %q (want admin, operator or viewer)", r)
+		case seen[r]:
+			add(path, "%q listed twice", r)
+		}
+		seen[r] = true
+	}
+	if time.Duration(c.Auth.Audit.Retention) < minAuditRetention {
+		add("audit.retention", "must be at least 30d, got %s", c.Auth.Audit.Retention)
+	}
+	return errs
+}

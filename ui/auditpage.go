@@ -1,0 +1,97 @@
+package ui
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/ward-monitoring/ward/audit"
+)
+
+// auditPageLimit is how many records the page shows; exports have none.
+const auditPageLimit = 200
+
+// datetimeLocal is the format of an <input type="datetime-local">.
+const datetimeLocal = "2006-01-02T15:04"
+
+// auditQuery reads the filters of the audit page and export.
+func auditQuery(r *http.Request) (audit.Query, auditView, error) {
+	q := r.URL.Query()
+	v := auditView{Actor: q.Get("actor"), Action: q.Get("action"), Outcome: q.Get("outcome"), Since: q.Get("since"), Until: q.Get("until")}
+	aq := audit.Query{Actor: v.Actor, Action: v.Action, Outcome: audit.Outcome(v.Outcome)}
+	if v.Outcome != "" && aq.Outcome != audit.Success && aq.Outcome != audit.Failure {
+		return aq, v, errors.New("outcome: want success or failure")
+	}
+	var err error
+	parse := func(name, s string) time.Time {
+		if s == "" || err != nil {
+			return time.Time{}
+		}
+		t, perr := time.ParseInLocation(datetimeLocal, s, time.Local)
+		if perr != nil {
+			err = fmt.Errorf("%s: want a date and time like 2025-01-31T14:00", name)
+		}
+		return t
+	}
+	aq.Since, aq.Until = parse("from", v.Since), parse("until", v.Until)
+	filters := url.Values{}
+	for k, val := range map[string]string{"actor": v.Actor, "action": v.Action, "outcome": v.Outcome, "since": v.Since, "until": v.Until} {
+		if val != "" {
+			filters.Set(k, val)
+		}
+	}
+	v.Export = filters.Encode()
+	return aq, v, err
+}
+
+// auditPage serves GET /admin/audit.
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
+	p := PrincipalFrom(r.Context())
+	q, v, err := auditQuery(r)
+	v.Limit = auditPageLimit
+	status := http.StatusOK
+	if err != nil {
+		status, v.Error = http.StatusBadRequest, err.Error()
+	} else {
+		q.Limit = auditPageLimit
+		v.Records, err = s.deps.AuditLog.Records(r.Context(), p.User.Name, p.IP, q)
+		if err != nil {
+			status, v.Error = s.userError(r, err)
+		}
+	}
+	s.render(w, r, status, auditPage(s.page(r, "Audit trail"), v))
+}
+
+// auditExport serves GET /admin/audit/export?format=csv|json with the
+// page's filters, as a download.
+func (s *Server) auditExport(w http.ResponseWriter, r *http.Request) {
+	p := PrincipalFrom(r.Context())
+	q, _, err := auditQuery(r)
+	format := r.URL.Query().Get("format")
+	if err == nil && format != audit.FormatCSV && format != audit.FormatJSON {
+		err = errors.New("format: want csv or json")
+	}
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	// Rendered in full first, so that a failure is a clean error rather
+	// than a truncated file; the export is audited before it is read.
+	var buf bytes.Buffer
+	if err := s.deps.AuditLog.Export(r.Context(), p.User.Name, p.IP, q, format, &buf); err != nil {
+		status, msg := s.userError(r, err)
+		http.Error(w, msg, status)
+		return
+	}
+	ctype := "text/csv; charset=utf-8"
+	if format == audit.FormatJSON {
+		ctype = "application/json"
+	}
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="ward-audit-%s.%s"`, time.Now().UTC().Format("20060102T150405Z"), format))
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(buf.Bytes())
+}

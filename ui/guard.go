@@ -1,0 +1,152 @@
+package ui
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/ward-monitoring/ward/auth"
+)
+
+type principalKey struct{}
+
+// PrincipalFrom returns who made the request whose context is ctx, or nil
+// outside a guarded route (a reload from SIGHUP, say).
+func PrincipalFrom(ctx context.Context) *auth.Principal {
+	p, _ := ctx.Value(principalKey{}).(*auth.Principal)
+	return p
+}
+
+func withPrincipal(r *http.Request, p *auth.Principal) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), principalKey{}, p))
+}
+
+// guard returns the middleware enforcing a route's access level: deny by
+// default, so that only public routes run without a principal.
+func (s *Server) guard(e endpoint, next http.Handler) http.Handler {
+	if e.access == public {
+		return next
+	}
+	api := isAPI(e.pattern)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := s.principal(r, api, e.pattern)
+		if err != nil {
+			s.unauthenticated(w, r, api, err)
+			return
+		}
+		mustEnrol := p.Session.Stage == auth.StageEnrol || p.User.MustEnrol
+		switch {
+		case p.Session.Stage == auth.StageSecondFactor:
+			// Password done, code not yet: nothing but the code page.
+			s.unauthenticated(w, r, api, auth.ErrWrongStage)
+			return
+		case mustEnrol && e.access != enrolling:
+			// Users whose role requires 2FA enrol before anything else.
+			if api {
+				writeJSON(w, http.StatusForbidden, nil, "forbidden", auth.ErrTwoFactorRequired)
+				return
+			}
+			http.Redirect(w, r, "/account/2fa", http.StatusSeeOther)
+			return
+		case e.access == protected && !p.User.Role.AtLeast(e.role):
+			s.forbidden(w, r, api)
+			return
+		}
+		next.ServeHTTP(w, withPrincipal(r, p))
+	})
+}
+
+// principal finds the caller: an API token (API routes only; ward's own
+// scrape token only for /metrics), else the session cookie.
+func (s *Server) principal(r *http.Request, api bool, pattern string) (*auth.Principal, error) {
+	ip, ua := clientIP(r), r.UserAgent()
+	if h := r.Header.Get("Authorization"); h != "" && api {
+		token, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok {
+			return nil, auth.ErrSessionInvalid
+		}
+		token = strings.TrimSpace(token)
+		if pattern == "GET /metrics" && s.isInternalToken(token) {
+			return &auth.Principal{
+				User:    auth.User{Name: "ward", Role: auth.RoleViewer},
+				Session: auth.SessionInfo{User: "ward", Stage: auth.StageActive},
+				IP:      ip, UserAgent: ua,
+			}, nil
+		}
+		return s.deps.Auth.AuthenticateToken(r.Context(), token, ip, ua)
+	}
+	c, err := r.Cookie(s.cookieName(r))
+	if err != nil {
+		return nil, auth.ErrSessionInvalid
+	}
+	return s.deps.Auth.Authenticate(r.Context(), c.Value, ip, ua)
+}
+
+// isInternalToken compares in constant time with the in-memory token ward
+// scrapes itself with.
+func (s *Server) isInternalToken(token string) bool {
+	if s.internalTokenHash == nil {
+		return false
+	}
+	h := sha256.Sum256([]byte(token))
+	return subtle.ConstantTimeCompare(h[:], s.internalTokenHash) == 1
+}
+
+// unauthenticated answers a request without a usable credential: 401 in
+// Prometheus' envelope for programs, the sign-in page for people (saying
+// why when their session was ended).
+func (s *Server) unauthenticated(w http.ResponseWriter, r *http.Request, api bool, err error) {
+	var revoked *auth.RevokedError
+	isRevoked := errors.As(err, &revoked)
+	if !errors.Is(err, auth.ErrSessionInvalid) && !errors.Is(err, auth.ErrWrongStage) && !isRevoked {
+		s.logger.Error("authenticating a request", "err", err, "path", r.URL.Path)
+	}
+	if api {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="ward"`)
+		msg := errors.New("unauthorized: sign in or send an API token as Authorization: Bearer TOKEN")
+		if isRevoked {
+			msg = errors.New("unauthorized: " + revoked.Reason)
+		}
+		writeJSON(w, http.StatusUnauthorized, nil, "unauthorized", msg)
+		return
+	}
+	if errors.Is(err, auth.ErrWrongStage) {
+		http.Redirect(w, r, "/login/2fa", http.StatusSeeOther)
+		return
+	}
+	if isRevoked {
+		s.clearSessionCookie(w, r)
+		s.renderLogin(w, r, http.StatusUnauthorized, loginView{
+			Next:   localPath(r.URL.RequestURI()),
+			Notice: "You were signed out: " + revoked.Reason + ".",
+		})
+		return
+	}
+	target := "/login"
+	if r.Method == http.MethodGet && r.URL.Path != "/" {
+		target += "?" + url.Values{"next": {r.URL.RequestURI()}}.Encode()
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// forbidden answers a signed-in caller whose role is too low.
+func (s *Server) forbidden(w http.ResponseWriter, r *http.Request, api bool) {
+	if api {
+		writeJSON(w, http.StatusForbidden, nil, "forbidden", errors.New("forbidden: your role does not allow this"))
+		return
+	}
+	s.renderMessage(w, r, http.StatusForbidden, "Not allowed", "Your role does not allow this page.")
+}
+
+// localPath returns p when it is a path on this site, and "/" otherwise,
+// so that ?next= cannot send anyone elsewhere.
+func localPath(p string) string {
+	if p == "" || p[0] != '/' || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") || strings.ContainsAny(p, "\r\n") {
+		return "/"
+	}
+	return p
+}

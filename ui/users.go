@@ -1,0 +1,84 @@
+package ui
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/ward-monitoring/ward/auth"
+)
+
+func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int, v usersView) {
+	p := PrincipalFrom(r.Context())
+	users, err := s.deps.Auth.Users(r.Context(), p)
+	if err != nil {
+		status, v.Error = s.userError(r, err)
+	}
+	v.Users, v.Self, v.TwoFactor, v.StepUntil = users, p.User.Name, p.User.TwoFactor, s.stepUpUntil(p)
+	s.render(w, r, status, usersPage(s.page(r, "Users"), v))
+}
+
+// usersPage serves GET /admin/users.
+func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) {
+	s.renderUsers(w, r, http.StatusOK, usersView{})
+}
+
+// createUser serves POST /admin/users.
+func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
+	if !parseForm(w, r) {
+		return
+	}
+	u, err := s.deps.Auth.CreateUser(r.Context(), PrincipalFrom(r.Context()), auth.NewUser{
+		Name: strings.TrimSpace(r.PostFormValue("username")), Email: strings.TrimSpace(r.PostFormValue("email")),
+		Role: auth.Role(r.PostFormValue("role")), Password: r.PostFormValue("password"),
+	})
+	if err != nil {
+		status, msg := s.userError(r, err)
+		s.renderUsers(w, r, status, usersView{Error: msg})
+		return
+	}
+	s.renderUsers(w, r, http.StatusOK, usersView{Notice: "User " + u.Name + " added."})
+}
+
+// userAction serves POST /admin/users/{name}/{action}: role, disable,
+// enable, reset-2fa, delete and reset-link. All but reset-link need
+// step-up (the auth service checks).
+func (s *Server) userAction(w http.ResponseWriter, r *http.Request) {
+	if !parseForm(w, r) {
+		return
+	}
+	ctx, p, name := r.Context(), PrincipalFrom(r.Context()), r.PathValue("name")
+	var err error
+	var v usersView
+	switch r.PathValue("action") {
+	case "role":
+		role := auth.Role(r.PostFormValue("role"))
+		err = s.deps.Auth.SetRole(ctx, p, name, role)
+		v.Notice = name + " is now " + string(role) + "; their sessions were ended."
+	case "disable":
+		err = s.deps.Auth.SetDisabled(ctx, p, name, true)
+		v.Notice = name + " is disabled; their sessions were ended."
+	case "enable":
+		err = s.deps.Auth.SetDisabled(ctx, p, name, false)
+		v.Notice = name + " is enabled."
+	case "reset-2fa":
+		err = s.deps.Auth.ResetTwoFactor(ctx, p, name)
+		v.Notice = "Two-factor authentication of " + name + " was reset; they set it up again at their next sign-in."
+	case "delete":
+		err = s.deps.Auth.DeleteUser(ctx, p, name)
+		v.Notice = name + " was deleted."
+	case "reset-link":
+		var token string
+		token, err = s.deps.Auth.CreateResetToken(ctx, p, name)
+		v.ResetLink = strings.TrimSuffix(s.deps.ExternalURL.String(), "/") + "/reset-password?token=" + token
+		v.Notice = ""
+	default:
+		s.renderMessage(w, r, http.StatusNotFound, "Unknown action", "There is no such action on users.")
+		return
+	}
+	if err != nil {
+		status, msg := s.userError(r, err)
+		s.renderUsers(w, r, status, usersView{Error: msg})
+		return
+	}
+	s.renderUsers(w, r, http.StatusOK, v)
+}
