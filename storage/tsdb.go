@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/tsdb"
+	"github.com/prometheus/prometheus/util/compression"
 )
 
 // TSDBOptions are the knobs ward exposes over Prometheus' defaults.
@@ -26,9 +27,17 @@ type TSDBOptions struct {
 // OpenTSDB opens (creating if needed) the metrics database in dir, with
 // its write-ahead log, replaying any WAL left by an unclean stop.
 func OpenTSDB(dir string, o TSDBOptions, logger *slog.Logger, reg prometheus.Registerer) (*tsdb.DB, AdminStats, error) {
+	// Prometheus' own server defaults, which tsdb.DefaultOptions does not
+	// all carry: a snappy-compressed WAL (a third of the bytes written), and
+	// blocks compacted up to a tenth of the retention, at most 31 days.
 	opts := tsdb.DefaultOptions()
 	opts.RetentionDuration = o.Retention.Milliseconds()
 	opts.MaxBytes = o.MaxBytes
+	opts.WALCompression = compression.Snappy
+	if o.Retention > 0 {
+		maxBlock := min(o.Retention/10, 31*24*time.Hour)
+		opts.MaxBlockDuration = max(maxBlock, time.Duration(opts.MinBlockDuration)*time.Millisecond).Milliseconds()
+	}
 	stats := tsdb.NewDBStats()
 	db, err := tsdb.Open(dir, logger.With("component", "tsdb"), reg, opts, stats)
 	if err != nil {
