@@ -35,6 +35,7 @@ var wantAlerts = []string{
 	"TLSCertExpiringSoon",
 	"PostgresConnectionsNearLimit",
 	"PostgresReplicationLagHigh",
+	"HealthCheckFailing",
 }
 
 const runbookBase = "https://github.com/ward-monitoring/ward/blob/main/rules/builtin/runbooks.md#"
