@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -230,6 +231,9 @@ func New(o Options) (_ *App, err error) {
 	if err := a.announceSetup(context.Background(), extURL.String()); err != nil {
 		return nil, fmt.Errorf("first-run setup: %w", err)
 	}
+	// Startup builds large one-off structures (API descriptions, WAL
+	// replay buffers); hand their memory back before settling in.
+	debug.FreeOSMemory()
 	return a, nil
 }
 

@@ -55,17 +55,30 @@ stop() {
 	wait "$pid" 2>/dev/null || true
 }
 
+# forget PID...: drop stopped processes from the cleanup list.
+forget() {
+	local keep=() p q
+	for p in "${pids[@]}"; do
+		for q in "$@"; do
+			[[ $p == "$q" ]] && continue 2
+		done
+		keep+=("$p")
+	done
+	pids=("${keep[@]}")
+}
+
 cleanup() {
-	local rc=$? pid
+	local rc=$? i f
 	trap - EXIT INT TERM
-	for pid in "${pids[@]}"; do
-		stop "$pid"
+	# Newest first: the measuring tool, the server, then the targets.
+	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+		stop "${pids[i]}"
 	done
 	if [[ $rc -ne 0 ]]; then
-		for log in "$tmp"/*.log; do
-			[[ -f $log ]] || continue
-			echo "--- last lines of $log" >&2
-			tail -n 15 "$log" >&2
+		for f in "$tmp"/*.log; do
+			[[ -f $f ]] || continue
+			echo "--- last lines of $f" >&2
+			tail -n 15 "$f" >&2
 		done
 	fi
 	if [[ ${BENCH_KEEP:-0} == 1 ]]; then
@@ -76,13 +89,14 @@ cleanup() {
 	exit "$rc"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 log() { printf 'bench: %s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 # --- build -----------------------------------------------------------------
 if [[ -n ${BENCH_WARD_BIN:-} ]]; then
-	ward=$BENCH_WARD_BIN
+	ward_src=$BENCH_WARD_BIN
 else
 	log "building bin/ward"
 	if command -v make >/dev/null && [[ -f Makefile ]]; then
@@ -90,8 +104,11 @@ else
 	else
 		go build -o bin/ward ./cmd/ward
 	fi
-	ward=$root/bin/ward
+	ward_src=$root/bin/ward
 fi
+# A private copy: others may rebuild bin/ward while the bench runs.
+cp "$ward_src" "$tmp/ward"
+ward=$tmp/ward
 log "building the target server and the measuring tool"
 go build -o "$tmp/targets" ./bench/targets
 go build -o "$tmp/measure" ./bench/measure
@@ -136,6 +153,8 @@ runenv=(env -u GOMEMLIMIT -u GODEBUG -u GOTRACEBACK GOGC="$gogc" GOMAXPROCS="$go
 env_note="GOGC=$gogc GOMAXPROCS=$gomaxprocs GOMEMLIMIT unset"
 
 # measure_server NAME VERSION PORT WAL DATA CMD...: start CMD, measure, stop.
+# Extra arguments for measure (a token file) come in $measure_args.
+measure_args=()
 measure_server() {
 	local name=$1 version=$2 port=$3 wal=$4 data=$5
 	shift 5
@@ -143,17 +162,18 @@ measure_server() {
 	"${runenv[@]}" "$@" >"$tmp/$name.log" 2>&1 &
 	local pid=$!
 	pids+=("$pid")
+	# In the background and waited for: bash runs a trap for SIGTERM or
+	# SIGINT only once the foreground command returns, but interrupts wait.
 	"$measure" run -name "$name" -version "$version" -env "$env_note" -pid "$pid" \
 		-url "http://127.0.0.1:$port" -targets "${#addrs[@]}" -targets-pid "$targets_pid" \
 		-interval "$interval" -warmup "$warmup" -window "$window" -reps "$reps" \
-		-wal "$wal" -data "$data" -clk-tck "$clk_tck" -out "$tmp/$name.json"
+		-wal "$wal" -data "$data" -clk-tck "$clk_tck" -out "$tmp/$name.json" "${measure_args[@]}" &
+	local mpid=$!
+	pids+=("$mpid")
+	wait "$mpid"
 	log "stopping $name"
 	stop "$pid"
-	local keep=() p
-	for p in "${pids[@]}"; do
-		[[ $p == "$pid" ]] || keep+=("$p")
-	done
-	pids=("${keep[@]}")
+	forget "$mpid" "$pid"
 	rm -rf "$data"
 }
 
@@ -189,6 +209,13 @@ port=$("$measure" freeport)
 	printf 'server:\n  listen: 127.0.0.1:%s\n' "$port"
 	printf 'rules:\n  builtin: false\n'
 } >"$tmp/ward.yaml"
+# ward with identity guards /metrics and /api/v1: give the bench a viewer
+# API token (created while ward is stopped; kept in a 0600 file, never on
+# a command line).
+if [[ $("$ward" help 2>&1 || true) == *"ward token"* ]]; then
+	(umask 077 && "$ward" token create --config "$tmp/ward.yaml" --name bench --role viewer >"$tmp/ward.token" 2>>"$tmp/ward.log")
+	measure_args=(-token-file "$tmp/ward.token")
+fi
 measure_server ward "$("$ward" version 2>&1 | head -n1)" "$port" "$tmp/ward-data/tsdb/wal" "$tmp/ward-data" \
 	"$ward" serve --config "$tmp/ward.yaml"
 results+=("$tmp/ward.json")

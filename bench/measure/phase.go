@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -70,6 +71,7 @@ func runPhase(ctx context.Context, args []string) error {
 	env := fs.String("env", "", "runtime environment it runs with, for the report")
 	pid := fs.Int("pid", 0, "its process id")
 	base := fs.String("url", "", "its base URL, http://127.0.0.1:PORT")
+	tokenFile := fs.String("token-file", "", "file holding a bearer token for its /metrics and /api/v1")
 	targets := fs.Int("targets", 50, "number of synthetic targets it scrapes")
 	jobs := fs.String("jobs", "bench-.*", "regexp matching the synthetic targets' jobs")
 	targetsPID := fs.Int("targets-pid", 0, "process id of the target server (its CPU is reported)")
@@ -89,7 +91,15 @@ func runPhase(ctx context.Context, args []string) error {
 	if *name == "" || *pid == 0 || *base == "" || *out == "" {
 		return errors.New("run: -name, -pid, -url and -out are required")
 	}
-	s := newServer(*base)
+	var token string
+	if *tokenFile != "" {
+		b, err := os.ReadFile(*tokenFile)
+		if err != nil {
+			return err
+		}
+		token = strings.TrimSpace(string(b))
+	}
+	s := newServer(*base, token)
 	r := &result{
 		Name: *name, Version: *version, Env: *env, Targets: *targets,
 		IntervalSeconds: interval.Seconds(), WarmupSeconds: warmup.Seconds(),
@@ -99,14 +109,20 @@ func runPhase(ctx context.Context, args []string) error {
 	}
 
 	upQuery := fmt.Sprintf(`count(up{job=~%q} == 1)`, *jobs)
+	var last error // why the server is not there yet
 	if err := waitFor(ctx, 90*time.Second, func() (bool, error) {
 		if !s.ready(ctx) {
+			last = errors.New("/-/ready is not 200")
 			return false, nil
 		}
 		up, err := s.scalar(ctx, upQuery)
-		return err == nil && int(up) == *targets, nil
+		last = err
+		if err == nil && int(up) != *targets {
+			last = fmt.Errorf("%v targets up", up)
+		}
+		return last == nil, nil
 	}); err != nil {
-		return fmt.Errorf("%s: waiting for all %d targets to be up: %w", *name, *targets, err)
+		return fmt.Errorf("%s: waiting for all %d targets to be up: %w (last: %v)", *name, *targets, err, last)
 	}
 	logf("all %d targets up; warming up for %s", *targets, *warmup)
 	if err := sleep(ctx, *warmup); err != nil {

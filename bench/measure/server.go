@@ -17,11 +17,24 @@ import (
 // prometheus or ward. Both speak the same /metrics and /api/v1.
 type server struct {
 	base   string // http://127.0.0.1:PORT
+	token  string // bearer token for /metrics and /api/v1, if the server wants one
 	client *http.Client
 }
 
-func newServer(base string) *server {
-	return &server{base: strings.TrimSuffix(base, "/"), client: &http.Client{Timeout: 2 * time.Minute}}
+func newServer(base, token string) *server {
+	return &server{base: strings.TrimSuffix(base, "/"), token: token, client: &http.Client{Timeout: 2 * time.Minute}}
+}
+
+// get builds a GET request for path, authorised when the server has a token.
+func (s *server) get(ctx context.Context, path string) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.base+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	if s.token != "" {
+		req.Header.Set("Authorization", "Bearer "+s.token)
+	}
+	return req, nil
 }
 
 // ready reports whether /-/ready answers 200.
@@ -44,7 +57,7 @@ func (s *server) ready(ctx context.Context) bool {
 // prometheus_tsdb_head_samples_appended_total{type="float"} and
 // {type="histogram"}).
 func (s *server) metrics(ctx context.Context, names []string) (map[string]float64, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.base+"/metrics", nil)
+	req, err := s.get(ctx, "/metrics")
 	if err != nil {
 		return nil, err
 	}
@@ -141,7 +154,7 @@ type queryData struct {
 // decoded data. The whole body is read, so timing a call covers the
 // server's encoding and the transfer.
 func (s *server) api(ctx context.Context, path string, params url.Values) (*queryData, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.base+path+"?"+params.Encode(), nil)
+	req, err := s.get(ctx, path+"?"+params.Encode())
 	if err != nil {
 		return nil, err
 	}
