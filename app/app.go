@@ -69,6 +69,7 @@ type App struct {
 	server    *ui.Server
 
 	auth        *auth.Service
+	mailer      *mailer // nil without a mail section
 	auditLog    *audit.Log
 	auditValid  prometheus.Gauge
 	scrapeToken string
@@ -131,10 +132,6 @@ func New(o Options) (_ *App, err error) {
 		}
 	}()
 
-	if err := a.openIdentity(cfg); err != nil {
-		return nil, err
-	}
-
 	a.ln, err = net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("server.listen: %w", err)
@@ -147,6 +144,10 @@ func New(o Options) (_ *App, err error) {
 	a.selfAddr = loopbackAddr(a.ln.Addr())
 	extURL, err := externalURL(cfg, a.selfAddr)
 	if err != nil {
+		return nil, err
+	}
+	// After the listener: reset links in mail need the external URL.
+	if err := a.openIdentity(cfg, extURL); err != nil {
 		return nil, err
 	}
 
@@ -243,7 +244,8 @@ func (a *App) Addr() string { return a.selfAddr }
 // Run serves until ctx ends or a component fails, then stops everything.
 //
 // Stop order: first the HTTP server, the collector, the health checks, the
-// rule manager, the reloader and the session and audit housekeeping, which
+// rule manager, the reloader, the user mailer (mail still queued is
+// dropped) and the session and audit housekeeping, which
 // oklog/run interrupts together (the
 // collector, checks and rule manager return only after in-flight appends
 // and evaluations end);
@@ -289,6 +291,9 @@ func (a *App) Run(ctx context.Context) error {
 	add("reloader", a.watchReloads)
 	add("http", a.server.Run)
 	add("sessions", a.auth.Run)
+	if a.mailer != nil {
+		add("mail", a.mailer.Run)
+	}
 	add("audit retention", a.auditLog.Run)
 	add("audit verify", a.watchAudit)
 

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -41,16 +42,26 @@ func authConfig(c config.Auth) auth.Config {
 	}
 }
 
-// openIdentity loads the secret key and builds the identity service and
-// the audit log over the state database. A missing or wrong key stops
+// openIdentity loads the secret key and builds the identity service, its
+// mailer (when the config has a mail section) and the audit log over the
+// state database. A missing or wrong key stops
 // startup with an error that says what to do.
-func (a *App) openIdentity(cfg *config.Config) error {
+func (a *App) openIdentity(cfg *config.Config, extURL *url.URL) error {
 	src := auth.KeySourceFromEnv(os.Getenv, cfg.Auth.SecretKeyFile, cfg.Storage.Path)
 	key, err := auth.OpenKey(a.state, src, nil, a.logger)
 	if err != nil {
 		return fmt.Errorf("secret key: %w", err)
 	}
-	a.auth, err = auth.New(a.state, authConfig(cfg.Auth), auth.Options{Key: key, Logger: a.logger.With("component", "auth")})
+	opts := auth.Options{Key: key, Logger: a.logger.With("component", "auth")}
+	if cfg.Mail != nil {
+		if a.mailer, err = newMailer(cfg.Mail, extURL, a.logger.With("component", "mail")); err != nil {
+			return err
+		}
+		opts.Notifier = a.mailer // only when non-nil: a nil *mailer is a non-nil interface
+	} else {
+		a.logger.Info("no mail section: ward cannot email users reset links or security notices; it logs them instead")
+	}
+	a.auth, err = auth.New(a.state, authConfig(cfg.Auth), opts)
 	if err != nil {
 		return err
 	}

@@ -31,6 +31,9 @@ type Options struct {
 	Key *Key
 	// Issuer names ward in authenticator apps; empty means "ward".
 	Issuer string
+	// Notifier emails users reset links and security notices; nil means
+	// ward sends no mail (see Notifier).
+	Notifier Notifier
 }
 
 // Service is the identity service. It is safe for concurrent use.
@@ -42,6 +45,8 @@ type Service struct {
 	now    func() time.Time
 	logger *slog.Logger
 	issuer string
+	// notifier is nil when ward sends no mail.
+	notifier Notifier
 
 	// dummyHash is verified for unknown users so that they take as long
 	// as known ones.
@@ -69,6 +74,7 @@ func New(st *storage.State, cfg Config, o Options) (*Service, error) {
 	}
 	s := &Service{
 		st: st, cfg: cfg, key: o.Key, hasher: o.Hasher, now: o.Now, logger: o.Logger, issuer: o.Issuer,
+		notifier:     o.Notifier,
 		login:        newLimiter(loginPolicy),
 		secondFactor: newLimiter(secondFactorPolicy),
 		reset:        newLimiter(resetPolicy),

@@ -135,6 +135,7 @@ func (s *Service) startSession(user string, stage Stage, ip, ua string, apply fu
 		se.SecondFactorAt = now
 	}
 	res := &LoginResult{Token: token, Stage: stage, RecoveryCodesLeft: -1}
+	var email string // the user's, read in the transaction
 	details := map[string]string{"method": method, "stage": string(stage), "session": sessionID(se.ID)[:16]}
 	recs := []audit.Record{s.record(user, ip, audit.ActionLogin, user, audit.Success, details)}
 	if method == "recovery" {
@@ -147,6 +148,7 @@ func (s *Service) startSession(user string, stage Stage, ip, ua string, apply fu
 				return err
 			}
 			u.LastLogin = now
+			email = u.Email
 			se.NewClient = noteClient(u, ip, ua)
 			details["new_client"] = strconv.FormatBool(se.NewClient)
 			res.RecoveryCodesLeft = len(u.RecoveryHashes)
@@ -174,14 +176,16 @@ func (s *Service) startSession(user string, stage Stage, ip, ua string, apply fu
 	if err != nil {
 		return nil, storeErr(err)
 	}
+	notice := Notice{User: user, Email: email, Time: now, IP: ip, UserAgent: ua}
 	if method == "recovery" {
 		res.UsedRecoveryCode = true
-		// Until ward can send mail, the log stands in for the email the
-		// user should get.
-		s.logger.Warn("recovery code used; the user should be told", "user", user, "remaining", res.RecoveryCodesLeft)
+		s.notifyRecovery(notice, res.RecoveryCodesLeft)
 	}
 	res.Session = s.sessionInfo(se, se.ID)
 	res.NewClient = se.NewClient
+	if se.NewClient {
+		s.notifyNewClient(notice)
+	}
 	res.EndedSessions = len(ended)
 	return res, nil
 }

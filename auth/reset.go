@@ -14,9 +14,10 @@ import (
 const ResetTokenLifetime = 30 * time.Minute
 
 // RequestPasswordReset starts a self-service password reset for username
-// from ip. It returns the single-use token for the emailed link, or ""
-// (and no error) when there is no such enabled user: the UI shows the same
-// message either way. At most 3 requests an hour per account and per IP.
+// from ip and hands the single-use token to the Notifier, which emails the
+// link. It returns the token, or "" (and no error) when there is no such
+// enabled user: the UI shows the same message either way. At most 3
+// requests an hour per account and per IP.
 func (s *Service) RequestPasswordReset(ctx context.Context, username, ip string) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
@@ -38,7 +39,12 @@ func (s *Service) RequestPasswordReset(ctx context.Context, username, ip string)
 	if err != nil {
 		return "", err
 	}
-	return s.issueReset(name, name, ip, now)
+	token, err := s.issueReset(name, name, ip, now)
+	if err != nil {
+		return "", err
+	}
+	s.notifyReset(Notice{User: name, Email: u.Email, Time: now, IP: ip}, token, now.Add(ResetTokenLifetime))
+	return token, nil
 }
 
 // CreateResetToken makes a reset token for user name on an admin's behalf

@@ -47,6 +47,9 @@ type Config struct {
 	Rules   Rules   `yaml:"rules"`
 	Checks  []Check `yaml:"checks"`
 	Auth    Auth    `yaml:"auth"`
+	// Mail is how ward mails users (reset links, security notices); nil
+	// when the file has no mail section, and then ward sends no mail.
+	Mail *Mail `yaml:"mail"`
 
 	// Alerting routes alerts to people (section `alerting:`).
 	Alerting *Alerting `yaml:"-"`
@@ -137,8 +140,9 @@ func (c *Config) String() string {
 		Rules   Rules   `yaml:"rules"`
 		Checks  []Check `yaml:"checks,omitempty"`
 		Auth    Auth    `yaml:"auth"`
+		Mail    *Mail   `yaml:"mail,omitempty"`
 	}
-	own, err := yaml.Marshal(ward{c.Storage, c.Server, c.Rules, c.Checks, c.Auth})
+	own, err := yaml.Marshal(ward{c.Storage, c.Server, c.Rules, c.Checks, c.Auth, c.Mail})
 	if err != nil {
 		return fmt.Sprintf("<error rendering config: %s>", err)
 	}

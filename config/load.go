@@ -29,12 +29,13 @@ type document struct {
 	Rules             Rules                      `yaml:"rules"`
 	Checks            []Check                    `yaml:"checks"`
 	Auth              Auth                       `yaml:"auth"`
+	Mail              *Mail                      `yaml:"mail"`
 	Alerting          amconfig.Config            `yaml:"alerting"`
 }
 
 // wardSections are the top-level keys ward owns; everything else is handed
 // to Prometheus' config loader.
-var wardSections = map[string]bool{"storage": true, "server": true, "rules": true, "checks": true, "auth": true, "alerting": true}
+var wardSections = map[string]bool{"storage": true, "server": true, "rules": true, "checks": true, "auth": true, "mail": true, "alerting": true}
 
 // LoadFile reads and validates the configuration file at path.
 func LoadFile(path string) (*Config, error) {
@@ -95,7 +96,7 @@ func Load(data []byte, source string) (*Config, error) {
 		Auth:       DefaultAuth(),
 		Source:     source,
 	}
-	sections := map[string]any{"storage": &cfg.Storage, "server": &cfg.Server, "rules": &cfg.Rules, "checks": &cfg.Checks, "auth": &cfg.Auth}
+	sections := map[string]any{"storage": &cfg.Storage, "server": &cfg.Server, "rules": &cfg.Rules, "checks": &cfg.Checks, "auth": &cfg.Auth, "mail": &cfg.Mail}
 	for i := 0; i+1 < len(doc.Content); i += 2 {
 		if dst, ok := sections[doc.Content[i].Value]; ok {
 			// The checker has already decoded every value; this cannot

@@ -56,5 +56,6 @@ func (c *Config) validate() []fieldError {
 		seen[name] = true
 	}
 	errs = append(errs, c.validateAuth()...)
+	errs = append(errs, c.validateMail()...)
 	return append(errs, c.validateChecks()...)
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/ward-monitoring/ward/auth"
@@ -29,7 +30,9 @@ func (s *Server) resetRequest(w http.ResponseWriter, r *http.Request) {
 	if !parseForm(w, r) {
 		return
 	}
-	token, err := s.deps.Auth.RequestPasswordReset(r.Context(), r.PostFormValue("username"), clientIP(r))
+	// The auth service mails the link (or, without a mail section, logs
+	// that it cannot); the token itself is not the page's business.
+	_, err := s.deps.Auth.RequestPasswordReset(r.Context(), r.PostFormValue("username"), clientIP(r))
 	var rl *auth.RateLimitError
 	if errors.As(err, &rl) {
 		status, msg := s.userError(r, err)
@@ -39,14 +42,12 @@ func (s *Server) resetRequest(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.logger.Error("password reset request", "err", err)
 	}
-	if token != "" {
-		// ward cannot send mail yet: the link is not logged (logs never
-		// hold tokens); an admin makes one on the users page instead.
-		s.logger.Warn("password reset requested, but ward cannot send email yet; an admin can make a reset link on /admin/users")
+	// The same answer whether or not the account exists.
+	notice := fmt.Sprintf("If that account exists and has an email address, a reset link is on its way. It works once, for %d minutes.", int(auth.ResetTokenLifetime.Minutes()))
+	if !s.deps.Auth.SendsMail() {
+		notice = "ward is not set up to send email: ask an administrator for a reset link."
 	}
-	s.render(w, r, http.StatusOK, resetRequestPage(s.narrow(r, "Reset your password"), resetView{
-		Notice: "If that account exists, a reset link is on its way. ward cannot send email yet: until it can, ask an administrator for a reset link.",
-	}))
+	s.render(w, r, http.StatusOK, resetRequestPage(s.narrow(r, "Reset your password"), resetView{Notice: notice}))
 }
 
 // resetConfirm serves POST /reset-password/confirm.

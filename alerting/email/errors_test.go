@@ -12,6 +12,8 @@ import (
 	smtpd "github.com/emersion/go-smtp"
 
 	"github.com/prometheus/alertmanager/notify"
+
+	"github.com/ward-monitoring/ward/servicetest"
 )
 
 func TestNotifyFailures(t *testing.T) {
@@ -87,7 +89,7 @@ func TestNotifyServerDown(t *testing.T) {
 	_, port, _ := net.SplitHostPort(l.Addr().String())
 	_ = l.Close()
 
-	_, caFile := selfSignedCert(t)
+	_, caFile := servicetest.SelfSignedCert(t)
 	n := mustBuild(t, serverConfig(&mailServer{port: port, caFile: caFile}, testPassword, ""))
 	v := n.Notify(notifyContext(t, 15*time.Second), hostAlerts(false)...)
 	assertVerdict(t, v, true, notify.RequestErrorReason, "refused")
@@ -95,27 +97,10 @@ func TestNotifyServerDown(t *testing.T) {
 
 func TestNotifyHungServerRespectsDeadline(t *testing.T) {
 	// A server that accepts the connection and never greets.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = l.Close() })
-	go func() {
-		var conns []net.Conn
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				for _, c := range conns {
-					_ = c.Close()
-				}
-				return
-			}
-			conns = append(conns, c)
-		}
-	}()
-	_, port, _ := net.SplitHostPort(l.Addr().String())
+	addr, _ := servicetest.HungSMTP(t)
+	_, port, _ := net.SplitHostPort(addr)
 
-	_, caFile := selfSignedCert(t)
+	_, caFile := servicetest.SelfSignedCert(t)
 	n := mustBuild(t, serverConfig(&mailServer{port: port, caFile: caFile}, testPassword, ""))
 	v := n.Notify(notifyContext(t, 200*time.Millisecond), hostAlerts(false)...)
 	assertVerdict(t, v, true, notify.ContextDeadlineExceededReason, "")

@@ -1,4 +1,6 @@
-// Package email delivers ward's alert notifications by SMTP.
+// Package email delivers ward's alert notifications by SMTP, and with
+// [Transport] the mail ward writes itself (password resets, security
+// notices) through the same SMTP client.
 //
 // It owns the email integration of the embedded Alertmanager: a
 // [notify.Notifier] configured by Alertmanager's own email_configs type, so an

@@ -166,3 +166,27 @@ func TestNotifyThreading(t *testing.T) {
 		t.Errorf("firing and resolved mails not threaded: %q, %q", ref, resolved.header.Get("References"))
 	}
 }
+
+// TestTransportSend: ward's own mail goes through the same SMTP client.
+func TestTransportSend(t *testing.T) {
+	srv := startMailServer(t, false, nil)
+	tr, err := NewTransport(decodeConfig(t, serverConfig(srv, testPassword, "")), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := notifyContext(t, 15*time.Second)
+	if err := tr.Send(ctx, Message{To: "alice@example.com", Subject: "[ward] Hello", Text: "plain body", HTML: "<p>html body</p>"}); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	got := onlyMessage(t, srv)
+	if !got.tls || got.authUser != testUser || !slices.Equal(got.to, []string{"alice@example.com"}) {
+		t.Errorf("received %+v", got)
+	}
+	m := parseMail(t, got.data)
+	if m.subject != "[ward] Hello" || !strings.Contains(m.parts["text/plain"], "plain body") || !strings.Contains(m.parts["text/html"], "<p>html body</p>") {
+		t.Errorf("message %+v", m)
+	}
+	if _, err := NewTransport(decodeConfig(t, "to: unused@example.com\nsmarthost: localhost:25\nfrom: not an address\n"), nil); err == nil || !strings.Contains(err.Error(), "from") {
+		t.Errorf("bad from accepted: %v", err)
+	}
+}

@@ -191,3 +191,53 @@ func (t *transport) newClient(ctx context.Context) (client *mail.Client, stop fu
 	}
 	return client, stop, nil
 }
+
+// Transport sends mail that ward writes itself (password-reset links,
+// security notices) through the same SMTP handling as the notifier:
+// STARTTLS or implicit TLS, tls_config, and AUTH chosen from the server's
+// list. It is safe for concurrent use; every Send opens its own connection.
+type Transport struct {
+	t    *transport
+	from string
+}
+
+// Message is one mail for a Transport. go-mail writes it as
+// multipart/alternative with Text first and HTML as the preferred part.
+type Message struct {
+	To      string
+	Subject string
+	Text    string
+	HTML    string
+}
+
+// NewTransport checks the connection settings of cfg (smarthost, from,
+// hello, auth_*, require_tls, force_implicit_tls, tls_config; the other
+// fields are ignored) without connecting, and reports every problem at
+// once. cfg is only read, now and later.
+func NewTransport(cfg *amemail.EmailConfig, logger *slog.Logger) (*Transport, error) {
+	if cfg == nil {
+		return nil, errors.New("email: nil config")
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	t, err := newTransport(cfg, logger)
+	if _, ferr := oneAddress("from", cfg.From); ferr != nil {
+		err = errors.Join(err, ferr)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Transport{t: t, from: cfg.From}, nil
+}
+
+// Send delivers m. The connection is closed when ctx ends, so ctx's
+// deadline bounds the whole conversation (30s when it has none). The
+// error never holds the SMTP password.
+func (t *Transport) Send(ctx context.Context, m Message) error {
+	msg, err := newMessage(rendered{from: t.from, to: m.To, subject: m.Subject, text: m.Text, html: m.HTML}, thread{}, time.Now())
+	if err != nil {
+		return err
+	}
+	return t.t.send(ctx, msg)
+}
