@@ -22,26 +22,6 @@ import (
 // audit chain.
 const auditVerifyEvery = 15 * time.Minute
 
-// authConfig converts the config package's auth section (which does not
-// import auth) into auth's own type.
-func authConfig(c config.Auth) auth.Config {
-	roles := make([]auth.Role, len(c.TwoFactor.RequiredRoles))
-	for i, r := range c.TwoFactor.RequiredRoles {
-		roles[i] = auth.Role(r)
-	}
-	return auth.Config{
-		Session: auth.SessionConfig{
-			IdleTimeout: c.Session.IdleTimeout,
-			MaxLifetime: c.Session.MaxLifetime,
-			MaxPerUser:  c.Session.MaxPerUser,
-			OnLimit:     auth.LimitMode(c.Session.OnLimit),
-		},
-		TwoFactor:     auth.TwoFactorConfig{RequiredRoles: roles},
-		Audit:         auth.AuditConfig{Retention: c.Audit.Retention},
-		SecretKeyFile: c.SecretKeyFile,
-	}
-}
-
 // openIdentity loads the secret key and builds the identity service, its
 // mailer (when the config has a mail section) and the audit log over the
 // state database. A missing or wrong key stops
@@ -61,7 +41,7 @@ func (a *App) openIdentity(cfg *config.Config, extURL *url.URL) error {
 	} else {
 		a.logger.Info("no mail section: ward cannot email users reset links or security notices; it logs them instead")
 	}
-	a.auth, err = auth.New(a.state, authConfig(cfg.Auth), opts)
+	a.auth, err = auth.New(a.state, cfg.Auth, opts)
 	if err != nil {
 		return err
 	}

@@ -126,12 +126,12 @@ func (s *Service) view(u storage.User) User {
 		Created: u.Created, LastLogin: u.LastLogin, PasswordChanged: u.PasswordChanged,
 		TwoFactor:         len(u.TOTPSecret) > 0,
 		RecoveryCodesLeft: len(u.RecoveryHashes),
-		MustEnrol:         len(u.TOTPSecret) == 0 && s.cfg.requiresTwoFactor(Role(u.Role)),
+		MustEnrol:         len(u.TOTPSecret) == 0 && requiresTwoFactor(s.cfg, Role(u.Role)),
 	}
 }
 
 // TwoFactorRequired reports whether users with role must enrol in 2FA.
-func (s *Service) TwoFactorRequired(r Role) bool { return s.cfg.requiresTwoFactor(r) }
+func (s *Service) TwoFactorRequired(r Role) bool { return requiresTwoFactor(s.cfg, r) }
 
 // usernameRE: lower-case letters, digits, dot, dash and underscore,
 // starting with a letter or digit.

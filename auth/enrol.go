@@ -134,7 +134,7 @@ func (s *Service) DisableTwoFactor(ctx context.Context, p *Principal) error {
 	if err := p.require(RoleViewer); err != nil || p.Local {
 		return ErrForbidden
 	}
-	if s.cfg.requiresTwoFactor(p.User.Role) {
+	if requiresTwoFactor(s.cfg, p.User.Role) {
 		return ErrTwoFactorRequired
 	}
 	if err := s.RequireStepUp(p); err != nil {

@@ -119,7 +119,7 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (*LoginResult, er
 		return &LoginResult{Token: token, Stage: StageSecondFactor, Session: s.sessionInfo(se, se.ID)}, nil
 	}
 	stage := StageActive
-	if s.cfg.requiresTwoFactor(Role(u.Role)) {
+	if requiresTwoFactor(s.cfg, Role(u.Role)) {
 		stage = StageEnrol
 	}
 	return s.startSession(name, stage, req.IP, req.UserAgent, applyRehash, nil, "password")

@@ -121,7 +121,7 @@ func TestConfigValidate(t *testing.T) {
 	c.Session.IdleTimeout = 0
 	c.Session.MaxPerUser = 0
 	c.Session.OnLimit = "kick"
-	c.TwoFactor.RequiredRoles = []Role{RoleAdmin, "root", RoleAdmin}
+	c.TwoFactor.RequiredRoles = []string{string(RoleAdmin), "root", string(RoleAdmin)}
 	c.Audit.Retention = c.Audit.Retention / 40
 	want := []string{
 		"auth.session.idle_timeout: must be positive",

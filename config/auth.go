@@ -8,8 +8,7 @@ import (
 )
 
 // Auth configures sign-in, sessions, two-factor policy and the audit trail
-// (section `auth:`). It mirrors auth.Config field for field; the app
-// converts it, so that this package does not depend on the identity code.
+// (section `auth:`). The auth package uses it as its own Config.
 type Auth struct {
 	Session   AuthSession   `yaml:"session"`
 	TwoFactor AuthTwoFactor `yaml:"two_factor"`
@@ -66,12 +65,33 @@ func DefaultAuth() Auth {
 }
 
 // validateAuth checks the auth section.
-func (c *Config) validateAuth() []fieldError {
+func (c *Config) validateAuth() []fieldError { return c.Auth.problems() }
+
+// Validate returns every problem of the section as "auth.key.path: msg".
+func (a Auth) Validate() []string {
+	var out []string
+	for _, p := range a.problems() {
+		out = append(out, p.path+": "+p.msg)
+	}
+	return out
+}
+
+// RequiresTwoFactor reports whether users of role must use 2FA.
+func (a Auth) RequiresTwoFactor(role string) bool {
+	for _, r := range a.TwoFactor.RequiredRoles {
+		if r == role {
+			return true
+		}
+	}
+	return false
+}
+
+func (a Auth) problems() []fieldError {
 	var errs []fieldError
 	add := func(path, format string, args ...any) {
 		errs = append(errs, fieldError{path: "auth." + path, msg: fmt.Sprintf(format, args...)})
 	}
-	s := c.Auth.Session
+	s := a.Session
 	switch {
 	case s.IdleTimeout <= 0:
 		add("session.idle_timeout", "must be positive")
@@ -93,7 +113,7 @@ func (c *Config) validateAuth() []fieldError {
 		add("session.on_limit", "want %s or %s, got %q", OnLimitRevokeOldest, OnLimitReject, s.OnLimit)
 	}
 	seen := map[string]bool{}
-	for i, r := range c.Auth.TwoFactor.RequiredRoles {
+	for i, r := range a.TwoFactor.RequiredRoles {
 		path := fmt.Sprintf("two_factor.required_roles[%d]", i)
 		switch {
 		case r != "admin" && r != "operator" && r != "viewer":
@@ -103,8 +123,8 @@ func (c *Config) validateAuth() []fieldError {
 		}
 		seen[r] = true
 	}
-	if time.Duration(c.Auth.Audit.Retention) < minAuditRetention {
-		add("audit.retention", "must be at least 30d, got %s", c.Auth.Audit.Retention)
+	if time.Duration(a.Audit.Retention) < minAuditRetention {
+		add("audit.retention", "must be at least 30d, got %s", a.Audit.Retention)
 	}
 	return errs
 }
