@@ -50,10 +50,12 @@ func TestAgreesWithPromtool(t *testing.T) {
 	}
 
 	for _, rel := range files {
+		if reason, ok := promtoolIncompatible[rel]; ok {
+			// Still run by TestFixtures; only the comparison is left out.
+			t.Logf("%s: not compared with promtool 2.42: %s", rel, reason)
+			continue
+		}
 		t.Run(rel, func(t *testing.T) {
-			if reason, ok := promtoolIncompatible[rel]; ok {
-				t.Skipf("not comparable with promtool 2.42: %s", reason)
-			}
 			t.Parallel()
 			path := filepath.Join(root, rel)
 
