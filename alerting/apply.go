@@ -1,6 +1,7 @@
 package alerting
 
 import (
+	"net/url"
 	"time"
 
 	"context"
@@ -96,10 +97,16 @@ func notifyTimeout(d time.Duration) time.Duration {
 }
 
 func (m *Manager) template(conf *amconfig.Config) (*template.Template, error) {
+	return newTemplate(conf, m.opts.ExternalURL)
+}
+
+// newTemplate parses the config's notification templates; links in them
+// point at externalURL.
+func newTemplate(conf *amconfig.Config, externalURL *url.URL) (*template.Template, error) {
 	tmpl, err := template.FromGlobs(conf.Templates)
 	if err != nil {
 		return nil, fmt.Errorf("alerting: templates: %w", err)
 	}
-	tmpl.ExternalURL = m.opts.ExternalURL
+	tmpl.ExternalURL = externalURL
 	return tmpl, nil
 }

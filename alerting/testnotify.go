@@ -10,7 +10,6 @@ import (
 
 	"github.com/prometheus/alertmanager/alert"
 	"github.com/prometheus/alertmanager/notify"
-	"github.com/prometheus/alertmanager/template"
 	"github.com/prometheus/common/model"
 
 	"github.com/ward-monitoring/ward/config"
@@ -59,11 +58,10 @@ func sendTest(ctx context.Context, cfg *config.Alerting, name string, externalUR
 		if rcv.Name != name {
 			continue
 		}
-		tmpl, err := template.FromGlobs(cfg.Alertmanager.Templates)
+		tmpl, err := newTemplate(cfg.Alertmanager, externalURL)
 		if err != nil {
-			return nil, fmt.Errorf("alerting: templates: %w", err)
+			return nil, err
 		}
-		tmpl.ExternalURL = externalURL
 		ints, err := buildIntegrations(rcv, tmpl, logger, h, Options{ExternalURL: externalURL})
 		if err != nil {
 			return nil, fmt.Errorf("alerting: receiver %q: %w", name, err)
@@ -105,11 +103,10 @@ func sendTest(ctx context.Context, cfg *config.Alerting, name string, externalUR
 // template errors and bad notifier settings surface when the config is
 // loaded, not when the first alert fires at night.
 func Validate(cfg *config.Alerting, externalURL *url.URL, logger *slog.Logger) error {
-	tmpl, err := template.FromGlobs(cfg.Alertmanager.Templates)
+	tmpl, err := newTemplate(cfg.Alertmanager, externalURL)
 	if err != nil {
-		return fmt.Errorf("alerting: templates: %w", err)
+		return err
 	}
-	tmpl.ExternalURL = externalURL
 	var errs []error
 	for _, rcv := range cfg.Alertmanager.Receivers {
 		if _, err := buildIntegrations(rcv, tmpl, logger, nil, Options{ExternalURL: externalURL}); err != nil {

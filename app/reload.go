@@ -74,10 +74,7 @@ func (m *reloadMetrics) last() (bool, time.Time) {
 }
 
 func (a *App) loadConfig() (*config.Config, error) {
-	if a.opts.ConfigFile == "" {
-		return config.Default()
-	}
-	return config.LoadFile(a.opts.ConfigFile)
+	return config.LoadFileOrDefault(a.opts.ConfigFile)
 }
 
 // apply switches the running components to cfg. Rules are validated and

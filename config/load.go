@@ -37,6 +37,15 @@ type document struct {
 // to Prometheus' config loader.
 var wardSections = map[string]bool{"storage": true, "server": true, "rules": true, "checks": true, "auth": true, "mail": true, "alerting": true}
 
+// LoadFileOrDefault loads the file at path, or the embedded default when
+// path is empty, as every ward command does for its --config flag.
+func LoadFileOrDefault(path string) (*Config, error) {
+	if path == "" {
+		return Default()
+	}
+	return LoadFile(path)
+}
+
 // LoadFile reads and validates the configuration file at path.
 func LoadFile(path string) (*Config, error) {
 	data, err := os.ReadFile(path)

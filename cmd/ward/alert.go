@@ -31,13 +31,7 @@ func alert(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	var cfg *config.Config
-	var err error
-	if *cfgFile == "" {
-		cfg, err = config.Default()
-	} else {
-		cfg, err = config.LoadFile(*cfgFile)
-	}
+	cfg, err := config.LoadFileOrDefault(*cfgFile)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1

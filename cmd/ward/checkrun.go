@@ -24,15 +24,7 @@ func checkRun(args []string, stdout, stderr io.Writer) int {
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
-	var (
-		cfg *config.Config
-		err error
-	)
-	if *cfgFile == "" {
-		cfg, err = config.Default()
-	} else {
-		cfg, err = config.LoadFile(*cfgFile)
-	}
+	cfg, err := config.LoadFileOrDefault(*cfgFile)
 	if err != nil {
 		fmt.Fprintf(stderr, "ward check run: %v\n", err)
 		return 1

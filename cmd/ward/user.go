@@ -194,13 +194,7 @@ func userResetPassword(ctx context.Context, svc *auth.Service, p *auth.Principal
 // openState finds the data directory as `ward serve` does and opens the
 // state database, saying clearly when a running ward holds it.
 func openState(cfgFile string) (*storage.State, *config.Config, error) {
-	var cfg *config.Config
-	var err error
-	if cfgFile == "" {
-		cfg, err = config.Default()
-	} else {
-		cfg, err = config.LoadFile(cfgFile)
-	}
+	cfg, err := config.LoadFileOrDefault(cfgFile)
 	if err != nil {
 		return nil, nil, err
 	}
