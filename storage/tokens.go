@@ -40,23 +40,11 @@ func (s *State) PutResetToken(id []byte, t ResetToken, rec audit.Record) error {
 		if _, err := getUser(tx, t.User); err != nil {
 			return err
 		}
-		b := tx.Bucket(bucketResetTokens)
-		var old [][]byte
-		err := b.ForEach(func(k, v []byte) error {
-			var rt ResetToken
-			if json.Unmarshal(v, &rt) != nil || !t.Created.Before(rt.Expires) {
-				old = append(old, append([]byte(nil), k...))
-			}
-			return nil
-		})
+		err := deleteResetTokensWhere(tx, func(rt ResetToken) bool { return !t.Created.Before(rt.Expires) })
 		if err != nil {
 			return err
 		}
-		for _, k := range old {
-			if err := b.Delete(k); err != nil {
-				return err
-			}
-		}
+		b := tx.Bucket(bucketResetTokens)
 		v, err := json.Marshal(t)
 		if err != nil {
 			return err
@@ -97,11 +85,17 @@ func redeemResetToken(tx *bbolt.Tx, id []byte, user string, now time.Time) error
 }
 
 func deleteResetTokens(tx *bbolt.Tx, user string) error {
+	return deleteResetTokensWhere(tx, func(t ResetToken) bool { return t.User == user })
+}
+
+// deleteResetTokensWhere deletes the reset tokens drop selects, and any
+// that no longer decode.
+func deleteResetTokensWhere(tx *bbolt.Tx, drop func(ResetToken) bool) error {
 	b := tx.Bucket(bucketResetTokens)
 	var old [][]byte
 	err := b.ForEach(func(k, v []byte) error {
 		var t ResetToken
-		if json.Unmarshal(v, &t) != nil || t.User == user {
+		if json.Unmarshal(v, &t) != nil || drop(t) {
 			old = append(old, append([]byte(nil), k...))
 		}
 		return nil
