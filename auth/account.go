@@ -18,21 +18,11 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, nex
 	if err := p.require(RoleViewer); err != nil || p.Local {
 		return "", ErrForbidden
 	}
-	now := s.now()
 	name := p.User.Name
-	if wait, locked, _ := s.login.allow(now, "user:"+name); wait > 0 {
-		return "", &RateLimitError{RetryAfter: wait, Locked: locked}
+	if err := s.confirmPassword(p, current, audit.ActionPasswordChange); err != nil {
+		return "", err
 	}
-	u, err := s.st.User(name)
-	if err != nil {
-		return "", storeErr(err)
-	}
-	ok, _, err := s.hasher.Verify(truncate(current, 4*MaxPasswordLength), u.PasswordHash)
-	if err != nil || !ok {
-		s.login.fail(now, "user:"+name)
-		s.appendAudit(s.record(name, p.IP, audit.ActionPasswordChange, name, audit.Failure, map[string]string{"reason": "bad_password"}))
-		return "", ErrInvalidCredentials
-	}
+	now := s.now()
 	if err := CheckPassword(name, next); err != nil {
 		return "", err
 	}
@@ -61,6 +51,30 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, nex
 		return "", storeErr(err)
 	}
 	return token, nil
+}
+
+// confirmPassword checks a signed-in user's password, given again for
+// action (audited as its failure when wrong). It has its own limit key:
+// failed sign-ins by others must not stop a signed-in user.
+func (s *Service) confirmPassword(p *Principal, password, action string) error {
+	now := s.now()
+	name := p.User.Name
+	key := "password:" + name
+	if wait, _ := s.login.allow(now, key); wait > 0 {
+		return &RateLimitError{RetryAfter: wait}
+	}
+	u, err := s.st.User(name)
+	if err != nil {
+		return storeErr(err)
+	}
+	ok, _, err := s.hasher.Verify(truncate(password, 4*MaxPasswordLength), u.PasswordHash)
+	if err != nil || !ok {
+		s.login.fail(now, key)
+		s.appendAudit(s.record(name, p.IP, action, name, audit.Failure, map[string]string{"reason": "bad_password"}))
+		return ErrInvalidCredentials
+	}
+	s.login.succeed(key)
+	return nil
 }
 
 // RegenerateRecoveryCodes replaces p's recovery codes with new ones, shown

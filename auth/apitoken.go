@@ -45,13 +45,7 @@ func TokenActor(name string) string { return "token:" + name }
 // it is shown once and only its hash is stored. Admins only, with step-up
 // (the command line needs none). Creation is audited.
 func (s *Service) CreateAPIToken(ctx context.Context, p *Principal, name string, role Role) (string, error) {
-	if err := ctx.Err(); err != nil {
-		return "", err
-	}
-	if err := p.require(RoleAdmin); err != nil {
-		return "", err
-	}
-	if err := s.RequireStepUp(p); err != nil {
+	if err := s.sensitive(ctx, p, RoleAdmin); err != nil {
 		return "", err
 	}
 	if !ValidUsername(name) {

@@ -52,9 +52,10 @@ type Service struct {
 	// as known ones.
 	dummyHash string
 
-	login        *limiter // password step: per account and per IP
+	login        *limiter // password step: per account, IP and known client
 	secondFactor *limiter // 2FA step and step-up: per account
-	reset        *limiter // reset requests: per account and per IP
+	reset        *limiter // self-service reset requests: per account and per IP
+	adminReset   *limiter // reset links admins issue: per admin
 }
 
 // defaultDummyHash is an argon2id hash of a discarded random password at
@@ -78,6 +79,7 @@ func New(st *storage.State, cfg Config, o Options) (*Service, error) {
 		login:        newLimiter(loginPolicy),
 		secondFactor: newLimiter(secondFactorPolicy),
 		reset:        newLimiter(resetPolicy),
+		adminReset:   newLimiter(adminResetPolicy),
 	}
 	if s.hasher == nil {
 		s.hasher = DefaultHasher()
@@ -118,6 +120,9 @@ type User struct {
 	// MustEnrol is true when the role requires 2FA and none is enabled:
 	// the UI sends the user to enrolment before anything else.
 	MustEnrol bool
+	// Throttled is how long a sign-in from a new device must wait after
+	// failed attempts (set by Users; admins can clear it).
+	Throttled time.Duration
 }
 
 func (s *Service) view(u storage.User) User {

@@ -16,8 +16,10 @@ const enrolmentLifetime = 15 * time.Minute
 // BeginEnrolment generates a TOTP secret for p's own account and keeps it,
 // sealed, until ConfirmEnrolment. Calling it again replaces the secret.
 // Allowed for active sessions and for StageEnrol ones (which may do
-// nothing else).
-func (s *Service) BeginEnrolment(ctx context.Context, p *Principal) (*Enrolment, error) {
+// nothing else), with the account's password given again: whoever holds
+// a stolen session cookie must not be able to bind their own
+// authenticator to the account.
+func (s *Service) BeginEnrolment(ctx context.Context, p *Principal, password string) (*Enrolment, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -29,6 +31,9 @@ func (s *Service) BeginEnrolment(ctx context.Context, p *Principal) (*Enrolment,
 	}
 	if s.key == nil {
 		return nil, ErrNoKey
+	}
+	if err := s.confirmPassword(p, password, audit.ActionTOTPEnrol); err != nil {
+		return nil, err
 	}
 	e, secret, err := newEnrolment(s.issuer, p.User.Name)
 	if err != nil {

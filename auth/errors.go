@@ -34,21 +34,17 @@ var (
 	ErrNoKey              = errors.New("auth: no secret key loaded")
 )
 
-// RateLimitError is returned while attempts are limited or locked out.
+// RateLimitError is returned while attempts are limited: by the
+// per-minute limit or the progressive delay after failures. There is no
+// lockout, so RetryAfter is at most a minute.
 // It matches ErrRateLimited.
 type RateLimitError struct {
 	// RetryAfter is how long until the next attempt may be made.
 	RetryAfter time.Duration
-	// Locked is true for a lockout after repeated failures, false for
-	// the per-minute limit or a progressive delay.
-	Locked bool
 }
 
 func (e *RateLimitError) Error() string {
-	if e.Locked {
-		return fmt.Sprintf("auth: too many failed attempts; try again in %s", e.RetryAfter.Round(time.Second))
-	}
-	return fmt.Sprintf("auth: too many attempts; try again in %s", e.RetryAfter.Round(time.Second))
+	return fmt.Sprintf("auth: too many attempts; try again in %s", max(e.RetryAfter.Round(time.Second), time.Second))
 }
 
 // Is makes errors.Is(err, ErrRateLimited) true.

@@ -110,7 +110,7 @@ func (e *env) enrol(tb testing.TB, name string) enrolled {
 	tb.Helper()
 	res := e.login(tb, name, "192.0.2.1")
 	p := e.auth(tb, res.Token)
-	en, err := e.svc.BeginEnrolment(e.ctx, p)
+	en, err := e.svc.BeginEnrolment(e.ctx, p, testPassword)
 	if err != nil {
 		tb.Fatal(err)
 	}

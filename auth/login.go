@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -52,22 +53,41 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (*LoginResult, er
 	now := s.now()
 	name := strings.ToLower(strings.TrimSpace(req.Username))
 	target := truncate(name, 64)
-	keys := []string{"user:" + name, "ip:" + req.IP}
-	if wait, locked, first := s.login.allow(now, keys...); wait > 0 {
-		if first {
-			reason := "rate_limited"
-			if locked {
-				reason = "locked_out"
-			}
-			s.appendAudit(s.record(target, req.IP, audit.ActionLoginPassword, target, audit.Failure,
-				map[string]string{"reason": reason, "retry_after": wait.Round(time.Second).String()}))
+	ipk := ipKey(req.IP)
+	if !ValidUsername(name) {
+		// No such user can exist: refuse without hashing and without
+		// making a limiter key of whatever was posted. The address is
+		// charged.
+		if wait, first := s.login.allow(now, ipk); wait > 0 {
+			s.auditLoginLimited(target, req.IP, wait, first)
+			return nil, &RateLimitError{RetryAfter: wait}
 		}
-		return nil, &RateLimitError{RetryAfter: wait, Locked: locked}
+		s.login.fail(now, ipk)
+		s.appendAudit(s.record(target, req.IP, audit.ActionLoginPassword, target, audit.Failure,
+			map[string]string{"reason": "invalid_username"}))
+		return nil, ErrInvalidCredentials
 	}
+	// The user is read before the limits: which limits apply depends on
+	// whether this device has signed in as them before.
 	u, err := s.st.User(name)
 	known := err == nil
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return nil, err
+	}
+	// A device that has signed in as this user before is limited only
+	// by its own failures: failures from elsewhere, however many, never
+	// refuse it. Any other device is limited per account and per
+	// address.
+	keys := []string{userKey(name), ipk}
+	failKeys := keys
+	if known && knowsClient(u, req.IP, req.UserAgent) {
+		ck := clientKey(name, clientID(req.IP, req.UserAgent))
+		keys = []string{ck}
+		failKeys = []string{ck, userKey(name), ipk}
+	}
+	if wait, first := s.login.allow(now, keys...); wait > 0 {
+		s.auditLoginLimited(target, req.IP, wait, first)
+		return nil, &RateLimitError{RetryAfter: wait}
 	}
 	hash := s.dummyHash
 	if known {
@@ -87,12 +107,14 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (*LoginResult, er
 		reason = "disabled"
 	}
 	if reason != "" {
-		s.login.fail(now, keys...)
+		s.login.fail(now, failKeys...)
 		s.appendAudit(s.record(target, req.IP, audit.ActionLoginPassword, target, audit.Failure,
 			map[string]string{"reason": reason}))
 		return nil, ErrInvalidCredentials
 	}
-	s.login.succeed(keys[0])
+	// A success clears the streaks it was judged by, and the address's:
+	// others' failures from a shared address stop slowing it down.
+	s.login.succeed(append(keys, ipk)...)
 
 	var newHash string
 	if rehash {
@@ -190,6 +212,26 @@ func (s *Service) startSession(user string, stage Stage, ip, ua string, apply fu
 	return res, nil
 }
 
+// auditLoginLimited records a refused sign-in, once per window.
+func (s *Service) auditLoginLimited(target, ip string, wait time.Duration, first bool) {
+	if !first {
+		return
+	}
+	s.appendAudit(s.record(target, ip, audit.ActionLoginPassword, target, audit.Failure,
+		map[string]string{"reason": "rate_limited", "retry_after": wait.Round(time.Second).String()}))
+}
+
+// clientID names a device: an IP address and user agent pair.
+func clientID(ip, ua string) string {
+	h := sha256.Sum256([]byte(ip + "\x00" + ua))
+	return hex.EncodeToString(h[:16])
+}
+
+// knowsClient reports whether the pair ip, ua has signed in as u before.
+func knowsClient(u storage.User, ip, ua string) bool {
+	return slices.Contains(u.KnownClients, clientID(ip, ua))
+}
+
 // maxKnownClients bounds the IP and agent pairs remembered per user.
 const maxKnownClients = 20
 
@@ -197,12 +239,9 @@ const maxKnownClients = 20
 // new. A user's very first sign-in is not flagged: there is nothing to
 // compare it with.
 func noteClient(u *storage.User, ip, ua string) bool {
-	h := sha256.Sum256([]byte(ip + "\x00" + ua))
-	id := hex.EncodeToString(h[:16])
-	for _, k := range u.KnownClients {
-		if k == id {
-			return false
-		}
+	id := clientID(ip, ua)
+	if slices.Contains(u.KnownClients, id) {
+		return false
 	}
 	first := len(u.KnownClients) == 0
 	u.KnownClients = append(u.KnownClients, id)

@@ -25,7 +25,7 @@ func TestLoginFlowRotatesTokens(t *testing.T) {
 	if _, err := e.svc.Users(e.ctx, p); !errors.Is(err, ErrWrongStage) {
 		t.Fatalf("enrolment-stage session listed users: %v", err)
 	}
-	en, err := e.svc.BeginEnrolment(e.ctx, p)
+	en, err := e.svc.BeginEnrolment(e.ctx, p, testPassword)
 	if err != nil || len(en.QRCode) < 100 || string(en.QRCode[1:4]) != "PNG" || en.URI[:15] != "otpauth://totp/" {
 		t.Fatalf("enrolment %v", err)
 	}

@@ -25,13 +25,22 @@ func (s *Service) RequestPasswordReset(ctx context.Context, username, ip string)
 	now := s.now()
 	name := strings.ToLower(strings.TrimSpace(username))
 	target := truncate(name, 64)
-	if wait, locked, first := s.reset.allow(now, "user:"+name, "ip:"+ip); wait > 0 {
+	keys := []string{ipKey(ip)}
+	if ValidUsername(name) {
+		// Only valid names become keys: a limiter keyed on whatever
+		// was posted would hold attacker-sized strings.
+		keys = append(keys, userKey(name))
+	}
+	if wait, first := s.reset.allow(now, keys...); wait > 0 {
 		if first {
 			s.appendAudit(s.record(target, ip, audit.ActionPasswordResetReq, target, audit.Failure, map[string]string{"reason": "rate_limited"}))
 		}
-		return "", &RateLimitError{RetryAfter: wait, Locked: locked}
+		return "", &RateLimitError{RetryAfter: wait}
 	}
 	u, err := s.st.User(name)
+	if !ValidUsername(name) {
+		err = storage.ErrNotFound
+	}
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && u.Disabled) {
 		s.appendAudit(s.record(target, ip, audit.ActionPasswordResetReq, target, audit.Failure, map[string]string{"reason": "unknown_or_disabled"}))
 		return "", nil
@@ -49,18 +58,16 @@ func (s *Service) RequestPasswordReset(ctx context.Context, username, ip string)
 
 // CreateResetToken makes a reset token for user name on an admin's behalf
 // (the users page, or `ward user reset-password --link`), to hand over out
-// of band. It counts against the same per-account limit.
+// of band. Admins only, with step-up. It has its own limit per admin,
+// apart from the self-service quota, which anonymous requests can use up.
 func (s *Service) CreateResetToken(ctx context.Context, p *Principal, name string) (string, error) {
-	if err := ctx.Err(); err != nil {
-		return "", err
-	}
-	if err := p.require(RoleAdmin); err != nil {
+	if err := s.sensitive(ctx, p, RoleAdmin); err != nil {
 		return "", err
 	}
 	now := s.now()
 	if !p.Local {
-		if wait, locked, _ := s.reset.allow(now, "user:"+name); wait > 0 {
-			return "", &RateLimitError{RetryAfter: wait, Locked: locked}
+		if wait, _ := s.adminReset.allow(now, userKey(p.User.Name)); wait > 0 {
+			return "", &RateLimitError{RetryAfter: wait}
 		}
 	}
 	return s.issueReset(p.User.Name, name, p.IP, now)

@@ -32,12 +32,12 @@ func (s *Service) SecondFactor(ctx context.Context, token, code, ip, ua string) 
 		return nil, err
 	}
 	name := se.User
-	if wait, locked, first := s.secondFactor.allow(now, "user:"+name); wait > 0 {
+	if wait, first := s.secondFactor.allow(now, userKey(name)); wait > 0 {
 		if first {
 			s.appendAudit(s.record(name, ip, audit.ActionLogin, name, audit.Failure,
 				map[string]string{"reason": "2fa_rate_limited", "retry_after": wait.Round(time.Second).String()}))
 		}
-		return nil, &RateLimitError{RetryAfter: wait, Locked: locked}
+		return nil, &RateLimitError{RetryAfter: wait}
 	}
 	u, err := s.st.User(name)
 	if err != nil {
@@ -53,7 +53,7 @@ func (s *Service) SecondFactor(ctx context.Context, token, code, ip, ua string) 
 		var res *LoginResult
 		res, err = s.startSession(name, StageActive, ip, ua, apply, id, method)
 		if err == nil {
-			s.secondFactor.succeed("user:" + name)
+			s.secondFactor.succeed(userKey(name))
 			return res, nil
 		}
 		// Consuming the code failed inside the transaction: another
@@ -63,7 +63,7 @@ func (s *Service) SecondFactor(ctx context.Context, token, code, ip, ua string) 
 	if !errors.Is(err, ErrInvalidCode) {
 		return nil, err
 	}
-	s.secondFactor.fail(now, "user:"+name)
+	s.secondFactor.fail(now, userKey(name))
 	ended := false
 	_ = s.st.UpdateSession(id, func(x *storage.Session) error {
 		x.Failures++

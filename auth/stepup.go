@@ -29,6 +29,20 @@ func (s *Service) RequireStepUp(p *Principal) error {
 	return nil
 }
 
+// sensitive is the gate of every action in the sensitive table (see
+// stepup_test.go, which checks the table as a whole): the context is
+// live, p has at least role, and p proved a second factor within
+// StepUpWindow.
+func (s *Service) sensitive(ctx context.Context, p *Principal, role Role) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := p.require(role); err != nil {
+		return err
+	}
+	return s.RequireStepUp(p)
+}
+
 // StepUp refreshes p's session for sensitive actions. proof is a current
 // TOTP code, or the password for a user without 2FA (whose role does not
 // require it). It shares the 2FA step's attempt limit.
@@ -41,8 +55,8 @@ func (s *Service) StepUp(ctx context.Context, p *Principal, proof string) error 
 	}
 	now := s.now()
 	name := p.User.Name
-	if wait, locked, _ := s.secondFactor.allow(now, "user:"+name); wait > 0 {
-		return &RateLimitError{RetryAfter: wait, Locked: locked}
+	if wait, _ := s.secondFactor.allow(now, userKey(name)); wait > 0 {
+		return &RateLimitError{RetryAfter: wait}
 	}
 	u, err := s.st.User(name)
 	if err != nil {
@@ -66,7 +80,7 @@ func (s *Service) StepUp(ctx context.Context, p *Principal, proof string) error 
 			Audit: []audit.Record{s.record(name, p.IP, audit.ActionStepUp, name, audit.Success, map[string]string{"method": method})},
 		})
 		if err == nil {
-			s.secondFactor.succeed("user:" + name)
+			s.secondFactor.succeed(userKey(name))
 			p.Session.SecondFactorAt = now
 			return nil
 		}
@@ -74,7 +88,7 @@ func (s *Service) StepUp(ctx context.Context, p *Principal, proof string) error 
 	if !errors.Is(err, ErrInvalidCode) {
 		return storeErr(err)
 	}
-	s.secondFactor.fail(now, "user:"+name)
+	s.secondFactor.fail(now, userKey(name))
 	s.appendAudit(s.record(name, p.IP, audit.ActionStepUp, name, audit.Failure, map[string]string{"method": method, "reason": "bad_code"}))
 	return ErrInvalidCode
 }

@@ -41,12 +41,9 @@ func (s *Service) prepare(nu NewUser) (storage.User, error) {
 	}, nil
 }
 
-// CreateUser adds a user. Admins only.
+// CreateUser adds a user. Admins only, with step-up.
 func (s *Service) CreateUser(ctx context.Context, p *Principal, nu NewUser) (User, error) {
-	if err := ctx.Err(); err != nil {
-		return User{}, err
-	}
-	if err := p.require(RoleAdmin); err != nil {
+	if err := s.sensitive(ctx, p, RoleAdmin); err != nil {
 		return User{}, err
 	}
 	u, err := s.prepare(nu)
@@ -75,6 +72,7 @@ func (s *Service) Users(ctx context.Context, p *Principal) ([]User, error) {
 	out := make([]User, len(all))
 	for i, u := range all {
 		out[i] = s.view(u)
+		out[i].Throttled = s.Throttled(u.Name)
 	}
 	return out, nil
 }
@@ -137,13 +135,7 @@ func (s *Service) SetPassword(ctx context.Context, p *Principal, name, password 
 // DeleteUser removes a user and their sessions. Admins only, with step-up;
 // the last enabled admin cannot be deleted.
 func (s *Service) DeleteUser(ctx context.Context, p *Principal, name string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := p.require(RoleAdmin); err != nil {
-		return err
-	}
-	if err := s.RequireStepUp(p); err != nil {
+	if err := s.sensitive(ctx, p, RoleAdmin); err != nil {
 		return err
 	}
 	rec := s.record(p.User.Name, p.IP, audit.ActionUserDelete, name, audit.Success, nil)
@@ -154,13 +146,7 @@ func (s *Service) DeleteUser(ctx context.Context, p *Principal, name string) err
 // with its audit record, ending all of name's sessions for reason (none
 // when reason is empty). details, if set, is called after apply.
 func (s *Service) adminChange(ctx context.Context, p *Principal, name, action, reason string, apply func(*storage.User) error, details func() map[string]string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := p.require(RoleAdmin); err != nil {
-		return err
-	}
-	if err := s.RequireStepUp(p); err != nil {
+	if err := s.sensitive(ctx, p, RoleAdmin); err != nil {
 		return err
 	}
 	rec := s.record(p.User.Name, p.IP, action, name, audit.Success, map[string]string{})

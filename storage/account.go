@@ -68,6 +68,7 @@ func (s *State) ChangeAccount(c AccountChange) ([]Session, error) {
 			return err
 		}
 		wasAdmin := u.isActiveAdmin()
+		before := u.credentials()
 		if c.Apply != nil {
 			if err := c.Apply(&u); err != nil {
 				return err
@@ -75,6 +76,13 @@ func (s *State) ChangeAccount(c AccountChange) ([]Session, error) {
 			u.Name = c.User
 			if err := putUser(tx, u); err != nil {
 				return err
+			}
+			// A reset link issued before the password, role,
+			// disabled flag or 2FA changed must not outlive it.
+			if u.credentials() != before {
+				if err := deleteResetTokens(tx, c.User); err != nil {
+					return err
+				}
 			}
 			if wasAdmin && !u.isActiveAdmin() {
 				if err := requireAdmin(tx); err != nil {

@@ -51,6 +51,12 @@ type User struct {
 	KnownClients []string `json:"known_clients,omitempty"`
 }
 
+// credentials is what a password-reset link was issued against: when
+// any of it changes, outstanding links are void.
+func (u User) credentials() string {
+	return fmt.Sprintf("%s\x00%s\x00%t\x00%x", u.PasswordHash, u.Role, u.Disabled, u.TOTPSecret)
+}
+
 // isActiveAdmin reports whether u counts towards the last-admin rule.
 func (u User) isActiveAdmin() bool { return u.Role == AdminRole && !u.Disabled }
 
