@@ -50,6 +50,7 @@ bench: build
 	bench/run.sh
 	bench/alerts.sh
 	$(GO) test ./checks -run '^$$' -bench . -benchtime 1x
+	$(GO) test ./querylimit -run '^$$' -bench BenchmarkQueryGuard
 
 ## fuzz: run each fuzz target briefly (FUZZTIME=30s)
 FUZZTIME ?= 20s
@@ -62,6 +63,7 @@ fuzz:
 	$(GO) test ./auth -run '^$$' -fuzz FuzzParseArgon2id -fuzztime $(FUZZTIME)
 	$(GO) test ./auth -run '^$$' -fuzz FuzzCheckPassword -fuzztime $(FUZZTIME)
 	$(GO) test ./auth -run '^$$' -fuzz FuzzParseKey -fuzztime $(FUZZTIME)
+	$(GO) test ./querylimit -run '^$$' -fuzz FuzzCheck -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin

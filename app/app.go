@@ -67,6 +67,9 @@ type App struct {
 	collector *collector.Collector
 	rules     *rules.Manager
 	server    *ui.Server
+	// queryEngine evaluates API queries; its tracker holds
+	// <data>/queries.active open until Run ends.
+	queryEngine *promql.Engine
 
 	auth        *auth.Service
 	mailer      *mailer // nil without a mail section
@@ -101,6 +104,7 @@ func New(o Options) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
+	a.setMemoryLimit(cfg)
 	a.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -151,19 +155,15 @@ func New(o Options) (_ *App, err error) {
 		return nil, err
 	}
 
-	engine := promql.NewEngine(promql.EngineOpts{
-		Logger:               a.logger.With("component", "query engine"),
-		Reg:                  a.reg,
-		MaxSamples:           50_000_000,
-		Timeout:              2 * time.Minute,
-		LookbackDelta:        5 * time.Minute,
-		EnableAtModifier:     true,
-		EnableNegativeOffset: true,
-		NoStepSubqueryIntervalFn: func(int64) int64 {
-			return time.Duration(a.cfg.Load().Prometheus.GlobalConfig.EvaluationInterval).Milliseconds()
-		},
-		Parser: rules.NewParser(),
-	})
+	queries, ruleEngine, err := a.newEngines(cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			a.queryEngine.Close()
+		}
+	}()
 	a.checks = checks.NewRunner(a.logger, a.db, a.reg)
 	a.collector, err = collector.New(a.logger, a.reg, a.db)
 	if err != nil {
@@ -182,7 +182,7 @@ func New(o Options) (_ *App, err error) {
 	a.rules = rules.NewManager(rules.Options{
 		Logger:      a.logger,
 		Registerer:  a.reg,
-		Engine:      engine,
+		Engine:      ruleEngine,
 		DB:          a.db,
 		ExternalURL: extURL,
 		Notify: a.alerting.NotifyFunc(func() labels.Labels {
@@ -194,7 +194,8 @@ func New(o Options) (_ *App, err error) {
 		Logger:      a.logger,
 		Gatherer:    a.reg,
 		Registerer:  a.reg,
-		Engine:      engine,
+		Engine:      queries,
+		Query:       cfg.Query,
 		DB:          a.db,
 		Stats:       stats,
 		TSDBDir:     cfg.TSDBPath(),
@@ -261,6 +262,11 @@ func (a *App) Run(ctx context.Context) error {
 	defer func() {
 		if err := a.db.Close(); err != nil {
 			a.logger.Error("closing tsdb", "err", err)
+		}
+	}()
+	defer func() {
+		if err := a.queryEngine.Close(); err != nil {
+			a.logger.Error("closing the active query log", "err", err)
 		}
 	}()
 	alertCtx, stopAlerting := context.WithCancel(context.Background())

@@ -131,6 +131,9 @@ func (a *App) Reload(ctx context.Context) error {
 		if old := a.cfg.Load(); old != nil && !reflect.DeepEqual(old.Mail, cfg.Mail) {
 			a.logger.Warn("changes to the mail section take effect only after a restart")
 		}
+		if old := a.cfg.Load(); old != nil && (old.Query != cfg.Query || old.Server.MemoryLimit != cfg.Server.MemoryLimit) {
+			a.logger.Warn("changes to the query section and server.memory_limit take effect only after a restart")
+		}
 		err = a.apply(cfg)
 	}
 	a.metrics.record(err == nil)

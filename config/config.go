@@ -47,6 +47,7 @@ type Config struct {
 	Rules   Rules   `yaml:"rules"`
 	Checks  []Check `yaml:"checks"`
 	Auth    Auth    `yaml:"auth"`
+	Query   Query   `yaml:"query"`
 	// Mail is how ward mails users (reset links, security notices); nil
 	// when the file has no mail section, and then ward sends no mail.
 	Mail *Mail `yaml:"mail"`
@@ -81,6 +82,12 @@ type Server struct {
 	// HealthDetails shows latency, errors and last success on /health/
 	// to anyone; otherwise it shows only statuses.
 	HealthDetails bool `yaml:"health_details"`
+	// MemoryLimit is the ward process's soft memory limit (the Go
+	// runtime's GOMEMLIMIT): near it the garbage collector works harder
+	// instead of letting the heap grow. 0 (the default) means 75% of the
+	// host's memory or of the cgroup's memory.max, whichever is smaller;
+	// the GOMEMLIMIT environment variable, when set, takes precedence.
+	MemoryLimit units.Base2Bytes `yaml:"memory_limit"`
 }
 
 // Rules configures the built-in rule pack. User rule files come from the
@@ -140,9 +147,10 @@ func (c *Config) String() string {
 		Rules   Rules   `yaml:"rules"`
 		Checks  []Check `yaml:"checks,omitempty"`
 		Auth    Auth    `yaml:"auth"`
+		Query   Query   `yaml:"query"`
 		Mail    *Mail   `yaml:"mail,omitempty"`
 	}
-	own, err := yaml.Marshal(ward{c.Storage, c.Server, c.Rules, c.Checks, c.Auth, c.Mail})
+	own, err := yaml.Marshal(ward{c.Storage, c.Server, c.Rules, c.Checks, c.Auth, c.Query, c.Mail})
 	if err != nil {
 		return fmt.Sprintf("<error rendering config: %s>", err)
 	}

@@ -29,13 +29,14 @@ type document struct {
 	Rules             Rules                      `yaml:"rules"`
 	Checks            []Check                    `yaml:"checks"`
 	Auth              Auth                       `yaml:"auth"`
+	Query             Query                      `yaml:"query"`
 	Mail              *Mail                      `yaml:"mail"`
 	Alerting          amconfig.Config            `yaml:"alerting"`
 }
 
 // wardSections are the top-level keys ward owns; everything else is handed
 // to Prometheus' config loader.
-var wardSections = map[string]bool{"storage": true, "server": true, "rules": true, "checks": true, "auth": true, "mail": true, "alerting": true}
+var wardSections = map[string]bool{"storage": true, "server": true, "rules": true, "checks": true, "auth": true, "query": true, "mail": true, "alerting": true}
 
 // LoadFileOrDefault loads the file at path, or the embedded default when
 // path is empty, as every ward command does for its --config flag.
@@ -103,9 +104,10 @@ func Load(data []byte, source string) (*Config, error) {
 		Server:     DefaultServer(),
 		Rules:      DefaultRules(),
 		Auth:       DefaultAuth(),
+		Query:      DefaultQuery(),
 		Source:     source,
 	}
-	sections := map[string]any{"storage": &cfg.Storage, "server": &cfg.Server, "rules": &cfg.Rules, "checks": &cfg.Checks, "auth": &cfg.Auth, "mail": &cfg.Mail}
+	sections := map[string]any{"storage": &cfg.Storage, "server": &cfg.Server, "rules": &cfg.Rules, "checks": &cfg.Checks, "auth": &cfg.Auth, "query": &cfg.Query, "mail": &cfg.Mail}
 	for i := 0; i+1 < len(doc.Content); i += 2 {
 		if dst, ok := sections[doc.Content[i].Value]; ok {
 			// The checker has already decoded every value; this cannot

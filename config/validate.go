@@ -56,6 +56,7 @@ func (c *Config) validate() []fieldError {
 		seen[name] = true
 	}
 	errs = append(errs, c.validateAuth()...)
+	errs = append(errs, c.validateQuery()...)
 	errs = append(errs, c.validateMail()...)
 	return append(errs, c.validateChecks()...)
 }

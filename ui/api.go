@@ -21,23 +21,28 @@ import (
 
 	"github.com/ward-monitoring/ward/audit"
 	"github.com/ward-monitoring/ward/auth"
+	"github.com/ward-monitoring/ward/config"
+	"github.com/ward-monitoring/ward/querylimit"
 	"github.com/ward-monitoring/ward/storage"
 )
-
-// queryTimeout bounds one PromQL query, as Prometheus' --query.timeout.
-const queryTimeout = 2 * time.Minute
 
 // APIDeps is what Prometheus' HTTP API reads from the running ward.
 type APIDeps struct {
 	Logger     *slog.Logger
 	Gatherer   prometheus.Gatherer
 	Registerer prometheus.Registerer
-	Engine     *promql.Engine
-	DB         *tsdb.DB
-	Stats      storage.AdminStats
-	TSDBDir    string
-	Targets    *scrape.Manager
-	Rules      *promrules.Manager
+	// Engine evaluates the API's queries: the query engine behind ward's
+	// query limits (package querylimit).
+	Engine promql.QueryEngine
+	// Query is the query section: its timeout bounds a query in the API
+	// as in the engine, and the server's write timeout leaves room past
+	// it; its lookback delta is the API's too.
+	Query   config.Query
+	DB      *tsdb.DB
+	Stats   storage.AdminStats
+	TSDBDir string
+	Targets *scrape.Manager
+	Rules   *promrules.Manager
 	// Config returns the running Prometheus-format configuration.
 	Config func() *promconfig.Config
 	// RuntimeInfo describes the process for /api/v1/status/runtimeinfo.
@@ -78,7 +83,9 @@ func (noAlertmanagers) DroppedAlertmanagers() []*url.URL { return nil }
 
 // newPrometheusAPI builds Prometheus' own /api/v1 handler set, so that the
 // JSON shapes, parameters and errors are Prometheus' exactly. Admin,
-// remote-write and OTLP endpoints stay disabled.
+// remote-write and OTLP endpoints stay disabled. Queries reach the engine
+// through d.Engine, whose limits (querylimit) answer in the same
+// envelope: an oversized subquery is bad_data (400), a full queue 503.
 func newPrometheusAPI(d APIDeps) http.Handler {
 	ready := func(f http.HandlerFunc) http.HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request) {
@@ -115,18 +122,20 @@ func newPrometheusAPI(d APIDeps) http.Handler {
 		nil,
 		false, nil, // remote write receiver off
 		false, false, false, // OTLP off
-		5*time.Minute, // lookback delta, Prometheus' default
+		time.Duration(d.Query.LookbackDelta),
 		false, false,
 		nil,
 		nil,
 		apiv1.OpenAPIOptions{ExternalURL: d.ExternalURL.String()},
 		nil, // default parser
 		false,
-		queryTimeout,
+		time.Duration(d.Query.Timeout),
 	)
 	r := route.New()
 	api.Register(r.WithPrefix("/api/v1"))
-	return r
+	// A query the engine's queue refused is answered 503; tell the
+	// client when to come back.
+	return querylimit.RetryAfter(r)
 }
 
 // ProcessInfo reports the runtime facts Prometheus' status page shows.

@@ -174,6 +174,7 @@ func startServerWith(tb testing.TB, logger *slog.Logger, authCfg auth.Config) (*
 		Gatherer:    reg,
 		Registerer:  reg,
 		Engine:      engine,
+		Query:       config.DefaultQuery(),
 		DB:          db,
 		Stats:       stats,
 		TSDBDir:     tsdbDir,
@@ -269,10 +270,10 @@ func TestSecurityHeadersAndTimeouts(t *testing.T) {
 				t.Errorf("http.Server.%s is %v, want it set", name, d)
 			}
 		}
-		// A query may run for queryTimeout; the server must not cut its
-		// answer off first.
-		if s.srv.WriteTimeout <= queryTimeout {
-			t.Errorf("WriteTimeout %v does not exceed the query timeout %v", s.srv.WriteTimeout, queryTimeout)
+		// A query may run for query.timeout; the server must not cut
+		// its answer off first.
+		if timeout := time.Duration(s.deps.Query.Timeout); timeout <= 0 || s.srv.WriteTimeout <= timeout {
+			t.Errorf("WriteTimeout %v does not exceed the query timeout %v", s.srv.WriteTimeout, timeout)
 		}
 		if s.srv.MaxHeaderBytes <= 0 {
 			t.Errorf("MaxHeaderBytes is %d, want it bounded", s.srv.MaxHeaderBytes)

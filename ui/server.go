@@ -67,8 +67,8 @@ func NewServer(ln net.Listener, deps APIDeps, reload func(context.Context) error
 		Handler:           chain(mux, s.recoverPanics, s.logRequests, securityHeaders, s.limitSignIn, csrf.Handler),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
-		// A query may run for queryTimeout; leave room to write it.
-		WriteTimeout:   queryTimeout + 30*time.Second,
+		// A query may run for query.timeout; leave room to write it.
+		WriteTimeout:   time.Duration(deps.Query.Timeout) + 30*time.Second,
 		IdleTimeout:    2 * time.Minute,
 		MaxHeaderBytes: 64 << 10,
 		ErrorLog:       slogErrorLog{s.logger}.Logger(),
