@@ -17,12 +17,14 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/rulefmt"
 	"github.com/prometheus/prometheus/promql"
 	"github.com/prometheus/prometheus/promql/parser"
 	promrules "github.com/prometheus/prometheus/rules"
 	"github.com/prometheus/prometheus/tsdb"
 
 	"github.com/ward-monitoring/ward/config"
+	"github.com/ward-monitoring/ward/querylimit"
 )
 
 // Options wires a Manager to the rest of ward.
@@ -139,11 +141,38 @@ func Validate(cfg *config.Config) (ruleCount int, err error) {
 		if errs != nil {
 			return 0, errors.Join(errs...)
 		}
+		var costly []error
 		for _, g := range rgs.Groups {
 			ruleCount += len(g.Rules)
+			costly = append(costly, checkCost(l.parser, f, g, cfg)...)
+		}
+		if len(costly) > 0 {
+			return 0, errors.Join(costly...)
 		}
 	}
 	return ruleCount, nil
+}
+
+// checkCost refuses rules whose subqueries would evaluate more steps
+// than query.max_points_per_subquery: such a rule would exhaust memory at
+// every evaluation, however trusted its author.
+func checkCost(p parser.Parser, file string, g rulefmt.RuleGroup, cfg *config.Config) []error {
+	interval := time.Duration(g.Interval)
+	if interval == 0 {
+		interval = time.Duration(cfg.Prometheus.GlobalConfig.EvaluationInterval)
+	}
+	noStep := func(int64) int64 { return interval.Milliseconds() }
+	var errs []error
+	for _, r := range g.Rules {
+		expr, err := p.ParseExpr(r.Expr)
+		if err != nil {
+			continue // rulefmt already reported it
+		}
+		if err := querylimit.CheckSteps(expr, 0, cfg.Query.MaxPointsPerSubquery, noStep); err != nil {
+			errs = append(errs, fmt.Errorf("%s: group %q: rule %q: %w", file, g.Name, r.Alert+r.Record, err))
+		}
+	}
+	return errs
 }
 
 // plan resolves the rule files of cfg, parses the user's, and returns the

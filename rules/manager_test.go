@@ -50,6 +50,7 @@ func TestValidate(t *testing.T) {
 	dir := t.TempDir()
 	writeRules(t, dir, "good.yml", userRules)
 	writeRules(t, dir, "bad.yml", "groups:\n  - name: x\n    rules:\n      - alert: X\n        expr: sum(up\n")
+	writeRules(t, dir, "bomb.yml", "groups:\n  - name: heavy\n    rules:\n      - record: r\n        expr: count_over_time(vector(1)[100y:1s])\n")
 
 	tests := []struct {
 		name    string
@@ -62,6 +63,9 @@ func TestValidate(t *testing.T) {
 		{name: "user file overrides two builtin rules", doc: "rule_files: [good.yml]"},
 		{name: "unknown disabled rule", doc: "rules: {disable: [HostHighCPUU]}", wantErr: []string{`rules.disable[0]: no built-in rule named "HostHighCPUU"`}},
 		{name: "bad user file", doc: "rule_files: [bad.yml]", wantErr: []string{"bad.yml:5:15:", "parse error"}},
+		// A rule would exhaust memory at every evaluation, as a query
+		// would (query.max_points_per_subquery applies to both).
+		{name: "subquery bomb", doc: "rule_files: [bomb.yml]", wantErr: []string{"bomb.yml", `group "heavy"`, `rule "r"`, "11000"}},
 	}
 	builtinCount, err := Validate(loadConfig(t, dir, ""))
 	if err != nil {
