@@ -60,6 +60,7 @@ fuzz:
 	$(GO) test ./rules/ruletest -run '^$$' -fuzz FuzzLoadTestFile -fuzztime $(FUZZTIME)
 	$(GO) test ./checks -run '^$$' -fuzz FuzzChecksConfig -fuzztime $(FUZZTIME)
 	$(GO) test ./audit -run '^$$' -fuzz FuzzDecode -fuzztime $(FUZZTIME)
+	$(GO) test ./audit -run '^$$' -fuzz FuzzParseExternal -fuzztime $(FUZZTIME)
 	$(GO) test ./auth -run '^$$' -fuzz FuzzParseArgon2id -fuzztime $(FUZZTIME)
 	$(GO) test ./auth -run '^$$' -fuzz FuzzCheckPassword -fuzztime $(FUZZTIME)
 	$(GO) test ./auth -run '^$$' -fuzz FuzzParseKey -fuzztime $(FUZZTIME)

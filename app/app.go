@@ -75,6 +75,7 @@ type App struct {
 	mailer      *mailer // nil without a mail section
 	auditLog    *audit.Log
 	auditValid  prometheus.Gauge
+	auditHead   prometheus.Gauge
 	scrapeToken string
 
 	cfg      atomic.Pointer[config.Config]
@@ -308,6 +309,9 @@ func (a *App) Run(ctx context.Context) error {
 	a.logger.Info("ward started", "url", "http://"+a.selfAddr+"/", "config", cfg.Source, "data", cfg.Storage.Path, "version", version.Version)
 	err := g.Run()
 	a.ready.Store(false)
+	// Every component that appends audit records has stopped: this head
+	// is the last one.
+	a.anchorAudit(context.Background())
 	a.logger.Info("ward stopped")
 	return err
 }

@@ -16,11 +16,15 @@ import (
 	"github.com/ward-monitoring/ward/audit"
 	"github.com/ward-monitoring/ward/auth"
 	"github.com/ward-monitoring/ward/config"
+	"github.com/ward-monitoring/ward/storage"
 )
 
 // auditVerifyEvery is how often the background check re-verifies the
-// audit chain.
-const auditVerifyEvery = 15 * time.Minute
+// audit chain, and auditAnchorEvery how often it logs the chain's head.
+const (
+	auditVerifyEvery = 15 * time.Minute
+	auditAnchorEvery = time.Hour
+)
 
 // openIdentity loads the secret key and builds the identity service, its
 // mailer (when the config has a mail section) and the audit log over the
@@ -32,6 +36,18 @@ func (a *App) openIdentity(cfg *config.Config, extURL *url.URL) error {
 	if err != nil {
 		return fmt.Errorf("secret key: %w", err)
 	}
+	// Before anything else is appended: records from here on are sealed
+	// under the key, and the key.init OpenKey may have appended is
+	// re-sealed under it.
+	auditKey, err := key.Derive(audit.KeyPurpose)
+	if err != nil {
+		return err
+	}
+	rep, err := a.state.SetAuditKey(auditKey, time.Now())
+	if err != nil {
+		return fmt.Errorf("audit key: %w", err)
+	}
+	a.reportAuditKey(rep)
 	opts := auth.Options{Key: key, Logger: a.logger.With("component", "auth")}
 	if cfg.Mail != nil {
 		if a.mailer, err = newMailer(cfg.Mail, extURL, a.logger.With("component", "mail")); err != nil {
@@ -53,8 +69,12 @@ func (a *App) openIdentity(cfg *config.Config, extURL *url.URL) error {
 		Name: "ward_audit_chain_valid",
 		Help: "Whether the audit trail's hash chain verified at the last check (1) or is broken (0).",
 	})
-	a.reg.MustRegister(a.auditValid)
-	a.verifyAudit(context.Background())
+	a.auditHead = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "ward_audit_head_seq",
+		Help: "Sequence number of the newest audit record at the last check that passed; it never goes down unless records were removed from the end.",
+	})
+	a.reg.MustRegister(a.auditValid, a.auditHead)
+	a.anchorAudit(context.Background())
 	a.scrapeToken = newScrapeToken()
 	return nil
 }
@@ -67,32 +87,67 @@ func newScrapeToken() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// reportAuditKey logs what handing the audit key to the state did to
+// the chain.
+func (a *App) reportAuditKey(rep storage.AuditKeyReport) {
+	if rep.Migrated > 0 {
+		a.logger.Warn("audit chain re-sealed under the secret key (one-time upgrade from unkeyed SHA-256); an audit.migrate record names the old head",
+			"records", rep.Migrated, "old_head", rep.OldHead.String())
+	}
+	if r := rep.LegacyBroken; r != nil {
+		a.logger.Error("audit chain from before the upgrade does not verify, so it was NOT re-sealed under the secret key: it stays reported as broken",
+			"first_bad", r.FirstBad, "problem", r.Problem)
+	}
+	if rep.KeyChanged {
+		a.logger.Error("audit chain was sealed under a different secret key: records sealed under the old key can no longer be verified")
+	}
+}
+
 // verifyAudit checks the audit chain and exports the result.
-func (a *App) verifyAudit(ctx context.Context) {
+func (a *App) verifyAudit(ctx context.Context) (audit.Result, bool) {
 	res, err := a.auditLog.Verify(ctx)
 	if err != nil {
 		a.logger.Error("audit chain verification failed to run", "err", err)
 		a.auditValid.Set(0)
-		return
+		return res, false
 	}
 	a.auditValid.Set(res.Gauge())
 	if !res.Valid {
 		a.logger.Error("audit chain is broken: records were modified, removed, inserted or reordered", "first_bad", res.FirstBad, "problem", res.Problem)
-		return
+		return res, false
 	}
+	a.auditHead.Set(float64(res.Head.Seq))
 	a.logger.Debug(res.String())
+	return res, true
 }
 
-// watchAudit re-verifies the audit chain until ctx ends.
+// anchorAudit verifies the chain and logs its head, for the operator to
+// keep outside this host: whoever holds both ward.db and the secret key
+// can rewrite and re-seal the chain, but not make it match a head copied
+// elsewhere (`ward audit verify --anchor SEQ:HASH`). The head is a MAC,
+// not the key.
+func (a *App) anchorAudit(ctx context.Context) {
+	if res, ok := a.verifyAudit(ctx); ok {
+		a.logger.Info("audit chain head: keep this anchor outside this host and check it with `ward audit verify --anchor`",
+			"anchor", res.Head.String(), "records", res.Records)
+	}
+}
+
+// watchAudit re-verifies the audit chain until ctx ends and logs its head
+// every auditAnchorEvery; Run logs the last one at shutdown.
 func (a *App) watchAudit(ctx context.Context) error {
-	t := time.NewTicker(auditVerifyEvery)
-	defer t.Stop()
+	verify := time.NewTicker(auditVerifyEvery)
+	defer verify.Stop()
+	anchor := time.NewTicker(auditAnchorEvery)
+	defer anchor.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-t.C:
+		case <-verify.C:
 			a.verifyAudit(ctx)
+		case <-anchor.C:
+			a.anchorAudit(ctx)
 		}
 	}
 }

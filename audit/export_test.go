@@ -31,6 +31,7 @@ func TestWriteCSVDefusesFormulas(t *testing.T) {
 
 func TestWriteJSONVerifiable(t *testing.T) {
 	r := sealed(t)
+	r = Seal(r, 1, Genesis, testKey)
 	var buf bytes.Buffer
 	if err := WriteJSON(&buf, []Record{r}); err != nil {
 		t.Fatal(err)
@@ -39,9 +40,9 @@ func TestWriteJSONVerifiable(t *testing.T) {
 	if err := json.Unmarshal(buf.Bytes(), &back); err != nil || len(back) != 1 {
 		t.Fatal(err)
 	}
-	v := NewVerifier(Anchor{Seq: 6, Hash: Genesis})
-	v.Next(7, back[0])
-	if res := v.Finish(Anchor{Seq: 7, Hash: r.Hash}, time.Time{}); !res.Valid {
+	v := NewVerifier(VerifyOptions{Key: testKey})
+	v.Next(1, back[0])
+	if res := v.Finish(Anchor{Seq: 1, Hash: r.Hash}, time.Time{}); !res.Valid {
 		t.Fatalf("exported record does not verify: %+v", res)
 	}
 	buf.Reset()

@@ -2,22 +2,32 @@ package audit
 
 import (
 	"bytes"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
 	"slices"
 )
 
-// canonicalVersion prefixes every canonical encoding so that a future
-// layout can never collide with this one.
-const canonicalVersion = "ward-audit-v1\x00"
+// KeyPurpose is the label ward's secret key is derived with (HKDF) for
+// the audit chain's MAC key. A new chain layout takes a new label, so
+// keys never cross versions.
+const KeyPurpose = "ward audit chain v2"
 
-// Canonical returns the unambiguous byte encoding of r that its hash
+// canonicalVersion prefixes every canonical encoding that a record's MAC
+// covers. v1 records (plain SHA-256, see legacy.go) start with
+// "ward-audit-v1"; the prefixes differ, so a v1 hash input can never be
+// read as a v2 one or the other way round.
+const canonicalVersion = "ward-audit-v2\x00"
+
+// Canonical returns the unambiguous byte encoding of r that its MAC
 // covers: every field in a fixed order, each length-prefixed, details
-// sorted by key. Prev and Hash are not part of it; Hash covers Prev
+// sorted by key. Prev and Hash are not part of it; the MAC covers Prev
 // separately.
-func (r Record) Canonical() []byte {
+func (r Record) Canonical() []byte { return r.canonical(canonicalVersion) }
+
+func (r Record) canonical(version string) []byte {
 	var b bytes.Buffer
-	b.WriteString(canonicalVersion)
+	b.WriteString(version)
 	num := func(v uint64) {
 		var buf [binary.MaxVarintLen64]byte
 		b.Write(buf[:binary.PutUvarint(buf[:], v)])
@@ -48,24 +58,44 @@ func (r Record) Canonical() []byte {
 	return b.Bytes()
 }
 
-// ComputeHash returns SHA-256(prev || canonical(r)).
-func (r Record) ComputeHash(prev []byte) []byte {
-	h := sha256.New()
-	h.Write(prev)
-	h.Write(r.Canonical())
-	return h.Sum(nil)
+// ComputeMAC returns HMAC-SHA-256 under key of prev || canonical(r).
+// Without the key nobody can compute it, so a record edited in the
+// database file cannot be re-sealed to look untouched.
+func (r Record) ComputeMAC(key, prev []byte) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write(prev)
+	m.Write(r.Canonical())
+	return m.Sum(nil)
 }
 
-// Seal numbers r as seq, links it to prev and sets its hash. Time is
-// normalised to UTC without a monotonic reading, which is what survives
-// encoding.
-func Seal(r Record, seq uint64, prev []byte) Record {
+// Seal numbers r as seq, links it to prev and sets its MAC under key.
+// Time is normalised to UTC without a monotonic reading, which is what
+// survives encoding.
+func Seal(r Record, seq uint64, prev, key []byte) Record {
+	r = normalise(r, seq, prev)
+	r.Hash = r.ComputeMAC(key, r.Prev)
+	return r
+}
+
+func normalise(r Record, seq uint64, prev []byte) Record {
 	r.Seq = seq
 	r.Time = r.Time.UTC().Round(0)
 	r.Prev = append([]byte(nil), prev...)
 	if len(r.Details) == 0 {
 		r.Details = nil
 	}
-	r.Hash = r.ComputeHash(r.Prev)
 	return r
+}
+
+// keyIDLabel is MACed to make a key's id. Record MAC inputs start with a
+// 32-byte hash, so they never equal this shorter string.
+const keyIDLabel = "ward-audit-v2 key id"
+
+// KeyID identifies key without revealing it: an HMAC of a fixed label.
+// Storing it next to the chain lets ward tell "wrong key" from
+// "tampered records"; it is not the key and does not help forge MACs.
+func KeyID(key []byte) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(keyIDLabel))
+	return m.Sum(nil)
 }

@@ -17,10 +17,12 @@ type Store interface {
 	// record is appended in the same transaction, so reading the log
 	// and recording that it was read cannot come apart.
 	AuditQuery(q Query, view *Record) ([]Record, error)
-	// VerifyAudit verifies the whole chain.
-	VerifyAudit(now time.Time) (Result, error)
+	// VerifyAudit verifies the whole chain, and that it matches each
+	// external anchor.
+	VerifyAudit(now time.Time, external ...External) (Result, error)
 	// PruneAudit removes records older than before, moves the anchor to
-	// the newest one removed and appends rec.
+	// the newest one removed and appends rec naming it. It refuses to
+	// prune a chain that does not verify.
 	PruneAudit(before time.Time, rec Record) (int, error)
 }
 

@@ -21,6 +21,9 @@ func TestLogExportIsAudited(t *testing.T) {
 	defer st.Close()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
+	if _, err := st.SetAuditKey(bytes.Repeat([]byte{7}, 32), now); err != nil {
+		t.Fatal(err)
+	}
 	for _, who := range []string{"alice", "bob"} {
 		if err := st.AppendAudit(audit.Record{Time: now, Actor: who, Action: audit.ActionLogin, Outcome: audit.Success}); err != nil {
 			t.Fatal(err)

@@ -4,12 +4,16 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
+
+	"golang.org/x/crypto/hkdf"
 )
 
 // KeySize is the length of the secret key: AES-256.
@@ -22,9 +26,11 @@ var (
 	ErrKeyInvalid  = errors.New("auth: secret key is malformed")
 )
 
-// Key seals TOTP secrets at rest with AES-256-GCM. It never prints.
+// Key seals TOTP secrets at rest with AES-256-GCM and derives the keys
+// other parts of ward need (Derive). It never prints.
 type Key struct {
 	aead cipher.AEAD
+	raw  []byte
 }
 
 // String hides the key in logs and %v.
@@ -46,7 +52,21 @@ func newKey(raw []byte) (*Key, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrKeyInvalid, err)
 	}
-	return &Key{aead: aead}, nil
+	return &Key{aead: aead, raw: append([]byte(nil), raw...)}, nil
+}
+
+// Derive returns a 32-byte subkey for purpose (HKDF-SHA256 with purpose
+// as the info label), so that each use of the secret key (the audit
+// chain's MAC, say) gets an independent key: knowing one subkey reveals
+// neither the secret key nor another subkey. The same key and purpose
+// always give the same subkey. Subkeys are secrets: never store or log
+// them.
+func (k *Key) Derive(purpose string) ([]byte, error) {
+	out := make([]byte, KeySize)
+	if _, err := io.ReadFull(hkdf.New(sha256.New, k.raw, nil, []byte(purpose)), out); err != nil {
+		return nil, fmt.Errorf("auth: derive %q: %w", purpose, err)
+	}
+	return out, nil
 }
 
 // seal encrypts plain, binding it to ad (so a sealed secret cannot be

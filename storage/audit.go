@@ -2,6 +2,7 @@ package storage
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -12,7 +13,7 @@ import (
 	"github.com/ward-monitoring/ward/audit"
 )
 
-// Keys in bucketAuditChain.
+// Keys in bucketAuditChain (and keyAuditKeyID, auditkey.go).
 var (
 	keyAuditHead   = []byte("head")   // the newest record appended
 	keyAuditAnchor = []byte("anchor") // the newest record pruned
@@ -29,12 +30,21 @@ func (s *State) AppendAudit(r audit.Record) error {
 // appendAudit seals r onto the chain inside tx. Every state change calls
 // it in its own transaction so the change and its record commit together.
 func appendAudit(tx *bbolt.Tx, r audit.Record) error {
+	sl, err := sealerOf(tx.DB())
+	if err != nil {
+		return err
+	}
+	return appendWith(tx, r, sl.sealKey())
+}
+
+// appendWith seals r under key onto the chain inside tx.
+func appendWith(tx *bbolt.Tx, r audit.Record, key []byte) error {
 	chain := tx.Bucket(bucketAuditChain)
 	head, err := chainPoint(chain, keyAuditHead)
 	if err != nil {
 		return err
 	}
-	r = audit.Seal(r, head.Seq+1, head.Hash)
+	r = audit.Seal(r, head.Seq+1, head.Hash, key)
 	v, err := r.Encode()
 	if err != nil {
 		return err
@@ -75,42 +85,84 @@ func (s *State) AuditQuery(q audit.Query, view *audit.Record) ([]audit.Record, e
 	return out, s.db.Update(run)
 }
 
-// VerifyAudit verifies the whole chain from the pruning anchor to the head.
-func (s *State) VerifyAudit(now time.Time) (audit.Result, error) {
+// VerifyAudit verifies the whole chain from the pruning anchor to the
+// head under the key given to SetAuditKey, and checks it against each
+// external anchor. It returns ErrNoAuditKey before SetAuditKey.
+func (s *State) VerifyAudit(now time.Time, external ...audit.External) (audit.Result, error) {
+	sl, err := sealerOf(s.db)
+	if err != nil {
+		return audit.Result{}, err
+	}
+	key := sl.auditKey()
+	if key == nil {
+		return audit.Result{}, ErrNoAuditKey
+	}
+	return s.VerifyAuditWith(key, now, external...)
+}
+
+// VerifyAuditWith is VerifyAudit under an explicit key, for tools that
+// only read the chain (`ward audit verify`): it neither re-seals nor
+// migrates anything. A key other than the one the chain is sealed under
+// is ErrAuditKeyMismatch.
+func (s *State) VerifyAuditWith(key []byte, now time.Time, external ...audit.External) (audit.Result, error) {
 	var res audit.Result
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		chain := tx.Bucket(bucketAuditChain)
-		anchor, err := chainPoint(chain, keyAuditAnchor)
-		if err != nil {
-			return err
-		}
-		head, err := chainPoint(chain, keyAuditHead)
-		if err != nil {
-			return err
-		}
-		v := audit.NewVerifier(anchor)
-		c := tx.Bucket(bucketAudit).Cursor()
-		for k, val := c.First(); k != nil; k, val = c.Next() {
-			seq := uint64(0)
-			if len(k) == 8 {
-				seq = binary.BigEndian.Uint64(k)
-			}
-			if !v.Next(seq, val) {
-				break
-			}
-		}
-		res = v.Finish(head, now)
-		return nil
+	err := s.db.View(func(tx *bbolt.Tx) (err error) {
+		res, err = verifyChain(tx, key, now, external)
+		return err
 	})
 	return res, err
 }
 
+// verifyChain verifies every record in storage order.
+func verifyChain(tx *bbolt.Tx, key []byte, now time.Time, external []audit.External) (audit.Result, error) {
+	chain := tx.Bucket(bucketAuditChain)
+	keyed, err := chainKeyed(chain, key)
+	if err != nil {
+		return audit.Result{}, err
+	}
+	start, err := chainPoint(chain, keyAuditAnchor)
+	if err != nil {
+		return audit.Result{}, err
+	}
+	head, err := chainPoint(chain, keyAuditHead)
+	if err != nil {
+		return audit.Result{}, err
+	}
+	v := audit.NewVerifier(audit.VerifyOptions{Key: key, Keyed: keyed, Start: start, External: external})
+	c := tx.Bucket(bucketAudit).Cursor()
+	for k, val := c.First(); k != nil; k, val = c.Next() {
+		if !v.Next(seqOf(k), val) {
+			break
+		}
+	}
+	return v.Finish(head, now), nil
+}
+
 // PruneAudit removes the records older than before, oldest first, moves
 // the anchor to the newest one removed so the remaining chain still
-// verifies, and appends rec with the count when anything was removed.
+// verifies, and appends rec naming that anchor (its sequence number and
+// hash: verification requires the start of the chain to be the one the
+// newest prune record names). It prunes only a chain that verifies:
+// removing tampered records and vouching for their hash would launder the
+// tampering.
 func (s *State) PruneAudit(before time.Time, rec audit.Record) (int, error) {
+	sl, err := sealerOf(s.db)
+	if err != nil {
+		return 0, err
+	}
+	key := sl.auditKey()
+	if key == nil {
+		return 0, ErrNoAuditKey
+	}
 	n := 0
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err = s.db.Update(func(tx *bbolt.Tx) error {
+		res, err := verifyChain(tx, key, time.Time{}, nil)
+		if err != nil {
+			return err
+		}
+		if !res.Valid {
+			return fmt.Errorf("%w, so nothing is pruned: %s", ErrAuditBroken, res)
+		}
 		b := tx.Bucket(bucketAudit)
 		var anchor audit.Anchor
 		// Collect first: deleting under a moving cursor skips keys.
@@ -139,12 +191,17 @@ func (s *State) PruneAudit(before time.Time, rec audit.Record) (int, error) {
 			return err
 		}
 		n = len(old)
-		d := map[string]string{"count": strconv.Itoa(n), "anchor": strconv.FormatUint(anchor.Seq, 10)}
+		d := map[string]string{}
 		for k, v := range rec.Details {
 			d[k] = v
 		}
+		// Set last: the caller's details cannot override what
+		// verification relies on.
+		d[audit.DetailCount] = strconv.Itoa(n)
+		d[audit.DetailAnchor] = strconv.FormatUint(anchor.Seq, 10)
+		d[audit.DetailAnchorHash] = hex.EncodeToString(anchor.Hash)
 		rec.Details = d
-		return appendAudit(tx, rec)
+		return appendWith(tx, rec, key)
 	})
 	return n, err
 }
@@ -170,3 +227,12 @@ func putChainPoint(b *bbolt.Bucket, key []byte, a audit.Anchor) error {
 }
 
 func auditKey(seq uint64) []byte { return seqKey(seq) }
+
+// seqOf reads a record's storage key; a key of another length is 0, which
+// verification reports as out of order.
+func seqOf(k []byte) uint64 {
+	if len(k) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(k)
+}

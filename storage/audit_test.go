@@ -1,6 +1,8 @@
 package storage
 
 import (
+	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
@@ -13,13 +15,27 @@ import (
 	"github.com/ward-monitoring/ward/audit"
 )
 
+// testAuditKey stands in for the key derived from ward's secret key.
+var testAuditKey = bytes.Repeat([]byte{0xa5}, 32)
+
+// openTestState opens a fresh state database with the audit key set.
 func openTestState(tb testing.TB) *State {
 	tb.Helper()
-	st, err := OpenState(filepath.Join(tb.TempDir(), "ward.db"))
+	return openKeyed(tb, filepath.Join(tb.TempDir(), "ward.db"))
+}
+
+// openKeyed opens the state database at path and sets the audit key, as
+// ward does at every start.
+func openKeyed(tb testing.TB, path string) *State {
+	tb.Helper()
+	st, err := OpenState(path)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { st.Close() })
+	if _, err := st.SetAuditKey(testAuditKey, t0); err != nil {
+		tb.Fatal(err)
+	}
 	return st
 }
 
@@ -87,10 +103,13 @@ func TestAuditVerifyDetectsTampering(t *testing.T) {
 				t.Fatal(err)
 			}
 		}},
-		{name: "edit with recomputed hash", firstBad: 4, problem: "does not link", tamper: func(t *testing.T, b *bbolt.Bucket) {
+		{name: "edit with recomputed hash", firstBad: 3, problem: "modified", tamper: func(t *testing.T, b *bbolt.Bucket) {
+			// Without the key the best an attacker can do is the plain
+			// SHA-256 the chain used to have.
 			r := decodeAt(t, b, 3)
 			r.Actor = "mallory"
-			put(t, b, 3, audit.Seal(r, r.Seq, r.Prev))
+			r.Hash = r.LegacyHash(r.Prev)
+			put(t, b, 3, r)
 		}},
 		{name: "delete", firstBad: 4, problem: "#3 to #3 are missing", tamper: func(t *testing.T, b *bbolt.Bucket) {
 			if err := b.Delete(seqKey(3)); err != nil {
@@ -111,13 +130,14 @@ func TestAuditVerifyDetectsTampering(t *testing.T) {
 				}
 			}
 			prev := decodeAt(t, b, 2)
+			// Sealed with the key: the numbering catches it all the same.
 			forged := audit.Record{Time: t0.Add(90 * time.Second), Actor: "mallory", Action: audit.ActionUserCreate, Target: "mallory", Outcome: audit.Success}
-			put(t, b, 3, audit.Seal(forged, 3, prev.Hash))
+			put(t, b, 3, audit.Seal(forged, 3, prev.Hash, testAuditKey))
 		}},
 		{name: "append forged", firstBad: 7, problem: "added outside ward", tamper: func(t *testing.T, b *bbolt.Bucket) {
 			last := decodeAt(t, b, 6)
 			forged := audit.Record{Time: t0.Add(time.Hour), Actor: "mallory", Action: audit.ActionUserCreate, Outcome: audit.Success}
-			put(t, b, 7, audit.Seal(forged, 7, last.Hash))
+			put(t, b, 7, audit.Seal(forged, 7, last.Hash, testAuditKey))
 		}},
 		{name: "reorder", firstBad: 3, problem: "numbered #4", tamper: func(t *testing.T, b *bbolt.Bucket) {
 			three, four := append([]byte(nil), b.Get(seqKey(3))...), append([]byte(nil), b.Get(seqKey(4))...)
@@ -183,6 +203,17 @@ func TestAuditPruneKeepsChainVerifiable(t *testing.T) {
 	recs, err := st.AuditQuery(audit.Query{Action: audit.ActionAuditPrune}, nil)
 	if err != nil || len(recs) != 1 || recs[0].Details["count"] != "4" {
 		t.Fatalf("prune record: %+v, %v", recs, err)
+	}
+	var four audit.Record
+	if err := st.db.View(func(tx *bbolt.Tx) error {
+		a, err := chainPoint(tx.Bucket(bucketAuditChain), keyAuditAnchor)
+		four = audit.Record{Seq: a.Seq, Hash: a.Hash}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if d := recs[0].Details; four.Seq != 4 || d["anchor"] != "4" || d["anchor_hash"] != hex.EncodeToString(four.Hash) {
+		t.Fatalf("prune record %v does not name the new anchor #%d %x", d, four.Seq, four.Hash)
 	}
 	// Nothing older: no record.
 	if n, err := st.PruneAudit(t0.Add(4*time.Minute), prune); err != nil || n != 0 {

@@ -36,7 +36,7 @@ var (
 
 // schemaVersion is the layout this build writes. migrations[i] upgrades
 // a database from version i to i+1.
-const schemaVersion = 3
+const schemaVersion = 4
 
 var migrations = []func(tx *bbolt.Tx) error{
 	// 0 -> 1: the initial buckets.
@@ -62,6 +62,13 @@ var migrations = []func(tx *bbolt.Tx) error{
 		_, err := tx.CreateBucketIfNotExists(bucketAPITokens)
 		return err
 	},
+	// 3 -> 4: audit records are sealed with HMAC-SHA-256 under a key
+	// derived from the secret key. Re-sealing an existing v1 chain needs
+	// that key, which never enters this file, so it happens in
+	// SetAuditKey (auditkey.go); the version marks the layout, so that an
+	// older ward refuses the file instead of appending unkeyed records
+	// onto a keyed chain.
+	func(*bbolt.Tx) error { return nil },
 }
 
 // State is ward's bbolt database: everything that is not a metric.
@@ -88,6 +95,7 @@ func OpenState(path string) (*State, error) {
 		db.Close()
 		return nil, fmt.Errorf("storage: migrate %s: %w", path, err)
 	}
+	registerSealer(db)
 	return &State{db: db}, nil
 }
 
@@ -112,4 +120,8 @@ func migrate(tx *bbolt.Tx) error {
 }
 
 // Close closes the database.
-func (s *State) Close() error { return s.db.Close() }
+func (s *State) Close() error {
+	err := s.db.Close() // waits for open transactions, which may seal records
+	unregisterSealer(s.db)
+	return err
+}

@@ -54,7 +54,7 @@ func tokenCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, tokenUsage)
 		return 2
 	}
-	st, _, err := openState(*cfgFile)
+	st, _, err := openState(*cfgFile, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "ward token %s: %v\n", sub, err)
 		return 1

@@ -74,7 +74,7 @@ func userCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 
-	st, cfg, err := openState(*cfgFile)
+	st, cfg, err := openState(*cfgFile, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "ward user %s: %v\n", sub, err)
 		return 1
@@ -191,9 +191,24 @@ func userResetPassword(ctx context.Context, svc *auth.Service, p *auth.Principal
 	return nil
 }
 
-// openState finds the data directory as `ward serve` does and opens the
-// state database, saying clearly when a running ward holds it.
-func openState(cfgFile string) (*storage.State, *config.Config, error) {
+// openState opens the state database (openStateFile) and loads the
+// secret key as `ward serve` does, so that the audit records the command
+// appends are sealed under it (keyAudit, audit.go).
+func openState(cfgFile string, stderr io.Writer) (*storage.State, *config.Config, error) {
+	st, cfg, err := openStateFile(cfgFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := keyAudit(st, cfg, stderr); err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, cfg, nil
+}
+
+// openStateFile finds the data directory as `ward serve` does and opens
+// the state database, saying clearly when a running ward holds it.
+func openStateFile(cfgFile string) (*storage.State, *config.Config, error) {
 	cfg, err := config.LoadFileOrDefault(cfgFile)
 	if err != nil {
 		return nil, nil, err

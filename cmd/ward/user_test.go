@@ -132,14 +132,15 @@ func TestAuditVerifyNamesFirstBadRecord(t *testing.T) {
 			t.Fatal(stderr)
 		}
 	}
-	// Edit record #2 in place, as someone with the file could.
+	// Edit bob's record (#3: #1 is the key.init of the first command) in
+	// place, as someone with the file could.
 	bdb, err := bbolt.Open(db, 0o600, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	err = bdb.Update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket([]byte("audit"))
-		k := []byte{0, 0, 0, 0, 0, 0, 0, 2}
+		k := []byte{0, 0, 0, 0, 0, 0, 0, 3}
 		return b.Put(k, []byte(strings.Replace(string(b.Get(k)), `"bob"`, `"eve"`, 1)))
 	})
 	bdb.Close()
@@ -148,7 +149,7 @@ func TestAuditVerifyNamesFirstBadRecord(t *testing.T) {
 	}
 	var out, errOut strings.Builder
 	code := auditCmd([]string{"verify", "--config", cfg}, &out, &errOut)
-	if code != 1 || !strings.Contains(out.String(), "BROKEN at record #2") {
+	if code != 1 || !strings.Contains(out.String(), "BROKEN at record #3") {
 		t.Fatalf("exit %d\n%s%s", code, out.String(), errOut.String())
 	}
 }

@@ -1,0 +1,270 @@
+package storage
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"go.etcd.io/bbolt"
+
+	"github.com/ward-monitoring/ward/audit"
+)
+
+// Audit key errors.
+var (
+	ErrNoAuditKey       = errors.New("storage: no audit key: the secret key was not loaded")
+	ErrAuditKeyMismatch = errors.New("storage: the audit trail is sealed under a different secret key (or its stored key id was altered)")
+	ErrAuditBroken      = errors.New("storage: the audit chain does not verify")
+)
+
+// keyAuditKeyID in bucketAuditChain holds audit.KeyID of the key the
+// chain is sealed under: never the key itself.
+var keyAuditKeyID = []byte("key_id")
+
+// sealer holds the key audit records are sealed with. Until SetAuditKey
+// gives it the real one, records are sealed under a random key that lives
+// only in this process ("provisional"): OpenKey appends key.init before
+// the key can be handed over. SetAuditKey re-seals those records under
+// the real key; records sealed provisionally by a process that has ended
+// can never be verified, so they are not re-sealed and verification
+// reports them (a crash in the instant between the two, or a tool that
+// wrote records without loading the key).
+type sealer struct {
+	mu          sync.RWMutex
+	key         []byte
+	provisional []byte
+}
+
+// sealers maps each open state database to its sealer. A bbolt
+// transaction carries no values, and appendAudit is called with only the
+// *bbolt.Tx by every State method that changes something (so a change
+// and its record share one transaction); this lets it find the key
+// without threading the State through each of them. Entries live from
+// OpenState to Close.
+var sealers sync.Map // *bbolt.DB -> *sealer
+
+func registerSealer(db *bbolt.DB) {
+	p := make([]byte, audit.HashSize)
+	rand.Read(p)
+	sealers.Store(db, &sealer{provisional: p})
+}
+
+func unregisterSealer(db *bbolt.DB) { sealers.Delete(db) }
+
+func sealerOf(db *bbolt.DB) (*sealer, error) {
+	v, ok := sealers.Load(db)
+	if !ok {
+		return nil, errors.New("storage: state database is closed")
+	}
+	return v.(*sealer), nil
+}
+
+// sealKey is the key new records are sealed under.
+func (s *sealer) sealKey() []byte {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.key != nil {
+		return s.key
+	}
+	return s.provisional
+}
+
+// auditKey is the real key, nil before SetAuditKey.
+func (s *sealer) auditKey() []byte {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.key
+}
+
+func (s *sealer) setKey(k []byte) {
+	s.mu.Lock()
+	s.key = k
+	s.mu.Unlock()
+}
+
+// AuditKeyReport says what SetAuditKey did to the chain.
+type AuditKeyReport struct {
+	// Migrated is how many v1 records (plain SHA-256, written before
+	// keyed sealing) were verified and re-sealed under the key; OldHead
+	// is the v1 head they ended at. An audit.migrate record says the same.
+	Migrated int
+	OldHead  audit.Anchor
+	// Late is how many records appended before the key was known (by
+	// this process) were sealed under it.
+	Late int
+	// LegacyBroken is the verification of a v1 chain that did not verify:
+	// it was left as it was, not re-sealed, and stays reported as broken.
+	LegacyBroken *audit.Result
+	// KeyChanged means the chain was sealed under another key before (the
+	// secret key was replaced): records sealed under the old key no
+	// longer verify.
+	KeyChanged bool
+}
+
+// SetAuditKey gives the state the key audit records are sealed with (the
+// secret key derived with audit.KeyPurpose). Call it as soon as the
+// secret key is loaded and before anything else is appended. In one
+// transaction it
+//
+//   - re-seals the records this process appended before the key was known;
+//   - when the chain has never been keyed, verifies its v1 records and,
+//     if they verify, re-seals them all and appends an audit.migrate
+//     record (a v1 chain that does not verify is kept as it is: sealing
+//     it would launder the tampering);
+//   - stores the key's id (audit.KeyID), never the key.
+//
+// Records are sealed under the key from then on.
+func (s *State) SetAuditKey(key []byte, now time.Time) (AuditKeyReport, error) {
+	var rep AuditKeyReport
+	if len(key) < audit.HashSize {
+		return rep, fmt.Errorf("storage: audit key has %d bytes, want %d", len(key), audit.HashSize)
+	}
+	sl, err := sealerOf(s.db)
+	if err != nil {
+		return rep, err
+	}
+	old := sl.auditKey()
+	key = append([]byte(nil), key...)
+	err = s.db.Update(func(tx *bbolt.Tx) error {
+		rep = AuditKeyReport{}
+		chain, b := tx.Bucket(bucketAuditChain), tx.Bucket(bucketAudit)
+		id := audit.KeyID(key)
+		stored := chain.Get(keyAuditKeyID)
+		rep.KeyChanged = stored != nil && !hmac.Equal(stored, id)
+		head, err := chainPoint(chain, keyAuditHead)
+		if err != nil {
+			return err
+		}
+		start, err := chainPoint(chain, keyAuditAnchor)
+		if err != nil {
+			return err
+		}
+		from := provisionalTail(b, head, sl.provisional)
+		if stored == nil {
+			if first, _ := b.Cursor().First(); first != nil && seqOf(first) < from {
+				res := verifyRange(b, key, start, from-1)
+				if res.Valid && res.Unkeyed == res.Records {
+					rep.Migrated, rep.OldHead, from = res.Records, res.Head, seqOf(first)
+				} else {
+					rep.LegacyBroken = &res
+				}
+			}
+		}
+		n, err := reseal(tx, from, head.Seq, key)
+		if err != nil {
+			return err
+		}
+		rep.Late = n - rep.Migrated
+		if rep.Migrated > 0 {
+			rec := audit.Record{
+				Time: now, Actor: "ward", Action: audit.ActionAuditMigrate, Outcome: audit.Success,
+				Target: "audit chain",
+				Details: map[string]string{
+					audit.DetailRecords:    strconv.Itoa(rep.Migrated),
+					audit.DetailOldHeadSeq: strconv.FormatUint(rep.OldHead.Seq, 10),
+					audit.DetailOldHead:    hex.EncodeToString(rep.OldHead.Hash),
+					audit.DetailAnchor:     strconv.FormatUint(start.Seq, 10),
+					audit.DetailAnchorHash: hex.EncodeToString(start.Hash),
+				},
+			}
+			if err := appendWith(tx, rec, key); err != nil {
+				return err
+			}
+		}
+		if err := chain.Put(keyAuditKeyID, id); err != nil {
+			return err
+		}
+		// Inside the transaction: no append can come between the
+		// re-seal and the switch to the key.
+		sl.setKey(key)
+		return nil
+	})
+	if err != nil {
+		sl.setKey(old)
+		return AuditKeyReport{}, fmt.Errorf("storage: set audit key: %w", err)
+	}
+	return rep, nil
+}
+
+// provisionalTail returns the first of the newest records that this
+// process sealed under its provisional key (head.Seq+1 when there are
+// none). Only they can be re-sealed: nobody else knows that key.
+func provisionalTail(b *bbolt.Bucket, head audit.Anchor, provisional []byte) uint64 {
+	from := head.Seq + 1
+	var next []byte // Prev of the record after seq
+	for seq := head.Seq; seq > 0; seq-- {
+		r, err := audit.Decode(b.Get(seqKey(seq)))
+		if err != nil || r.Seq != seq || !hmac.Equal(r.ComputeMAC(provisional, r.Prev), r.Hash) ||
+			(next != nil && !hmac.Equal(next, r.Hash)) {
+			break
+		}
+		next, from = r.Prev, seq
+	}
+	return from
+}
+
+// verifyRange verifies the records up to last as a chain never keyed.
+func verifyRange(b *bbolt.Bucket, key []byte, start audit.Anchor, last uint64) audit.Result {
+	v := audit.NewVerifier(audit.VerifyOptions{Key: key, Start: start})
+	c := b.Cursor()
+	for k, val := c.First(); k != nil && seqOf(k) <= last; k, val = c.Next() {
+		if !v.Next(seqOf(k), val) {
+			break
+		}
+	}
+	head := audit.Anchor{Seq: last}
+	if r, err := audit.Decode(b.Get(seqKey(last))); err == nil {
+		head.Hash = r.Hash
+	}
+	return v.Finish(head, time.Time{})
+}
+
+// reseal seals records from..to under key, the first one keeping its
+// link to the record before it, and moves the head to the last one. It
+// returns how many it sealed.
+func reseal(tx *bbolt.Tx, from, to uint64, key []byte) (int, error) {
+	b := tx.Bucket(bucketAudit)
+	var prev []byte
+	n := 0
+	for seq := from; seq <= to && seq > 0; seq++ {
+		r, err := audit.Decode(b.Get(seqKey(seq)))
+		if err != nil {
+			return n, fmt.Errorf("audit record %d: %w", seq, err)
+		}
+		if prev == nil {
+			prev = r.Prev
+		}
+		r = audit.Seal(r, seq, prev, key)
+		v, err := r.Encode()
+		if err != nil {
+			return n, err
+		}
+		if err := b.Put(seqKey(seq), v); err != nil {
+			return n, err
+		}
+		prev = r.Hash
+		n++
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	return n, putChainPoint(tx.Bucket(bucketAuditChain), keyAuditHead, audit.Anchor{Seq: to, Hash: prev})
+}
+
+// chainKeyed reports whether the chain has been sealed under a key, and
+// whether that was key.
+func chainKeyed(chain *bbolt.Bucket, key []byte) (keyed bool, err error) {
+	stored := chain.Get(keyAuditKeyID)
+	if stored == nil {
+		return false, nil
+	}
+	if !hmac.Equal(stored, audit.KeyID(key)) {
+		return true, ErrAuditKeyMismatch
+	}
+	return true, nil
+}
