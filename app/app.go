@@ -47,9 +47,11 @@ type Options struct {
 	Logger     *slog.Logger
 	// Reload delivers reload requests (SIGHUP).
 	Reload <-chan struct{}
-	// Stderr receives the one-time setup URL on first run (it holds a
-	// token, so it never goes to the log); nil discards it.
-	Stderr io.Writer
+	// Terminal receives the one-time setup URL on first run (it holds a
+	// token, so it never goes to the log). Set it only when stderr is a
+	// terminal: with nil the URL is written to a file readable only by
+	// ward's user in the data directory, whose path is logged.
+	Terminal io.Writer
 }
 
 // App is a running ward: its components and the configuration in force.
@@ -113,6 +115,11 @@ func New(o Options) (_ *App, err error) {
 	)
 	a.metrics = newReloadMetrics(a.reg)
 
+	// The data directory holds the secret key, sessions and the audit
+	// trail: create it private before anything opens inside it.
+	if err := storage.PrepareDataDir(cfg.Storage.Path, a.logger); err != nil {
+		return nil, err
+	}
 	var stats storage.AdminStats
 	a.db, stats, err = storage.OpenTSDB(cfg.TSDBPath(), storage.TSDBOptions{
 		Retention: time.Duration(cfg.Storage.Retention.Time),
@@ -231,7 +238,7 @@ func New(o Options) (_ *App, err error) {
 		return nil, err
 	}
 	a.metrics.record(true)
-	if err := a.announceSetup(context.Background(), extURL.String()); err != nil {
+	if err := a.announceSetup(context.Background(), cfg.Storage.Path, extURL.String()); err != nil {
 		return nil, fmt.Errorf("first-run setup: %w", err)
 	}
 	// Startup builds large one-off structures (API descriptions, WAL

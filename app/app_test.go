@@ -79,7 +79,7 @@ func startWardIn(tb testing.TB, dir, cfg string) *instance {
 	}
 	hup := make(chan struct{}, 1)
 	stderr := &lockedBuffer{}
-	a, err := New(Options{ConfigFile: cfgFile, Logger: testLogger(tb), Reload: hup, Stderr: stderr})
+	a, err := New(Options{ConfigFile: cfgFile, Logger: testLogger(tb), Reload: hup, Terminal: stderr})
 	if err != nil {
 		tb.Fatalf("starting ward: %v", err)
 	}

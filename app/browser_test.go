@@ -110,11 +110,17 @@ func TestBrowserSignIn(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`#password`), password),
 		chromedp.SendKeys(chromedp.CSS(`#confirm`), password),
 		chromedp.Click(chromedp.CSS(`form[action="/setup"] button`)),
-		chromedp.WaitVisible(chromedp.CSS(`#manual-key`)),
+		chromedp.WaitVisible(chromedp.CSS(`#enrol-password`)),
 	)
 
-	// 2. Enrolment: an admin must enrol before anything else.
-	run(ctx, "nothing but enrolment", chromedp.Navigate(in.base+"/sessions"), chromedp.WaitVisible(chromedp.CSS(`#manual-key`)))
+	// 2. Enrolment: an admin must enrol before anything else, and
+	// starting it takes the password again.
+	run(ctx, "nothing but enrolment", chromedp.Navigate(in.base+"/sessions"), chromedp.WaitVisible(chromedp.CSS(`#enrol-password`)))
+	run(ctx, "start enrolment with the password",
+		chromedp.SendKeys(chromedp.CSS(`#enrol-password`), password),
+		chromedp.Click(chromedp.CSS(`form[action="/account/2fa/start"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#manual-key`)),
+	)
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)

@@ -4,10 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
-	"io"
+	"io/fs"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -152,12 +154,23 @@ func (a *App) watchAudit(ctx context.Context) error {
 	}
 }
 
-// announceSetup prints the one-time first-run URL while ward has no
-// users. It goes to the terminal (Options.Stderr), not the log: logs
-// never hold tokens.
-func (a *App) announceSetup(ctx context.Context, externalURL string) error {
+// setupURLFile is where the first-run setup URL goes when stderr is not
+// a terminal (under systemd, say, where stderr is the journal).
+const setupURLFile = "setup-url.txt"
+
+// announceSetup hands out the one-time first-run URL while ward has no
+// users: on the terminal (Options.Terminal), or else in a 0600 file in
+// the data directory. Never in the log: logs never hold tokens.
+func (a *App) announceSetup(ctx context.Context, dataDir, externalURL string) error {
+	file := filepath.Join(dataDir, setupURLFile)
 	need, err := a.auth.NeedsSetup(ctx)
 	if err != nil || !need {
+		if err == nil {
+			// Set up: an old file holds a spent token.
+			if rerr := os.Remove(file); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+				a.logger.Warn("removing the spent setup URL file", "err", rerr, "file", file)
+			}
+		}
 		return err
 	}
 	token, expires, err := a.auth.CreateSetupToken(ctx)
@@ -165,11 +178,32 @@ func (a *App) announceSetup(ctx context.Context, externalURL string) error {
 		return err
 	}
 	u := strings.TrimSuffix(externalURL, "/") + "/setup?token=" + token
-	a.logger.Warn("ward has no users yet: open the setup URL printed on the terminal to create the first admin", "expires", expires.Format(time.RFC3339))
-	w := a.opts.Stderr
-	if w == nil {
-		w = io.Discard
+	if w := a.opts.Terminal; w != nil {
+		a.logger.Warn("ward has no users yet: open the setup URL printed on the terminal to create the first admin", "expires", expires.Format(time.RFC3339))
+		fmt.Fprintf(w, "\nward has no users yet. Create the first admin within the hour at:\n\n    %s\n\n", u)
+		return nil
 	}
-	fmt.Fprintf(w, "\nward has no users yet. Create the first admin within the hour at:\n\n    %s\n\n", u)
+	if err := writePrivateFile(file, []byte(u+"\n")); err != nil {
+		return fmt.Errorf("writing the setup URL: %w", err)
+	}
+	a.logger.Warn("ward has no users yet: open the setup URL in the file to create the first admin", "file", file, "expires", expires.Format(time.RFC3339))
 	return nil
+}
+
+// writePrivateFile replaces path with data, readable only by its owner.
+func writePrivateFile(path string, data []byte) error {
+	tmp := path + ".tmp"
+	_ = os.Remove(tmp)
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }

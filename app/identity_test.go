@@ -60,7 +60,7 @@ func TestSecretKeyProblemsStopStartup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	en, err := svc.BeginEnrolment(ctx, p)
+	en, err := svc.BeginEnrolment(ctx, p, pw)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -226,7 +226,7 @@ func enrolAda(t *testing.T, in *instance) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	en, err := svc.BeginEnrolment(ctx, p)
+	en, err := svc.BeginEnrolment(ctx, p, mailTestPassword)
 	if err != nil {
 		t.Fatal(err)
 	}

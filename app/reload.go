@@ -112,6 +112,11 @@ func (a *App) apply(cfg *config.Config) error {
 	if err := a.checks.ApplyConfig(cfg.Checks); err != nil {
 		return err
 	}
+	trusted, err := cfg.Server.TrustedProxyPrefixes()
+	if err != nil {
+		return err
+	}
+	a.server.SetNetwork(trusted, cfg.Server.AllowedHosts)
 	a.cfg.Store(cfg)
 	return nil
 }

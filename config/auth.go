@@ -46,6 +46,9 @@ const (
 	OnLimitReject       = "reject"
 )
 
+// MinIdleTimeout is the shortest session idle timeout allowed.
+const MinIdleTimeout = 5 * time.Minute
+
 // minAuditRetention is audit.MinRetention, repeated so that config does
 // not import the audit package; a test in app keeps the two equal.
 const minAuditRetention = 30 * 24 * time.Hour
@@ -95,8 +98,11 @@ func (a Auth) problems() []fieldError {
 	switch {
 	case s.IdleTimeout <= 0:
 		add("session.idle_timeout", "must be positive")
-	case time.Duration(s.IdleTimeout) < time.Minute:
-		add("session.idle_timeout", "must be at least 1m")
+	case time.Duration(s.IdleTimeout) < MinIdleTimeout:
+		// Activity is written to a session at most once a minute
+		// (auth's touch interval): a shorter idle timeout would sign
+		// out people who are using ward.
+		add("session.idle_timeout", "must be at least %s", model.Duration(MinIdleTimeout))
 	}
 	switch {
 	case s.MaxLifetime <= 0:

@@ -88,6 +88,17 @@ type Server struct {
 	// host's memory or of the cgroup's memory.max, whichever is smaller;
 	// the GOMEMLIMIT environment variable, when set, takes precedence.
 	MemoryLimit units.Base2Bytes `yaml:"memory_limit"`
+	// TrustedProxies lists the networks (CIDRs or single addresses) of
+	// reverse proxies whose X-Forwarded-For and Forwarded headers ward
+	// believes. Empty (the default) trusts none: the client is the TCP
+	// peer. Everything-networks are refused: they would let any client
+	// choose its own address and dodge the per-address limits.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+	// AllowedHosts are extra host names browsers may use to reach ward.
+	// The external URL's host, the listen address, IP literals and
+	// localhost are always allowed; any other Host header is answered
+	// 421, which defeats DNS rebinding.
+	AllowedHosts []string `yaml:"allowed_hosts"`
 }
 
 // Rules configures the built-in rule pack. User rule files come from the

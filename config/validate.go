@@ -44,6 +44,13 @@ func (c *Config) validate() []fieldError {
 			add("server.external_url", "missing host in %q", c.Server.ExternalURL)
 		}
 	}
+	_, proxyErrs := c.Server.trustedProxies()
+	errs = append(errs, proxyErrs...)
+	for i, h := range c.Server.AllowedHosts {
+		if h == "" || strings.ContainsAny(h, "/:*@ ") {
+			add(fmt.Sprintf("server.allowed_hosts[%d]", i), "want a host name without scheme, port or wildcard, got %q", h)
+		}
+	}
 	seen := map[string]bool{}
 	for i, name := range c.Rules.Disable {
 		path := fmt.Sprintf("rules.disable[%d]", i)

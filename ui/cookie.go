@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"net"
 	"net/http"
 )
 
@@ -52,15 +51,4 @@ func (s *Server) sessionToken(r *http.Request) string {
 		return ""
 	}
 	return c.Value
-}
-
-// clientIP is the peer address. ward trusts no forwarding headers: behind
-// a proxy every request comes from the proxy, which makes the per-IP
-// limits per-proxy (the per-account ones still hold).
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

@@ -52,28 +52,48 @@ func (e *enrolments) drop(session string) {
 	delete(e.m, session)
 }
 
-// enrolPage serves GET /account/2fa: a fresh secret as QR code and key.
+// enrolPage serves GET /account/2fa: the session's enrolment in progress
+// (QR code, key and the confirming form), or the form that starts one.
+// A GET changes nothing.
 func (s *Server) enrolPage(w http.ResponseWriter, r *http.Request) {
 	p := PrincipalFrom(r.Context())
 	if p.User.TwoFactor {
 		s.render(w, r, http.StatusOK, enrolledPage(s.page(r, "Two-factor authentication")))
 		return
 	}
-	en, err := s.deps.Auth.BeginEnrolment(r.Context(), p)
+	if en := s.enrolments.get(p.Session.ID); en != nil {
+		s.render(w, r, http.StatusOK, enrolPage(s.page(r, "Set up two-factor authentication"), enrolView{Secret: en.Secret, Forced: p.User.MustEnrol}))
+		return
+	}
+	s.render(w, r, http.StatusOK, enrolStartPage(s.page(r, "Set up two-factor authentication"), enrolView{Forced: p.User.MustEnrol}))
+}
+
+// enrolStart serves POST /account/2fa/start: with the password given
+// again, a fresh secret is generated and the wizard shows it.
+func (s *Server) enrolStart(w http.ResponseWriter, r *http.Request) {
+	if !parseForm(w, r) {
+		return
+	}
+	p := PrincipalFrom(r.Context())
+	if p.User.TwoFactor {
+		http.Redirect(w, r, "/account/2fa", http.StatusSeeOther)
+		return
+	}
+	en, err := s.deps.Auth.BeginEnrolment(r.Context(), p, r.PostFormValue("password"))
 	if err != nil {
 		status, msg := s.userError(r, err)
-		s.renderMessage(w, r, status, "Two-factor authentication", msg)
+		s.render(w, r, status, enrolStartPage(s.page(r, "Set up two-factor authentication"), enrolView{Error: msg, Forced: p.User.MustEnrol}))
 		return
 	}
 	s.enrolments.put(p.Session.ID, en)
-	s.render(w, r, http.StatusOK, enrolPage(s.page(r, "Set up two-factor authentication"), enrolView{Secret: en.Secret, Forced: p.User.MustEnrol}))
+	http.Redirect(w, r, "/account/2fa", http.StatusSeeOther)
 }
 
 // enrolQR serves the QR code of the session's enrolment.
 func (s *Server) enrolQR(w http.ResponseWriter, r *http.Request) {
 	en := s.enrolments.get(PrincipalFrom(r.Context()).Session.ID)
 	if en == nil {
-		http.NotFound(w, r)
+		http.Error(w, "no two-factor enrolment in progress", http.StatusNotFound)
 		return
 	}
 	w.Header().Set("Content-Type", "image/png")
@@ -93,7 +113,7 @@ func (s *Server) enrolConfirm(w http.ResponseWriter, r *http.Request) {
 		status, msg := s.userError(r, err)
 		en := s.enrolments.get(p.Session.ID)
 		if en == nil || errors.Is(err, auth.ErrNoEnrolment) {
-			s.renderMessage(w, r, status, "Two-factor authentication", msg+" Open the setup page again for a new key.")
+			s.render(w, r, status, enrolStartPage(s.page(r, "Set up two-factor authentication"), enrolView{Error: msg + " Start again for a new key.", Forced: p.User.MustEnrol}))
 			return
 		}
 		s.render(w, r, status, enrolPage(s.page(r, "Set up two-factor authentication"), enrolView{Secret: en.Secret, Error: msg, Forced: p.User.MustEnrol}))

@@ -63,7 +63,7 @@ func (s *Server) guard(e endpoint, next http.Handler) http.Handler {
 // principal finds the caller: an API token (API routes only; ward's own
 // scrape token only for /metrics), else the session cookie.
 func (s *Server) principal(r *http.Request, api bool, pattern string) (*auth.Principal, error) {
-	ip, ua := clientIP(r), r.UserAgent()
+	ip, ua := s.clientIP(r), r.UserAgent()
 	if h := r.Header.Get("Authorization"); h != "" && api {
 		token, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok {
@@ -142,11 +142,35 @@ func (s *Server) forbidden(w http.ResponseWriter, r *http.Request, api bool) {
 	s.renderMessage(w, r, http.StatusForbidden, "Not allowed", "Your role does not allow this page.")
 }
 
-// localPath returns p when it is a path on this site, and "/" otherwise,
-// so that ?next= cannot send anyone elsewhere.
+// localPath returns p, re-serialised, when it is a path on this site,
+// and "/" otherwise, so that ?next= cannot send anyone elsewhere. Only a
+// parsed path with no scheme, host or opaque part and exactly one leading
+// slash is accepted, and nothing with control characters or backslashes
+// anywhere: browsers strip tabs and newlines and read "\" as "/", so
+// "/\t/evil.example" would otherwise leave the site.
 func localPath(p string) string {
-	if p == "" || p[0] != '/' || strings.HasPrefix(p, "//") || strings.HasPrefix(p, "/\\") || strings.ContainsAny(p, "\r\n") {
+	if p == "" || len(p) > 2048 || strings.ContainsAny(p, "\\") {
 		return "/"
 	}
-	return p
+	for _, c := range p {
+		if c < 0x20 || c == 0x7f {
+			return "/"
+		}
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" || u.User != nil ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+		return "/"
+	}
+	// Decoded, the path must still be clean: %09 is a tab, %5C a
+	// backslash.
+	if strings.ContainsAny(u.Path, "\\") || strings.IndexFunc(u.Path, func(c rune) bool { return c < 0x20 || c == 0x7f }) >= 0 {
+		return "/"
+	}
+	out := &url.URL{Path: u.Path, RawPath: u.RawPath, RawQuery: u.RawQuery}
+	s := out.String()
+	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") {
+		return "/"
+	}
+	return s
 }

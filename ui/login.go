@@ -31,7 +31,7 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 	next := localPath(r.URL.Query().Get("next"))
 	if tok := s.sessionToken(r); tok != "" {
-		if p, err := s.deps.Auth.Authenticate(r.Context(), tok, clientIP(r), r.UserAgent()); err == nil && p.Active() {
+		if p, err := s.deps.Auth.Authenticate(r.Context(), tok, s.clientIP(r), r.UserAgent()); err == nil && p.Active() {
 			http.Redirect(w, r, next, http.StatusSeeOther)
 			return
 		}
@@ -52,7 +52,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	name := r.PostFormValue("username")
 	res, err := s.deps.Auth.Login(r.Context(), auth.LoginRequest{
 		Username: name, Password: r.PostFormValue("password"),
-		IP: clientIP(r), UserAgent: r.UserAgent(),
+		IP: s.clientIP(r), UserAgent: r.UserAgent(),
 	})
 	if err != nil {
 		status, msg := s.userError(r, err)
@@ -88,7 +88,7 @@ func (s *Server) pending(r *http.Request) (string, bool) {
 	if tok == "" {
 		return "", false
 	}
-	p, err := s.deps.Auth.Authenticate(r.Context(), tok, clientIP(r), r.UserAgent())
+	p, err := s.deps.Auth.Authenticate(r.Context(), tok, s.clientIP(r), r.UserAgent())
 	if err != nil || p.Session.Stage != auth.StageSecondFactor {
 		return "", false
 	}
@@ -117,7 +117,7 @@ func (s *Server) secondFactor(w http.ResponseWriter, r *http.Request) {
 		s.renderLogin(w, r, http.StatusUnauthorized, loginView{Next: next, Notice: "Your sign-in timed out; enter your password again."})
 		return
 	}
-	res, err := s.deps.Auth.SecondFactor(r.Context(), tok, r.PostFormValue("code"), clientIP(r), r.UserAgent())
+	res, err := s.deps.Auth.SecondFactor(r.Context(), tok, r.PostFormValue("code"), s.clientIP(r), r.UserAgent())
 	if errors.Is(err, auth.ErrSessionInvalid) {
 		s.clearSessionCookie(w, r)
 		s.renderLogin(w, r, http.StatusUnauthorized, loginView{Next: next, Notice: "Too many wrong codes or the sign-in timed out; enter your password again."})
@@ -135,7 +135,7 @@ func (s *Server) secondFactor(w http.ResponseWriter, r *http.Request) {
 
 // logout serves POST /logout.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
-	if err := s.deps.Auth.Logout(r.Context(), s.sessionToken(r), clientIP(r)); err != nil {
+	if err := s.deps.Auth.Logout(r.Context(), s.sessionToken(r), s.clientIP(r)); err != nil {
 		s.logger.Error("signing out", "err", err)
 	}
 	s.clearSessionCookie(w, r)

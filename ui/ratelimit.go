@@ -69,7 +69,7 @@ var signInForms = map[string]bool{
 func (s *Server) limitSignIn(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && signInForms[r.URL.Path] {
-			if wait := s.signInLimit.allow(clientIP(r)); wait > 0 {
+			if wait := s.signInLimit.allow(s.clientIP(r)); wait > 0 {
 				w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 				s.renderMessage(w, r, http.StatusTooManyRequests, "Too many attempts",
 					"Too many sign-in attempts from your address. Wait a minute and try again.")

@@ -32,7 +32,7 @@ func (s *Server) resetRequest(w http.ResponseWriter, r *http.Request) {
 	}
 	// The auth service mails the link (or, without a mail section, logs
 	// that it cannot); the token itself is not the page's business.
-	_, err := s.deps.Auth.RequestPasswordReset(r.Context(), r.PostFormValue("username"), clientIP(r))
+	_, err := s.deps.Auth.RequestPasswordReset(r.Context(), r.PostFormValue("username"), s.clientIP(r))
 	var rl *auth.RateLimitError
 	if errors.As(err, &rl) {
 		status, msg := s.userError(r, err)
@@ -61,7 +61,7 @@ func (s *Server) resetConfirm(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusUnprocessableEntity, resetConfirmPage(s.narrow(r, "Choose a new password"), v))
 		return
 	}
-	if err := s.deps.Auth.ResetPassword(r.Context(), v.Token, r.PostFormValue("password"), clientIP(r)); err != nil {
+	if err := s.deps.Auth.ResetPassword(r.Context(), v.Token, r.PostFormValue("password"), s.clientIP(r)); err != nil {
 		status, msg := s.userError(r, err)
 		if errors.Is(err, auth.ErrTokenInvalid) {
 			msg = "This reset link is invalid, used or expired. Ask for a new one."

@@ -97,6 +97,7 @@ func (s *Server) routes() []endpoint {
 		open("POST /reset-password/confirm", s.resetConfirm),
 		enrol("POST /logout", s.logout),
 		enrol("GET /account/2fa", s.enrolPage),
+		enrol("POST /account/2fa/start", s.enrolStart),
 		enrol("POST /account/2fa", s.enrolConfirm),
 		enrol("GET /account/2fa/qr.png", s.enrolQR),
 		enrol("POST /account/recovery-codes.txt", s.recoveryCodesDownload),
@@ -162,6 +163,7 @@ func (s *Server) routes() []endpoint {
 		operator("DELETE /api/v2/silence/{id}", s.expireSilence(am)),
 		viewer("GET /api/ward/deliveries", http.HandlerFunc(s.deliveries)),
 		operator("POST /api/ward/receivers/{name}/test", http.HandlerFunc(s.testReceiver)),
+		admin("POST /api/ward/users/{name}/clear-throttle", http.HandlerFunc(s.apiClearThrottle)),
 	)
 	return table
 }

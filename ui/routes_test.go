@@ -230,8 +230,9 @@ func assertSecurityHeaders(tb testing.TB, h http.Header) {
 	if got := h.Get("X-Frame-Options"); got != "DENY" {
 		tb.Errorf("X-Frame-Options = %q, want DENY", got)
 	}
-	if got := h.Get("Content-Security-Policy"); !strings.Contains(got, "default-src") || !strings.Contains(got, "frame-ancestors 'none'") {
-		tb.Errorf("Content-Security-Policy = %q, want default-src and frame-ancestors 'none'", got)
+	if got := h.Get("Content-Security-Policy"); !strings.Contains(got, "default-src 'self'") || !strings.Contains(got, "frame-ancestors 'none'") ||
+		!strings.Contains(got, "base-uri 'none'") || !strings.Contains(got, "form-action 'self'") {
+		tb.Errorf("Content-Security-Policy = %q, want default-src, frame-ancestors, base-uri and form-action", got)
 	}
 }
 
@@ -356,7 +357,7 @@ func TestRecoverPanics(t *testing.T) {
 	t.Run("panic is a 500", func(t *testing.T) {
 		h := chain(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
 			panic("boom")
-		}), s.recoverPanics, s.logRequests, securityHeaders)
+		}), s.recoverPanics, s.logRequests, s.securityHeaders)
 		ts := httptest.NewServer(h)
 		defer ts.Close()
 
@@ -375,7 +376,7 @@ func TestRecoverPanics(t *testing.T) {
 	t.Run("abort handler drops the connection", func(t *testing.T) {
 		h := chain(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
 			panic(http.ErrAbortHandler)
-		}), s.recoverPanics, s.logRequests, securityHeaders)
+		}), s.recoverPanics, s.logRequests, s.securityHeaders)
 		ts := httptest.NewServer(h)
 		defer ts.Close()
 

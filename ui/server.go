@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 )
 
@@ -33,6 +34,8 @@ type Server struct {
 	// /metrics with.
 	internalTokenHash []byte
 	now               func() time.Time
+	// net holds the trusted proxies and allowed host names.
+	net atomic.Pointer[network]
 }
 
 // NewServer builds the HTTP server on an already bound listener, so that
@@ -61,10 +64,10 @@ func NewServer(ln net.Listener, deps APIDeps, reload func(context.Context) error
 		http.Error(w, "cross-origin request refused", http.StatusForbidden)
 	}))
 	// The chain, outermost first: recover, request log, security
-	// headers, sign-in rate limit, CSRF; then per route (guard) the
+	// headers, allowed Host, sign-in rate limit, CSRF; then per route (guard) the
 	// session or token, the sign-in stage and the role.
 	s.srv = &http.Server{
-		Handler:           chain(mux, s.recoverPanics, s.logRequests, securityHeaders, s.limitSignIn, csrf.Handler),
+		Handler:           chain(mux, s.recoverPanics, s.logRequests, s.securityHeaders, s.checkHost, s.limitSignIn, csrf.Handler),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		// A query may run for query.timeout; leave room to write it.

@@ -46,7 +46,7 @@ func (s *Server) setup(w http.ResponseWriter, r *http.Request) {
 		s.renderSetup(w, r, http.StatusUnprocessableEntity, v)
 		return
 	}
-	err := s.deps.Auth.CompleteSetup(r.Context(), v.Token, auth.NewUser{Name: v.Username, Email: v.Email, Password: password}, clientIP(r))
+	err := s.deps.Auth.CompleteSetup(r.Context(), v.Token, auth.NewUser{Name: v.Username, Email: v.Email, Password: password}, s.clientIP(r))
 	switch {
 	case errors.Is(err, auth.ErrSetupDone):
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
@@ -60,7 +60,7 @@ func (s *Server) setup(w http.ResponseWriter, r *http.Request) {
 		s.renderSetup(w, r, status, v)
 		return
 	}
-	res, err := s.deps.Auth.Login(r.Context(), auth.LoginRequest{Username: v.Username, Password: password, IP: clientIP(r), UserAgent: r.UserAgent()})
+	res, err := s.deps.Auth.Login(r.Context(), auth.LoginRequest{Username: v.Username, Password: password, IP: s.clientIP(r), UserAgent: r.UserAgent()})
 	if err != nil {
 		status, msg := s.userError(r, err)
 		s.renderLogin(w, r, status, loginView{Next: "/", Error: msg})

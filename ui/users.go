@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
@@ -40,8 +41,8 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 }
 
 // userAction serves POST /admin/users/{name}/{action}: role, disable,
-// enable, reset-2fa, delete and reset-link. All but reset-link need
-// step-up (the auth service checks).
+// enable, reset-2fa, delete, reset-link and clear-throttle. All but
+// clear-throttle need step-up (the auth service checks).
 func (s *Server) userAction(w http.ResponseWriter, r *http.Request) {
 	if !parseForm(w, r) {
 		return
@@ -66,6 +67,9 @@ func (s *Server) userAction(w http.ResponseWriter, r *http.Request) {
 	case "delete":
 		err = s.deps.Auth.DeleteUser(ctx, p, name)
 		v.Notice = name + " was deleted."
+	case "clear-throttle":
+		err = s.deps.Auth.ClearThrottle(ctx, p, name)
+		v.Notice = "Failed sign-in attempts against " + name + " were forgotten."
 	case "reset-link":
 		var token string
 		token, err = s.deps.Auth.CreateResetToken(ctx, p, name)
@@ -81,4 +85,20 @@ func (s *Server) userAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.renderUsers(w, r, http.StatusOK, v)
+}
+
+// apiClearThrottle serves POST /api/ward/users/{name}/clear-throttle for
+// `ward user clear-throttle` against a running ward: the throttle lives
+// in the running process's memory.
+func (s *Server) apiClearThrottle(w http.ResponseWriter, r *http.Request) {
+	err := s.deps.Auth.ClearThrottle(r.Context(), PrincipalFrom(r.Context()), r.PathValue("name"))
+	switch {
+	case err == nil:
+		writeJSON(w, http.StatusOK, map[string]string{"user": r.PathValue("name")}, "", nil)
+	case errors.Is(err, auth.ErrUserNotFound):
+		writeJSON(w, http.StatusNotFound, nil, "not_found", errors.New("no such user"))
+	default:
+		status, msg := s.userError(r, err)
+		writeJSON(w, status, nil, "error", errors.New(msg))
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/prometheus/common/version"
+	"golang.org/x/term"
 
 	"github.com/ward-monitoring/ward/app"
 )
@@ -129,7 +130,13 @@ func serve(args []string, stderr io.Writer) int {
 		}
 	}()
 
-	if err := app.Run(ctx, app.Options{ConfigFile: *cfgFile, Logger: logger, Reload: reload, Stderr: stderr}); err != nil {
+	// The first-run setup URL holds a token: it is printed only to a
+	// person at a terminal, never into a log collector.
+	var terminal io.Writer
+	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		terminal = f
+	}
+	if err := app.Run(ctx, app.Options{ConfigFile: *cfgFile, Logger: logger, Reload: reload, Terminal: terminal}); err != nil {
 		logger.Error("ward failed", "err", err)
 		return 1
 	}

@@ -30,9 +30,12 @@ const userUsage = `Usage:
   ward user reset-2fa NAME                         remove 2FA; the user enrols again at the next sign-in
   ward user disable NAME                           disable a user and end their sessions
   ward user enable NAME                            enable a disabled user
+  ward user clear-throttle NAME [--url URL]        forget failed sign-ins against NAME in a running ward
+                                                   (admin token in WARD_TOKEN)
 
-Every command takes --config FILE (default: the embedded default config) and
-works on a stopped ward: while "ward serve" runs, use the web UI instead.
+Every command takes --config FILE (default: the embedded default config).
+All but clear-throttle work on a stopped ward: while "ward serve" runs, use
+the web UI instead.
 `
 
 // userCmd runs `ward user ...` and returns the exit code.
@@ -45,6 +48,10 @@ func userCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 0
 	}
 	sub, args := args[0], args[1:]
+	if sub == "clear-throttle" {
+		// Talks to a running ward: the throttle is in its memory.
+		return clearThrottleCmd(args, stdout, stderr)
+	}
 	fs := newFlags("user "+sub, "ward user "+sub+" [flags]", stderr)
 	cfgFile := fs.String("config", "", "configuration file (default: the embedded default config)")
 	var role, email *string
