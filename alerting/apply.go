@@ -75,7 +75,7 @@ func (m *Manager) ApplyConfig(cfg *config.Alerting) error {
 		inhibitor.Mutes(ctx, ls)
 		m.silencer.Mutes(ctx, ls)
 	})
-	d := dispatch.NewDispatcher(m.alerts, routes, stages, intervener, notifyTimeout, 30*time.Second, nil, m.logger, m.recorder, m.dispatcherMetrics, tmpl)
+	d := dispatch.NewDispatcher(m.alerts, routes, stages, intervener, notifyTimeout, 30*time.Second, m.limits, m.logger, m.recorder, m.dispatcherMetrics, tmpl)
 
 	go inhibitor.Run()
 	inhibitor.WaitForLoading()

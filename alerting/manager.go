@@ -49,6 +49,8 @@ type Options struct {
 	ExternalURL *url.URL
 	// State records delivery attempts.
 	State *storage.State
+	// Limits bound the alerts held; the zero value means DefaultLimits.
+	Limits Limits
 }
 
 // Manager is the running alert pipeline. Long-lived parts (alerts,
@@ -61,6 +63,8 @@ type Manager struct {
 	recorder eventrecorder.Recorder
 
 	alerts   *mem.Alerts
+	limits   Limits
+	counts   *alertCounts
 	silences *silence.Silences
 	silencer *silence.Silencer
 	nflog    *nflog.Log
@@ -94,7 +98,17 @@ func New(o Options) (*Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("alerting: %w", err)
 	}
-	m := &Manager{opts: o, logger: o.Logger.With("component", "alerting"), flags: flags, recorder: eventrecorder.NopRecorder(), started: time.Now()}
+	limits := o.Limits
+	if limits == (Limits{}) {
+		limits = DefaultLimits()
+	}
+	if err := limits.validate(); err != nil {
+		return nil, err
+	}
+	m := &Manager{
+		opts: o, logger: o.Logger.With("component", "alerting"), flags: flags, recorder: eventrecorder.NopRecorder(), started: time.Now(),
+		limits: limits, counts: newAlertCounts(),
+	}
 
 	nflogPath := filepath.Join(o.DataDir, "nflog")
 	m.nflog, err = nflog.New(nflog.Options{SnapshotFile: nflogPath, Retention: retention, Logger: m.logger, Metrics: o.Registerer})
@@ -114,8 +128,15 @@ func New(o Options) (*Manager, error) {
 	m.silencer = silence.NewSilencer(m.silences, m.logger, m.recorder)
 
 	alertsPath := filepath.Join(o.DataDir, "alerts.json")
-	cb := &storeCallback{silencer: m.silencer}
-	m.alerts, err = mem.NewAlerts(context.Background(), 30*time.Minute, 0, cb, m.logger, m.recorder, o.Registerer, flags)
+	refused := prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "ward_alerts_refused_total",
+		Help: "New alerts the store refused because it held its limit of alerts.",
+	})
+	if o.Registerer != nil {
+		o.Registerer.MustRegister(refused)
+	}
+	cb := &storeCallback{silencer: m.silencer, limit: limits.MaxAlerts, counts: m.counts, refused: refused}
+	m.alerts, err = mem.NewAlerts(context.Background(), 30*time.Minute, limits.MaxAlertsPerName, cb, m.logger, m.recorder, o.Registerer, flags)
 	if err != nil {
 		return nil, fmt.Errorf("alerting: alert store: %w", err)
 	}

@@ -39,7 +39,7 @@ func SendTest(ctx context.Context, cfg *config.Alerting, name string, externalUR
 func (m *Manager) SendTest(ctx context.Context, name string) ([]TestResult, error) {
 	cfg := m.current.Load()
 	if cfg == nil {
-		return nil, fmt.Errorf("alerting: not configured yet")
+		return nil, ErrNotConfigured
 	}
 	return sendTest(ctx, cfg, name, m.opts.ExternalURL, m.logger, m.history)
 }
@@ -50,8 +50,15 @@ func (m *Manager) Deliveries(receiver string, limit int) ([]storage.Delivery, er
 	return m.history.deliveries(receiver, limit)
 }
 
-// ErrUnknownReceiver is returned for a receiver the config does not define.
-var ErrUnknownReceiver = fmt.Errorf("alerting: unknown receiver")
+// Errors of SendTest.
+var (
+	// ErrUnknownReceiver is returned for a receiver the config does not
+	// define.
+	ErrUnknownReceiver = errors.New("alerting: unknown receiver")
+	// ErrNotConfigured is returned before the first configuration is
+	// applied.
+	ErrNotConfigured = errors.New("alerting: not configured yet")
+)
 
 func sendTest(ctx context.Context, cfg *config.Alerting, name string, externalURL *url.URL, logger *slog.Logger, h *history) ([]TestResult, error) {
 	for _, rcv := range cfg.Alertmanager.Receivers {

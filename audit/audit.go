@@ -49,6 +49,12 @@ const (
 	ActionAuditExport      = "audit.export"
 	ActionAuditPrune       = "audit.prune"
 	ActionConfigReload     = "config.reload"
+	ActionSilenceCreate    = "silence.create"
+	ActionSilenceUpdate    = "silence.update"
+	ActionSilenceExpire    = "silence.expire"
+	ActionAlertPost        = "alert.post"
+	ActionReceiverTest     = "receiver.test"
+	ActionAccessDenied     = "access.denied"
 )
 
 // Record is one audited event. Seq, Prev and Hash are set by Seal when the

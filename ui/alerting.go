@@ -6,8 +6,12 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
+
+	"github.com/prometheus/common/model"
 
 	"github.com/ward-monitoring/ward/alerting"
+	"github.com/ward-monitoring/ward/audit"
 	"github.com/ward-monitoring/ward/storage"
 )
 
@@ -17,6 +21,9 @@ type Alerting interface {
 	Handler() http.Handler
 	Deliveries(receiver string, limit int) ([]storage.Delivery, error)
 	SendTest(ctx context.Context, receiver string) ([]alerting.TestResult, error)
+	// AdmitAlerts refuses, with alerting.ErrAlertLimit, alerts that would
+	// pass the alert store's limits.
+	AdmitAlerts(labels []model.LabelSet) error
 }
 
 var _ Alerting = (*alerting.Manager)(nil)
@@ -57,23 +64,43 @@ func (s *Server) deliveries(w http.ResponseWriter, r *http.Request) {
 }
 
 // testReceiver sends a test notification through a receiver:
-// POST /api/ward/receivers/{name}/test
+// POST /api/ward/receivers/{name}/test. Each test is audited with the
+// receiver and its outcome.
 func (s *Server) testReceiver(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	res, err := s.deps.Alerting.SendTest(r.Context(), name)
-	switch {
-	case errors.Is(err, alerting.ErrUnknownReceiver):
-		writeJSON(w, http.StatusNotFound, nil, "not_found", err)
-		return
-	case err != nil:
-		writeJSON(w, http.StatusUnprocessableEntity, nil, "bad_data", err)
+	if err != nil {
+		code, errType, msg := s.testError(name, err)
+		s.audit(r, audit.ActionReceiverTest, clip(name, 128), code, map[string]string{"status": strconv.Itoa(code), "reason": msg})
+		writeJSON(w, code, nil, errType, errors.New(msg))
 		return
 	}
 	code := http.StatusOK
+	var failed []string
 	for _, r := range res {
 		if !r.OK {
 			code = http.StatusBadGateway
+			failed = append(failed, r.Integration)
 		}
 	}
+	details := map[string]string{"status": strconv.Itoa(code), "integrations": strconv.Itoa(len(res))}
+	if len(failed) > 0 {
+		details["reason"] = clip("failed: "+strings.Join(failed, ","), 256)
+	}
+	s.audit(r, audit.ActionReceiverTest, clip(name, 128), code, details)
 	writeJSON(w, code, res, "", nil)
+}
+
+// testError maps an error of SendTest to a status and a message for the
+// client. Errors building a receiver stay in the log: they may quote its
+// settings.
+func (s *Server) testError(receiver string, err error) (code int, errType, msg string) {
+	switch {
+	case errors.Is(err, alerting.ErrUnknownReceiver):
+		return http.StatusNotFound, "not_found", "unknown receiver"
+	case errors.Is(err, alerting.ErrNotConfigured):
+		return http.StatusServiceUnavailable, "unavailable", "alerting is not configured yet"
+	}
+	s.logger.Error("sending a test notification", "receiver", receiver, "err", err)
+	return http.StatusInternalServerError, "internal", "the receiver could not be built; see ward's log"
 }

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
+	"github.com/ward-monitoring/ward/audit"
 	"github.com/ward-monitoring/ward/auth"
 )
 
@@ -53,7 +55,7 @@ func (s *Server) guard(e endpoint, next http.Handler) http.Handler {
 			http.Redirect(w, r, "/account/2fa", http.StatusSeeOther)
 			return
 		case e.access == protected && !p.User.Role.AtLeast(e.role):
-			s.forbidden(w, r, api)
+			s.forbidden(w, r, api, p, e.role)
 			return
 		}
 		next.ServeHTTP(w, withPrincipal(r, p))
@@ -133,8 +135,17 @@ func (s *Server) unauthenticated(w http.ResponseWriter, r *http.Request, api boo
 	http.Redirect(w, r, target, http.StatusSeeOther)
 }
 
-// forbidden answers a signed-in caller whose role is too low.
-func (s *Server) forbidden(w http.ResponseWriter, r *http.Request, api bool) {
+// forbidden answers a signed-in caller whose role is too low, and audits
+// the refusal: the first of each principal on each route per minute, with
+// how many went unrecorded since the last record.
+func (s *Server) forbidden(w http.ResponseWriter, r *http.Request, api bool, p *auth.Principal, need auth.Role) {
+	if ok, suppressed := s.denials.record(p.User.Name, r.Pattern, s.now()); ok {
+		details := map[string]string{"route": r.Pattern, "role": string(p.User.Role), "required_role": string(need)}
+		if suppressed > 0 {
+			details["unrecorded_before"] = strconv.Itoa(suppressed)
+		}
+		s.audit(withPrincipal(r, p), audit.ActionAccessDenied, r.Pattern, http.StatusForbidden, details)
+	}
 	if api {
 		writeJSON(w, http.StatusForbidden, nil, "forbidden", errors.New("forbidden: your role does not allow this"))
 		return

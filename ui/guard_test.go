@@ -243,7 +243,7 @@ func TestSilenceAuthor(t *testing.T) {
 	for _, r := range recs {
 		actions[r.Action] = r.Target
 	}
-	if actions[actionSilenceCreate] != created.SilenceID || actions[actionSilenceExpire] != created.SilenceID {
+	if actions[audit.ActionSilenceCreate] != created.SilenceID || actions[audit.ActionSilenceExpire] != created.SilenceID {
 		t.Errorf("audit trail lacks the silence's create and expire: %v", actions)
 	}
 }

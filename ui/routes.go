@@ -158,7 +158,7 @@ func (s *Server) routes() []endpoint {
 		table = append(table, viewer(p, am))
 	}
 	table = append(table,
-		operator("POST /api/v2/alerts", am),
+		operator("POST /api/v2/alerts", s.postAlerts(am)),
 		operator("POST /api/v2/silences", s.createSilence(am)),
 		operator("DELETE /api/v2/silence/{id}", s.expireSilence(am)),
 		viewer("GET /api/ward/deliveries", http.HandlerFunc(s.deliveries)),

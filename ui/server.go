@@ -30,6 +30,8 @@ type Server struct {
 	enrolments *enrolments
 	// signInLimit bounds sign-in form posts per IP.
 	signInLimit *ipLimiter
+	// denials picks which refused requests (403) are audited.
+	denials denialLimiter
 	// internalTokenHash is the SHA-256 of the token ward scrapes its own
 	// /metrics with.
 	internalTokenHash []byte
