@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/common/version"
 
 	"github.com/ward-monitoring/ward/config"
+	"github.com/ward-monitoring/ward/secret"
 )
 
 // maxBodyBytes bounds how much of a response body_regexp looks at.
@@ -63,7 +64,7 @@ func (p *httpProber) probe(ctx context.Context, r *report) error {
 		req.Header.Set(k, string(v))
 	}
 	if p.cfg.PasswordEnv != "" || p.cfg.PasswordFile != "" {
-		pw, err := config.ReadSecret(p.cfg.PasswordEnv, p.cfg.PasswordFile)
+		pw, err := secret.Read(p.cfg.PasswordEnv, p.cfg.PasswordFile)
 		if err != nil {
 			return fail(ReasonConfig, fmt.Errorf("password: %w", err))
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/ward-monitoring/ward/config"
+	"github.com/ward-monitoring/ward/secret"
 )
 
 // postgresStatsQuery reads what a run reports besides liveness. Lag is
@@ -91,14 +92,14 @@ func (p *postgresProber) probe(ctx context.Context, r *report) error {
 func (p *postgresProber) connConfig(r *report) (*pgx.ConnConfig, error) {
 	dsn := p.cfg.DSN
 	if p.cfg.DSNFile != "" {
-		s, err := config.ReadSecret("", p.cfg.DSNFile)
+		s, err := secret.Read("", p.cfg.DSNFile)
 		if err != nil {
 			return nil, fail(ReasonConfig, fmt.Errorf("dsn_file: %w", err))
 		}
 		r.secret(s)
 		dsn = string(s)
 	}
-	pw, err := config.ReadSecret(p.cfg.PasswordEnv, p.cfg.PasswordFile)
+	pw, err := secret.Read(p.cfg.PasswordEnv, p.cfg.PasswordFile)
 	if err != nil {
 		return nil, fail(ReasonConfig, fmt.Errorf("password: %w", err))
 	}
@@ -109,7 +110,7 @@ func (p *postgresProber) connConfig(r *report) (*pgx.ConnConfig, error) {
 		return nil, fail(ReasonConfig, fmt.Errorf("dsn: %w", err))
 	}
 	// The password may also come from the DSN file, PGPASSWORD or ~/.pgpass.
-	r.secret(config.Secret(cc.Password))
+	r.secret(secret.Secret(cc.Password))
 	if pw != "" {
 		cc.Password = string(pw)
 	}

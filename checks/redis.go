@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/ward-monitoring/ward/config"
+	"github.com/ward-monitoring/ward/secret"
 )
 
 // redisProber sends PING and INFO over a fresh connection and reports role,
@@ -23,7 +24,7 @@ type redisProber struct {
 var _ prober = (*redisProber)(nil)
 
 func (p *redisProber) probe(ctx context.Context, r *report) error {
-	pw, err := config.ReadSecret(p.cfg.PasswordEnv, p.cfg.PasswordFile)
+	pw, err := secret.Read(p.cfg.PasswordEnv, p.cfg.PasswordFile)
 	if err != nil {
 		return fail(ReasonConfig, fmt.Errorf("password: %w", err))
 	}

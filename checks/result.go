@@ -7,7 +7,7 @@ import (
 
 	"github.com/prometheus/prometheus/model/labels"
 
-	"github.com/ward-monitoring/ward/config"
+	"github.com/ward-monitoring/ward/secret"
 )
 
 // Status is where a check stands after its latest run.
@@ -82,7 +82,7 @@ func (r *report) detail(format string, args ...any) {
 
 // secret registers a credential used by this run; redact removes it from
 // anything the run reports.
-func (r *report) secret(s config.Secret) {
+func (r *report) secret(s secret.Secret) {
 	if s != "" {
 		r.secrets = append(r.secrets, string(s))
 	}
@@ -92,10 +92,7 @@ func (r *report) secret(s config.Secret) {
 // Probes already keep credentials out of their errors; this is the second
 // line of defence against a library that echoes one back.
 func (r *report) redact(msg string) string {
-	for _, s := range r.secrets {
-		msg = strings.ReplaceAll(msg, s, "<redacted>")
-	}
-	return msg
+	return secret.Redact(msg, r.secrets...)
 }
 
 // shortError trims an error message for display.

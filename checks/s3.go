@@ -20,6 +20,7 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/ward-monitoring/ward/config"
+	"github.com/ward-monitoring/ward/secret"
 )
 
 // canarySize is the size of the canary object: big enough to detect a
@@ -36,14 +37,14 @@ type s3Prober struct {
 var _ prober = (*s3Prober)(nil)
 
 func (p *s3Prober) probe(ctx context.Context, r *report) error {
-	secret, err := config.ReadSecret(p.cfg.SecretAccessKeyEnv, p.cfg.SecretAccessKeyFile)
+	key, err := secret.Read(p.cfg.SecretAccessKeyEnv, p.cfg.SecretAccessKeyFile)
 	if err != nil {
 		return fail(ReasonConfig, fmt.Errorf("secret access key: %w", err))
 	}
-	if secret == "" {
+	if key == "" {
 		return fail(ReasonConfig, errors.New("secret access key is empty"))
 	}
-	r.secret(secret)
+	r.secret(key)
 	tc, err := tlsConfig(p.cfg.TLSConfig, "")
 	if err != nil {
 		return err
@@ -56,7 +57,7 @@ func (p *s3Prober) probe(ctx context.Context, r *report) error {
 		Region:       p.cfg.Region,
 		UsePathStyle: p.cfg.PathStyle,
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: p.cfg.AccessKeyID, SecretAccessKey: string(secret), Source: "ward"}, nil
+			return aws.Credentials{AccessKeyID: p.cfg.AccessKeyID, SecretAccessKey: string(key), Source: "ward"}, nil
 		}),
 		HTTPClient: &http.Client{Transport: tr},
 		// One attempt: a retry would hide the failure the check is for.

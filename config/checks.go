@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -14,6 +13,8 @@ import (
 	promcommon "github.com/prometheus/common/config"
 	"github.com/prometheus/common/model"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/ward-monitoring/ward/secret"
 )
 
 // Check kinds.
@@ -79,11 +80,11 @@ type Check struct {
 	CanaryPrefix string `yaml:"canary_prefix"`
 
 	// http. ExpectStatus empty means any 2xx.
-	URL          string            `yaml:"url"`
-	Method       string            `yaml:"method"`
-	ExpectStatus []int             `yaml:"expect_status"`
-	BodyRegexp   string            `yaml:"body_regexp"`
-	Headers      map[string]Secret `yaml:"headers"`
+	URL          string                   `yaml:"url"`
+	Method       string                   `yaml:"method"`
+	ExpectStatus []int                    `yaml:"expect_status"`
+	BodyRegexp   string                   `yaml:"body_regexp"`
+	Headers      map[string]secret.Secret `yaml:"headers"`
 
 	// TLSConfig verifies the server (CA, name, skip verification) and
 	// holds a client certificate: redis and tcp with tls: true, http and s3.
@@ -109,56 +110,6 @@ func (c *Check) UnmarshalYAML(n *yaml.Node) error {
 	*c = DefaultCheck()
 	type plain Check
 	return n.Decode((*plain)(c))
-}
-
-// Secret is a credential held in the configuration (an HTTP header value)
-// or read for one run. It prints and marshals as <redacted>; use string(s)
-// at the one place that sends it.
-type Secret string
-
-const redacted = "<redacted>"
-
-// String returns <redacted>, so %v and %s never show the value.
-func (Secret) String() string { return redacted }
-
-// GoString returns <redacted> for %#v.
-func (Secret) GoString() string { return redacted }
-
-// MarshalYAML renders the secret as <redacted>.
-func (s Secret) MarshalYAML() (any, error) {
-	if s == "" {
-		return "", nil
-	}
-	return redacted, nil
-}
-
-// MarshalJSON renders the secret as "<redacted>".
-func (s Secret) MarshalJSON() ([]byte, error) {
-	if s == "" {
-		return []byte(`""`), nil
-	}
-	return []byte(`"` + redacted + `"`), nil
-}
-
-// ReadSecret returns the value of the environment variable env or the
-// contents of file (without trailing newlines), whichever is set; both
-// empty yields "". Errors name the variable or file, never the value.
-func ReadSecret(env, file string) (Secret, error) {
-	switch {
-	case env != "":
-		v, ok := os.LookupEnv(env)
-		if !ok {
-			return "", fmt.Errorf("environment variable %s is not set", env)
-		}
-		return Secret(v), nil
-	case file != "":
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return "", fmt.Errorf("secret file: %w", err)
-		}
-		return Secret(strings.TrimRight(string(b), "\r\n")), nil
-	}
-	return "", nil
 }
 
 // setDirectory resolves the check's file paths against dir, the config

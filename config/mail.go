@@ -8,6 +8,8 @@ import (
 
 	promcommon "github.com/prometheus/common/config"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/ward-monitoring/ward/secret"
 )
 
 // Mail configures how ward sends its own mail: password-reset links and
@@ -91,6 +93,6 @@ func (c *Config) validateMail() []fieldError {
 
 // ReadPassword returns the SMTP password from auth_password_env or
 // auth_password_file; "" when neither is set. Errors never hold the value.
-func (m *Mail) ReadPassword() (Secret, error) {
-	return ReadSecret(m.AuthPasswordEnv, m.AuthPasswordFile)
+func (m *Mail) ReadPassword() (secret.Secret, error) {
+	return secret.Read(m.AuthPasswordEnv, m.AuthPasswordFile)
 }
