@@ -42,18 +42,20 @@ type Config struct {
 	// paths are already resolved against the config file's directory.
 	Prometheus *promconfig.Config `yaml:"-"`
 
+	// ward's own sections: every field with a yaml key is one, and this
+	// is the only list of them (sections.go derives the rest).
 	Storage Storage `yaml:"storage"`
 	Server  Server  `yaml:"server"`
 	Rules   Rules   `yaml:"rules"`
-	Checks  []Check `yaml:"checks"`
+	Checks  []Check `yaml:"checks,omitempty"`
 	Auth    Auth    `yaml:"auth"`
 	Query   Query   `yaml:"query"`
 	// Mail is how ward mails users (reset links, security notices); nil
 	// when the file has no mail section, and then ward sends no mail.
-	Mail *Mail `yaml:"mail"`
-
-	// Alerting routes alerts to people (section `alerting:`).
-	Alerting *Alerting `yaml:"-"`
+	Mail *Mail `yaml:"mail,omitempty"`
+	// Alerting routes alerts to people. Alertmanager's loader reads it,
+	// and String leaves it out.
+	Alerting *Alerting `yaml:"alerting"`
 
 	// Source is the file the config came from, or DefaultSource.
 	Source string `yaml:"-"`
@@ -152,16 +154,7 @@ func (c *Config) RuleFiles() []string {
 
 // String renders the configuration as YAML with every secret redacted.
 func (c *Config) String() string {
-	type ward struct {
-		Storage Storage `yaml:"storage"`
-		Server  Server  `yaml:"server"`
-		Rules   Rules   `yaml:"rules"`
-		Checks  []Check `yaml:"checks,omitempty"`
-		Auth    Auth    `yaml:"auth"`
-		Query   Query   `yaml:"query"`
-		Mail    *Mail   `yaml:"mail,omitempty"`
-	}
-	own, err := yaml.Marshal(ward{c.Storage, c.Server, c.Rules, c.Checks, c.Auth, c.Query, c.Mail})
+	own, err := yaml.Marshal(c.printed())
 	if err != nil {
 		return fmt.Sprintf("<error rendering config: %s>", err)
 	}

@@ -7,36 +7,14 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
 
-	amconfig "github.com/prometheus/alertmanager/config"
 	promconfig "github.com/prometheus/prometheus/config"
 	yamlv2 "go.yaml.in/yaml/v2"
 	"go.yaml.in/yaml/v3"
 )
-
-// document lists every top-level key ward accepts, for the strict checker.
-type document struct {
-	Global            promconfig.GlobalConfig    `yaml:"global"`
-	ScrapeConfigs     []*promconfig.ScrapeConfig `yaml:"scrape_configs"`
-	ScrapeConfigFiles []string                   `yaml:"scrape_config_files"`
-	RuleFiles         []string                   `yaml:"rule_files"`
-	Storage           Storage                    `yaml:"storage"`
-	Server            Server                     `yaml:"server"`
-	Rules             Rules                      `yaml:"rules"`
-	Checks            []Check                    `yaml:"checks"`
-	Auth              Auth                       `yaml:"auth"`
-	Query             Query                      `yaml:"query"`
-	Mail              *Mail                      `yaml:"mail"`
-	Alerting          amconfig.Config            `yaml:"alerting"`
-}
-
-// wardSections are the top-level keys ward owns; everything else is handed
-// to Prometheus' config loader.
-var wardSections = map[string]bool{"storage": true, "server": true, "rules": true, "checks": true, "auth": true, "query": true, "mail": true, "alerting": true}
 
 // LoadFileOrDefault loads the file at path, or the embedded default when
 // path is empty, as every ward command does for its --config flag.
@@ -89,7 +67,7 @@ func Load(data []byte, source string) (*Config, error) {
 	}
 
 	chk := newChecker()
-	chk.walk(doc, reflect.TypeFor[document](), "")
+	chk.walk(doc, documentType, "")
 	if len(chk.problems) > 0 {
 		return nil, chk.err(source)
 	}
@@ -107,12 +85,11 @@ func Load(data []byte, source string) (*Config, error) {
 		Query:      DefaultQuery(),
 		Source:     source,
 	}
-	sections := map[string]any{"storage": &cfg.Storage, "server": &cfg.Server, "rules": &cfg.Rules, "checks": &cfg.Checks, "auth": &cfg.Auth, "query": &cfg.Query, "mail": &cfg.Mail}
 	for i := 0; i+1 < len(doc.Content); i += 2 {
-		if dst, ok := sections[doc.Content[i].Value]; ok {
+		if s, ok := wardSection(doc.Content[i].Value); ok && !s.own {
 			// The checker has already decoded every value; this cannot
 			// fail on a document it accepted.
-			if err := doc.Content[i+1].Decode(dst); err != nil {
+			if err := doc.Content[i+1].Decode(cfg.sectionField(s)); err != nil {
 				return nil, fmt.Errorf("%s:%d: %s: %s", source, doc.Content[i].Line, doc.Content[i].Value, cleanYAMLError(err))
 			}
 		}
@@ -152,7 +129,7 @@ func prometheusPart(data []byte, doc *yaml.Node) string {
 		// without ward's keys (positions are lost, content is not).
 		pruned := &yaml.Node{Kind: yaml.MappingNode}
 		for i := 0; i+1 < len(doc.Content); i += 2 {
-			if !wardSections[doc.Content[i].Value] {
+			if _, ward := wardSection(doc.Content[i].Value); !ward {
 				pruned.Content = append(pruned.Content, doc.Content[i], doc.Content[i+1])
 			}
 		}
@@ -164,7 +141,7 @@ func prometheusPart(data []byte, doc *yaml.Node) string {
 	}
 	lines := bytes.Split(data, []byte("\n"))
 	for i := 0; i+1 < len(doc.Content); i += 2 {
-		if !wardSections[doc.Content[i].Value] {
+		if _, ward := wardSection(doc.Content[i].Value); !ward {
 			continue
 		}
 		start := doc.Content[i].Line - 1
