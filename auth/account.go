@@ -35,17 +35,24 @@ func (s *Service) ChangePassword(ctx context.Context, p *Principal, current, nex
 		return "", ErrSessionInvalid
 	}
 	token, se := rotated(old)
-	_, err = s.st.ChangeAccount(storage.AccountChange{
-		Now: now, User: name,
-		Apply: func(x *storage.User) error {
+	err = s.st.Update(func(tx *storage.Tx) error {
+		_, err := changeUser(tx, name, func(x *storage.User) error {
 			x.PasswordHash, x.PasswordChanged = hash, now
 			return nil
-		},
-		Retire: [][]byte{p.sid},
-		Revoke: ReasonPassword, Current: se.ID,
-		New:         &se,
-		RevokeAudit: s.revokeRecord(name, p.IP, ReasonPassword),
-		Audit:       []audit.Record{s.record(name, p.IP, audit.ActionPasswordChange, name, audit.Success, nil)},
+		})
+		if err != nil {
+			return err
+		}
+		if err := retireSession(tx, name, p.sid); err != nil {
+			return err
+		}
+		if _, err := s.revokeOthers(tx, name, se.ID, now, ReasonPassword, name, p.IP); err != nil {
+			return err
+		}
+		if err := tx.PutSession(se); err != nil {
+			return err
+		}
+		return tx.AppendAudit(s.record(name, p.IP, audit.ActionPasswordChange, name, audit.Success, nil))
 	})
 	if err != nil {
 		return "", storeErr(err)
@@ -90,17 +97,19 @@ func (s *Service) RegenerateRecoveryCodes(ctx context.Context, p *Principal) ([]
 		return nil, err
 	}
 	codes, hashes := newRecoveryCodes()
-	_, err := s.st.ChangeAccount(storage.AccountChange{
-		Now: s.now(), User: p.User.Name,
-		Apply: func(u *storage.User) error {
+	err := s.st.Update(func(tx *storage.Tx) error {
+		_, err := changeUser(tx, p.User.Name, func(u *storage.User) error {
 			if len(u.TOTPSecret) == 0 {
 				return ErrNotEnrolled
 			}
 			u.RecoveryHashes = hashes
 			return nil
-		},
-		Audit: []audit.Record{s.record(p.User.Name, p.IP, audit.ActionRecoveryRenew, p.User.Name, audit.Success,
-			map[string]string{"count": strconv.Itoa(len(codes))})},
+		})
+		if err != nil {
+			return err
+		}
+		return tx.AppendAudit(s.record(p.User.Name, p.IP, audit.ActionRecoveryRenew, p.User.Name, audit.Success,
+			map[string]string{"count": strconv.Itoa(len(codes))}))
 	})
 	if err != nil {
 		return nil, storeErr(err)

@@ -178,10 +178,6 @@ func storeErr(err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, storage.ErrLastAdmin):
-		return ErrLastAdmin
-	case errors.Is(err, storage.ErrSessionLimit):
-		return ErrSessionLimit
 	case errors.Is(err, storage.ErrTokenInvalid):
 		return ErrTokenInvalid
 	case errors.Is(err, storage.ErrExists):

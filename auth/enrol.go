@@ -42,15 +42,15 @@ func (s *Service) BeginEnrolment(ctx context.Context, p *Principal, password str
 	now := s.now()
 	e.Expires = now.Add(enrolmentLifetime)
 	sealed := s.key.seal(secret, totpAD(p.User.Name))
-	_, err = s.st.ChangeAccount(storage.AccountChange{
-		Now: now, User: p.User.Name,
-		Apply: func(u *storage.User) error {
+	err = s.st.Update(func(tx *storage.Tx) error {
+		_, err := changeUser(tx, p.User.Name, func(u *storage.User) error {
 			if len(u.TOTPSecret) > 0 {
 				return ErrAlreadyEnrolled
 			}
 			u.PendingTOTP, u.PendingTOTPExpires = sealed, e.Expires
 			return nil
-		},
+		})
+		return err
 	})
 	if err != nil {
 		return nil, storeErr(err)
@@ -105,9 +105,8 @@ func (s *Service) ConfirmEnrolment(ctx context.Context, p *Principal, code strin
 	}
 	token, se := rotated(old)
 	se.Stage, se.SecondFactorAt = string(StageActive), now
-	_, err = s.st.ChangeAccount(storage.AccountChange{
-		Now: now, User: u.Name,
-		Apply: func(x *storage.User) error {
+	err = s.st.Update(func(tx *storage.Tx) error {
+		_, err := changeUser(tx, u.Name, func(x *storage.User) error {
 			if len(x.TOTPSecret) > 0 {
 				return ErrAlreadyEnrolled
 			}
@@ -118,11 +117,18 @@ func (s *Service) ConfirmEnrolment(ctx context.Context, p *Principal, code strin
 			x.PendingTOTP, x.PendingTOTPExpires = nil, time.Time{}
 			x.RecoveryHashes = hashes
 			return nil
-		},
-		Retire: [][]byte{p.sid},
-		New:    &se,
-		Audit: []audit.Record{s.record(u.Name, p.IP, audit.ActionTOTPEnrol, u.Name, audit.Success,
-			map[string]string{"recovery_codes": strconv.Itoa(len(codes))})},
+		})
+		if err != nil {
+			return err
+		}
+		if err := retireSession(tx, u.Name, p.sid); err != nil {
+			return err
+		}
+		if err := tx.PutSession(se); err != nil {
+			return err
+		}
+		return tx.AppendAudit(s.record(u.Name, p.IP, audit.ActionTOTPEnrol, u.Name, audit.Success,
+			map[string]string{"recovery_codes": strconv.Itoa(len(codes))}))
 	})
 	if err != nil {
 		return nil, storeErr(err)
@@ -145,18 +151,22 @@ func (s *Service) DisableTwoFactor(ctx context.Context, p *Principal) error {
 	if err := s.RequireStepUp(p); err != nil {
 		return err
 	}
-	_, err := s.st.ChangeAccount(storage.AccountChange{
-		Now: s.now(), User: p.User.Name,
-		Apply: func(u *storage.User) error {
+	name := p.User.Name
+	err := s.st.Update(func(tx *storage.Tx) error {
+		_, err := changeUser(tx, name, func(u *storage.User) error {
 			if len(u.TOTPSecret) == 0 {
 				return ErrNotEnrolled
 			}
 			clearTwoFactor(u)
 			return nil
-		},
-		Revoke: ReasonTwoFactorOff, Current: p.sid,
-		RevokeAudit: s.revokeRecord(p.User.Name, p.IP, ReasonTwoFactorOff),
-		Audit:       []audit.Record{s.record(p.User.Name, p.IP, audit.ActionTOTPDisable, p.User.Name, audit.Success, nil)},
+		})
+		if err != nil {
+			return err
+		}
+		if _, err := s.revokeOthers(tx, name, p.sid, s.now(), ReasonTwoFactorOff, name, p.IP); err != nil {
+			return err
+		}
+		return tx.AppendAudit(s.record(name, p.IP, audit.ActionTOTPDisable, name, audit.Success, nil))
 	})
 	return storeErr(err)
 }

@@ -130,10 +130,15 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (*LoginResult, er
 	}
 	if len(u.TOTPSecret) > 0 {
 		token, se := s.newSession(name, StageSecondFactor, req.IP, req.UserAgent)
-		_, err := s.st.ChangeAccount(storage.AccountChange{
-			Now: now, User: name, Apply: applyRehash, New: &se,
-			Audit: []audit.Record{s.record(name, req.IP, audit.ActionLoginPassword, name, audit.Success,
-				map[string]string{"next": string(StageSecondFactor)})},
+		err := s.st.Update(func(tx *storage.Tx) error {
+			if _, err := changeUser(tx, name, applyRehash); err != nil {
+				return err
+			}
+			if err := tx.PutSession(se); err != nil {
+				return err
+			}
+			return tx.AppendAudit(s.record(name, req.IP, audit.ActionLoginPassword, name, audit.Success,
+				map[string]string{"next": string(StageSecondFactor)}))
 		})
 		if err != nil {
 			return nil, storeErr(err)
@@ -156,41 +161,41 @@ func (s *Service) startSession(user string, stage Stage, ip, ua string, apply fu
 	if method != "password" {
 		se.SecondFactorAt = now
 	}
-	res := &LoginResult{Token: token, Stage: stage, RecoveryCodesLeft: -1}
+	res := &LoginResult{Token: token, Stage: stage}
 	var email string // the user's, read in the transaction
-	details := map[string]string{"method": method, "stage": string(stage), "session": sessionID(se.ID)[:16]}
-	recs := []audit.Record{s.record(user, ip, audit.ActionLogin, user, audit.Success, details)}
-	if method == "recovery" {
-		recs = append(recs, s.record(user, ip, audit.ActionRecoveryUse, user, audit.Success, map[string]string{}))
-	}
-	change := storage.AccountChange{
-		Now: now, User: user,
-		Apply: func(u *storage.User) error {
+	err := s.st.Update(func(tx *storage.Tx) error {
+		u, err := changeUser(tx, user, func(u *storage.User) error {
 			if err := apply(u); err != nil {
 				return err
 			}
 			u.LastLogin = now
-			email = u.Email
 			se.NewClient = noteClient(u, ip, ua)
-			details["new_client"] = strconv.FormatBool(se.NewClient)
-			res.RecoveryCodesLeft = len(u.RecoveryHashes)
-			if method == "recovery" {
-				recs[1].Details["remaining"] = strconv.Itoa(len(u.RecoveryHashes))
-			}
 			return nil
-		},
-		New:         &se,
-		Limit:       s.cfg.Session.MaxPerUser,
-		Reject:      s.cfg.Session.OnLimit == Reject,
-		LimitReason: ReasonLimit,
-		RevokeAudit: s.revokeRecord(user, ip, ReasonLimit),
-		Audit:       recs,
-	}
-	if retire != nil {
-		change.Retire = [][]byte{retire}
-	}
-	ended, err := s.st.ChangeAccount(change)
-	if errors.Is(err, storage.ErrSessionLimit) {
+		})
+		if err != nil {
+			return err
+		}
+		email, res.RecoveryCodesLeft = u.Email, len(u.RecoveryHashes)
+		if err := retireSession(tx, user, retire); err != nil {
+			return err
+		}
+		if res.EndedSessions, err = s.admit(tx, se, now, ip); err != nil {
+			return err
+		}
+		if err := tx.PutSession(se); err != nil {
+			return err
+		}
+		err = tx.AppendAudit(s.record(user, ip, audit.ActionLogin, user, audit.Success, map[string]string{
+			"method": method, "stage": string(stage), "session": sessionID(se.ID)[:16],
+			"new_client": strconv.FormatBool(se.NewClient),
+		}))
+		if err != nil || method != "recovery" {
+			return err
+		}
+		return tx.AppendAudit(s.record(user, ip, audit.ActionRecoveryUse, user, audit.Success,
+			map[string]string{"remaining": strconv.Itoa(len(u.RecoveryHashes))}))
+	})
+	if errors.Is(err, ErrSessionLimit) {
 		s.appendAudit(s.record(user, ip, audit.ActionLogin, user, audit.Failure,
 			map[string]string{"reason": "session_limit", "method": method}))
 		return nil, ErrSessionLimit
@@ -208,7 +213,6 @@ func (s *Service) startSession(user string, stage Stage, ip, ua string, apply fu
 	if se.NewClient {
 		s.notifyNewClient(notice)
 	}
-	res.EndedSessions = len(ended)
 	return res, nil
 }
 

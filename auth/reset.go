@@ -107,15 +107,20 @@ func (s *Service) ResetPassword(ctx context.Context, token, password, ip string)
 	if err != nil {
 		return err
 	}
-	_, err = s.st.ChangeAccount(storage.AccountChange{
-		Now: now, User: t.User, RedeemReset: id,
-		Apply: func(u *storage.User) error {
+	return storeErr(s.st.Update(func(tx *storage.Tx) error {
+		if err := tx.RedeemResetToken(id, t.User, now); err != nil {
+			return err
+		}
+		_, err := changeUser(tx, t.User, func(u *storage.User) error {
 			u.PasswordHash, u.PasswordChanged = hash, now
 			return nil
-		},
-		Revoke:      ReasonPasswordReset,
-		RevokeAudit: s.revokeRecord(t.User, ip, ReasonPasswordReset),
-		Audit:       []audit.Record{s.record(t.User, ip, audit.ActionPasswordReset, t.User, audit.Success, map[string]string{"via": "token"})},
-	})
-	return storeErr(err)
+		})
+		if err != nil {
+			return err
+		}
+		if _, err := s.revokeOthers(tx, t.User, nil, now, ReasonPasswordReset, t.User, ip); err != nil {
+			return err
+		}
+		return tx.AppendAudit(s.record(t.User, ip, audit.ActionPasswordReset, t.User, audit.Success, map[string]string{"via": "token"}))
+	}))
 }

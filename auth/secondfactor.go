@@ -65,13 +65,17 @@ func (s *Service) SecondFactor(ctx context.Context, token, code, ip, ua string) 
 	}
 	s.secondFactor.fail(now, userKey(name))
 	ended := false
-	_ = s.st.UpdateSession(id, func(x *storage.Session) error {
+	_ = s.st.Update(func(tx *storage.Tx) error {
+		x, err := tx.Session(id)
+		if err != nil {
+			return err
+		}
 		x.Failures++
 		if x.Failures >= maxPendingFailures {
 			x.Revoked, x.RevokeReason, ended = now, "too many wrong codes; sign in again", true
 		}
-		return nil
-	}, nil)
+		return tx.PutSession(x)
+	})
 	s.appendAudit(s.record(name, ip, audit.ActionLogin, name, audit.Failure,
 		map[string]string{"reason": reason, "method": method}))
 	if ended {

@@ -52,10 +52,12 @@ func (s *Service) Authenticate(ctx context.Context, token, ip, ua string) (*Prin
 		}
 		rec := s.record(se.User, ip, audit.ActionSessionExpire, se.User, audit.Success,
 			map[string]string{"session": sessionID(se.ID)[:16], "reason": reason})
-		err := s.st.UpdateSession(id, func(x *storage.Session) error {
-			x.Revoked, x.RevokeReason = now, reason
-			return nil
-		}, &rec)
+		err := s.st.Update(func(tx *storage.Tx) error {
+			if _, err := tx.RevokeSession(id, now, reason); err != nil {
+				return err
+			}
+			return tx.AppendAudit(rec)
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -70,10 +72,14 @@ func (s *Service) Authenticate(ctx context.Context, token, ip, ua string) (*Prin
 		return nil, &RevokedError{Reason: ReasonDisabled, At: now}
 	}
 	if !se.Pending && now.Sub(se.LastSeen) >= touchEvery {
-		err := s.st.UpdateSession(id, func(x *storage.Session) error {
+		err := s.st.Update(func(tx *storage.Tx) error {
+			x, err := tx.Session(id)
+			if err != nil {
+				return err
+			}
 			x.LastSeen = now
-			return nil
-		}, nil)
+			return tx.PutSession(x)
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -103,7 +109,13 @@ func (s *Service) Logout(ctx context.Context, token, ip string) error {
 	}
 	rec := s.record(se.User, ip, audit.ActionLogout, se.User, audit.Success,
 		map[string]string{"session": sessionID(id)[:16]})
-	if err := s.st.DeleteSession(id, rec); err != nil && !errors.Is(err, storage.ErrNotFound) {
+	err = s.st.Update(func(tx *storage.Tx) error {
+		if err := tx.DeleteSession(id); err != nil {
+			return err
+		}
+		return tx.AppendAudit(rec)
+	})
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return err
 	}
 	return nil
@@ -180,23 +192,27 @@ func (s *Service) EndOtherSessions(ctx context.Context, p *Principal) (int, erro
 	if err := p.require(RoleViewer); err != nil || p.Local {
 		return 0, ErrForbidden
 	}
-	revoked, err := s.st.ChangeAccount(storage.AccountChange{
-		Now: s.now(), User: p.User.Name,
-		Revoke: ReasonEnded, Current: p.sid,
-		RevokeAudit: s.revokeRecord(p.User.Name, p.IP, ReasonEnded),
+	name := p.User.Name
+	n := 0
+	err := s.st.Update(func(tx *storage.Tx) error {
+		if _, err := tx.User(name); err != nil {
+			return err
+		}
+		var err error
+		n, err = s.revokeOthers(tx, name, p.sid, s.now(), ReasonEnded, name, p.IP)
+		return err
 	})
-	return len(revoked), storeErr(err)
+	if err != nil {
+		return 0, storeErr(err)
+	}
+	return n, nil
 }
 
 // endSession revokes one session with reason, audited as done by actor.
 func (s *Service) endSession(se storage.Session, reason, actor, ip string) error {
-	rec := s.revokeRecord(actor, ip, reason)(se)
-	err := s.st.UpdateSession(se.ID, func(x *storage.Session) error {
-		if x.Revoked.IsZero() {
-			x.Revoked, x.RevokeReason = s.now(), reason
-		}
-		return nil
-	}, &rec)
+	err := s.st.Update(func(tx *storage.Tx) error {
+		return s.revoke(tx, se, s.now(), reason, actor, ip)
+	})
 	if errors.Is(err, storage.ErrNotFound) {
 		return ErrSessionInvalid
 	}

@@ -71,13 +71,22 @@ func (s *Service) StepUp(ctx context.Context, p *Principal, proof string) error 
 		}
 	}
 	if err == nil {
-		_, err = s.st.ChangeAccount(storage.AccountChange{
-			Now: now, User: name, Apply: apply, Current: p.sid,
-			Touch: func(se *storage.Session) error {
-				se.SecondFactorAt = now
-				return nil
-			},
-			Audit: []audit.Record{s.record(name, p.IP, audit.ActionStepUp, name, audit.Success, map[string]string{"method": method})},
+		err = s.st.Update(func(tx *storage.Tx) error {
+			if _, err := changeUser(tx, name, apply); err != nil {
+				return err
+			}
+			se, err := tx.Session(p.sid)
+			if err != nil {
+				return err
+			}
+			if se.User != name {
+				return storage.ErrNotFound
+			}
+			se.SecondFactorAt = now
+			if err := tx.PutSession(se); err != nil {
+				return err
+			}
+			return tx.AppendAudit(s.record(name, p.IP, audit.ActionStepUp, name, audit.Success, map[string]string{"method": method}))
 		})
 		if err == nil {
 			s.secondFactor.succeed(userKey(name))

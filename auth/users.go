@@ -138,8 +138,12 @@ func (s *Service) DeleteUser(ctx context.Context, p *Principal, name string) err
 	if err := s.sensitive(ctx, p, RoleAdmin); err != nil {
 		return err
 	}
-	rec := s.record(p.User.Name, p.IP, audit.ActionUserDelete, name, audit.Success, nil)
-	return storeErr(s.st.DeleteUser(name, rec))
+	return storeErr(s.st.Update(func(tx *storage.Tx) error {
+		if err := deleteUser(tx, name); err != nil {
+			return err
+		}
+		return tx.AppendAudit(s.record(p.User.Name, p.IP, audit.ActionUserDelete, name, audit.Success, nil))
+	}))
 }
 
 // adminChange applies an admin's change to user name in one transaction
@@ -150,22 +154,20 @@ func (s *Service) adminChange(ctx context.Context, p *Principal, name, action, r
 		return err
 	}
 	rec := s.record(p.User.Name, p.IP, action, name, audit.Success, map[string]string{})
-	_, err := s.st.ChangeAccount(storage.AccountChange{
-		Now: s.now(), User: name,
-		Apply: func(u *storage.User) error {
-			if err := apply(u); err != nil {
+	return storeErr(s.st.Update(func(tx *storage.Tx) error {
+		if _, err := changeUser(tx, name, apply); err != nil {
+			return err
+		}
+		if details != nil {
+			for k, v := range details() {
+				rec.Details[k] = v
+			}
+		}
+		if reason != "" {
+			if _, err := s.revokeOthers(tx, name, nil, s.now(), reason, p.User.Name, p.IP); err != nil {
 				return err
 			}
-			if details != nil {
-				for k, v := range details() {
-					rec.Details[k] = v
-				}
-			}
-			return nil
-		},
-		Revoke:      reason,
-		RevokeAudit: s.revokeRecord(p.User.Name, p.IP, reason),
-		Audit:       []audit.Record{rec},
-	})
-	return storeErr(err)
+		}
+		return tx.AppendAudit(rec)
+	}))
 }

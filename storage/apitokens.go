@@ -27,8 +27,8 @@ type APIToken struct {
 // CreateAPIToken stores t under its ID with rec. Names are unique: a
 // second token of the same name fails with ErrExists.
 func (s *State) CreateAPIToken(t APIToken, rec audit.Record) error {
-	return s.db.Update(func(tx *bbolt.Tx) error {
-		all, err := apiTokens(tx)
+	return s.Update(func(tx *Tx) error {
+		all, err := apiTokens(tx.bolt)
 		if err != nil {
 			return err
 		}
@@ -41,10 +41,10 @@ func (s *State) CreateAPIToken(t APIToken, rec audit.Record) error {
 		if err != nil {
 			return err
 		}
-		if err := tx.Bucket(bucketAPITokens).Put(t.ID, v); err != nil {
+		if err := tx.bolt.Bucket(bucketAPITokens).Put(t.ID, v); err != nil {
 			return err
 		}
-		return appendAudit(tx, rec)
+		return tx.AppendAudit(rec)
 	})
 }
 
@@ -100,17 +100,17 @@ func (s *State) TouchAPIToken(id []byte, now time.Time) error {
 // DeleteAPIToken removes the token called name with rec, or returns
 // ErrNotFound.
 func (s *State) DeleteAPIToken(name string, rec audit.Record) error {
-	return s.db.Update(func(tx *bbolt.Tx) error {
-		all, err := apiTokens(tx)
+	return s.Update(func(tx *Tx) error {
+		all, err := apiTokens(tx.bolt)
 		if err != nil {
 			return err
 		}
 		for _, t := range all {
 			if t.Name == name {
-				if err := tx.Bucket(bucketAPITokens).Delete(t.ID); err != nil {
+				if err := tx.bolt.Bucket(bucketAPITokens).Delete(t.ID); err != nil {
 					return err
 				}
-				return appendAudit(tx, rec)
+				return tx.AppendAudit(rec)
 			}
 		}
 		return fmt.Errorf("api token %q: %w", name, ErrNotFound)

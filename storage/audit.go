@@ -24,17 +24,7 @@ var _ audit.Store = (*State)(nil)
 // AppendAudit appends one record on its own, for events that change
 // nothing else (a failed login, a denied attempt).
 func (s *State) AppendAudit(r audit.Record) error {
-	return s.db.Update(func(tx *bbolt.Tx) error { return appendAudit(tx, r) })
-}
-
-// appendAudit seals r onto the chain inside tx. Every state change calls
-// it in its own transaction so the change and its record commit together.
-func appendAudit(tx *bbolt.Tx, r audit.Record) error {
-	sl, err := sealerOf(tx.DB())
-	if err != nil {
-		return err
-	}
-	return appendWith(tx, r, sl.sealKey())
+	return s.Update(func(tx *Tx) error { return tx.AppendAudit(r) })
 }
 
 // appendWith seals r under key onto the chain inside tx.
@@ -59,8 +49,9 @@ func appendWith(tx *bbolt.Tx, r audit.Record, key []byte) error {
 // record is appended in the same transaction.
 func (s *State) AuditQuery(q audit.Query, view *audit.Record) ([]audit.Record, error) {
 	var out []audit.Record
-	run := func(tx *bbolt.Tx) error {
-		c := tx.Bucket(bucketAudit).Cursor()
+	run := func(tx *Tx) error {
+		out = nil
+		c := tx.bolt.Bucket(bucketAudit).Cursor()
 		for k, v := c.Last(); k != nil; k, v = c.Prev() {
 			r, err := audit.Decode(v)
 			if err != nil {
@@ -75,25 +66,21 @@ func (s *State) AuditQuery(q audit.Query, view *audit.Record) ([]audit.Record, e
 			}
 		}
 		if view != nil {
-			return appendAudit(tx, *view)
+			return tx.AppendAudit(*view)
 		}
 		return nil
 	}
 	if view == nil {
-		return out, s.db.View(run)
+		return out, s.View(run)
 	}
-	return out, s.db.Update(run)
+	return out, s.Update(run)
 }
 
 // VerifyAudit verifies the whole chain from the pruning anchor to the
 // head under the key given to SetAuditKey, and checks it against each
 // external anchor. It returns ErrNoAuditKey before SetAuditKey.
 func (s *State) VerifyAudit(now time.Time, external ...audit.External) (audit.Result, error) {
-	sl, err := sealerOf(s.db)
-	if err != nil {
-		return audit.Result{}, err
-	}
-	key := sl.auditKey()
+	key := s.seal.auditKey()
 	if key == nil {
 		return audit.Result{}, ErrNoAuditKey
 	}
@@ -146,16 +133,12 @@ func verifyChain(tx *bbolt.Tx, key []byte, now time.Time, external []audit.Exter
 // removing tampered records and vouching for their hash would launder the
 // tampering.
 func (s *State) PruneAudit(before time.Time, rec audit.Record) (int, error) {
-	sl, err := sealerOf(s.db)
-	if err != nil {
-		return 0, err
-	}
-	key := sl.auditKey()
+	key := s.seal.auditKey()
 	if key == nil {
 		return 0, ErrNoAuditKey
 	}
 	n := 0
-	err = s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.db.Update(func(tx *bbolt.Tx) error {
 		res, err := verifyChain(tx, key, time.Time{}, nil)
 		if err != nil {
 			return err

@@ -40,28 +40,10 @@ type sealer struct {
 	provisional []byte
 }
 
-// sealers maps each open state database to its sealer. A bbolt
-// transaction carries no values, and appendAudit is called with only the
-// *bbolt.Tx by every State method that changes something (so a change
-// and its record share one transaction); this lets it find the key
-// without threading the State through each of them. Entries live from
-// OpenState to Close.
-var sealers sync.Map // *bbolt.DB -> *sealer
-
-func registerSealer(db *bbolt.DB) {
+func newSealer() *sealer {
 	p := make([]byte, audit.HashSize)
 	rand.Read(p)
-	sealers.Store(db, &sealer{provisional: p})
-}
-
-func unregisterSealer(db *bbolt.DB) { sealers.Delete(db) }
-
-func sealerOf(db *bbolt.DB) (*sealer, error) {
-	v, ok := sealers.Load(db)
-	if !ok {
-		return nil, errors.New("storage: state database is closed")
-	}
-	return v.(*sealer), nil
+	return &sealer{provisional: p}
 }
 
 // sealKey is the key new records are sealed under.
@@ -124,13 +106,10 @@ func (s *State) SetAuditKey(key []byte, now time.Time) (AuditKeyReport, error) {
 	if len(key) < audit.HashSize {
 		return rep, fmt.Errorf("storage: audit key has %d bytes, want %d", len(key), audit.HashSize)
 	}
-	sl, err := sealerOf(s.db)
-	if err != nil {
-		return rep, err
-	}
+	sl := s.seal
 	old := sl.auditKey()
 	key = append([]byte(nil), key...)
-	err = s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.db.Update(func(tx *bbolt.Tx) error {
 		rep = AuditKeyReport{}
 		chain, b := tx.Bucket(bucketAuditChain), tx.Bucket(bucketAudit)
 		id := audit.KeyID(key)

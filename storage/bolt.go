@@ -72,9 +72,14 @@ var migrations = []func(tx *bbolt.Tx) error{
 }
 
 // State is ward's bbolt database: everything that is not a metric.
-// Each exported method is one transaction.
+// Each exported method is one transaction; Update and View run one that
+// the caller composes from Tx helpers (tx.go).
 type State struct {
 	db *bbolt.DB
+	// seal holds the key audit records are sealed under (auditkey.go).
+	// It is here, not found through the database, because a bbolt
+	// transaction carries no values: Tx carries its State instead.
+	seal *sealer
 }
 
 // OpenState opens (creating if needed) the state database at path and
@@ -95,8 +100,7 @@ func OpenState(path string) (*State, error) {
 		db.Close()
 		return nil, fmt.Errorf("storage: migrate %s: %w", path, err)
 	}
-	registerSealer(db)
-	return &State{db: db}, nil
+	return &State{db: db, seal: newSealer()}, nil
 }
 
 func migrate(tx *bbolt.Tx) error {
@@ -121,7 +125,5 @@ func migrate(tx *bbolt.Tx) error {
 
 // Close closes the database.
 func (s *State) Close() error {
-	err := s.db.Close() // waits for open transactions, which may seal records
-	unregisterSealer(s.db)
-	return err
+	return s.db.Close() // waits for open transactions, which may seal records
 }

@@ -35,24 +35,24 @@ func (s *State) KeyCheck() (check []byte, secrets bool, err error) {
 // ErrSecretsPresent while any user has 2FA sealed under the old key, and
 // drops enrolments still pending under it.
 func (s *State) SetKeyCheck(check []byte, rec audit.Record) error {
-	return s.db.Update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketAuth)
+	return s.Update(func(tx *Tx) error {
+		b := tx.bolt.Bucket(bucketAuth)
 		if b.Get(keyKeyCheck) != nil {
-			secrets, err := hasSecrets(tx)
+			secrets, err := hasSecrets(tx.bolt)
 			if err != nil {
 				return err
 			}
 			if secrets {
 				return ErrSecretsPresent
 			}
-			users, err := allUsers(tx)
+			users, err := allUsers(tx.bolt)
 			if err != nil {
 				return err
 			}
 			for _, u := range users {
 				if u.PendingTOTP != nil {
 					u.PendingTOTP = nil
-					if err := putUser(tx, u); err != nil {
+					if err := putUser(tx.bolt, u); err != nil {
 						return fmt.Errorf("user %q: %w", u.Name, err)
 					}
 				}
@@ -61,6 +61,6 @@ func (s *State) SetKeyCheck(check []byte, rec audit.Record) error {
 		if err := b.Put(keyKeyCheck, check); err != nil {
 			return err
 		}
-		return appendAudit(tx, rec)
+		return tx.AppendAudit(rec)
 	})
 }

@@ -8,8 +8,6 @@ import (
 	"time"
 
 	"go.etcd.io/bbolt"
-
-	"github.com/ward-monitoring/ward/audit"
 )
 
 // Session is a server-side session, stored under the SHA-256 of its
@@ -21,7 +19,7 @@ type Session struct {
 	// Stage is the sign-in stage, opaque to storage.
 	Stage string `json:"stage,omitempty"`
 	// Pending marks a half-finished sign-in (password done, second factor
-	// not yet): it does not count against the concurrent-session limit.
+	// not yet).
 	Pending   bool          `json:"pending,omitempty"`
 	Created   time.Time     `json:"created"`
 	LastSeen  time.Time     `json:"last_seen"`
@@ -52,9 +50,8 @@ func (s Session) Live(now time.Time) bool {
 // Session returns the session with id, or ErrNotFound.
 func (s *State) Session(id []byte) (Session, error) {
 	var se Session
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		var err error
-		se, err = getSession(tx, id)
+	err := s.View(func(tx *Tx) (err error) {
+		se, err = tx.Session(id)
 		return err
 	})
 	return se, err
@@ -64,60 +61,44 @@ func (s *State) Session(id []byte) (Session, error) {
 // oldest first.
 func (s *State) Sessions(user string) ([]Session, error) {
 	var out []Session
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		var err error
-		out, err = userSessions(tx, user)
+	err := s.View(func(tx *Tx) (err error) {
+		out, err = userSessions(tx.bolt, user)
 		return err
 	})
 	return out, err
 }
 
-// PutSession stores a session as it is (a pending sign-in) and appends
-// rec when it is not nil.
-func (s *State) PutSession(se Session, rec *audit.Record) error {
-	return s.db.Update(func(tx *bbolt.Tx) error {
-		if err := putSession(tx, se); err != nil {
-			return err
-		}
-		if rec != nil {
-			return appendAudit(tx, *rec)
-		}
-		return nil
-	})
+// Session returns the session with id, or ErrNotFound.
+func (t *Tx) Session(id []byte) (Session, error) { return getSession(t.bolt, id) }
+
+// LiveSessions returns the sessions of user that are live at now,
+// pending sign-ins included, oldest first.
+func (t *Tx) LiveSessions(user string, now time.Time) ([]Session, error) {
+	all, err := userSessions(t.bolt, user)
+	return slices.DeleteFunc(all, func(se Session) bool { return !se.Live(now) }), err
 }
 
-// UpdateSession applies fn to the session with id and appends rec when
-// it is not nil. An error from fn aborts the change.
-func (s *State) UpdateSession(id []byte, fn func(*Session) error, rec *audit.Record) error {
-	return s.db.Update(func(tx *bbolt.Tx) error {
-		se, err := getSession(tx, id)
-		if err != nil {
-			return err
-		}
-		if err := fn(&se); err != nil {
-			return err
-		}
-		if err := putSession(tx, se); err != nil {
-			return err
-		}
-		if rec != nil {
-			return appendAudit(tx, *rec)
-		}
-		return nil
-	})
+// PutSession stores se under se.ID.
+func (t *Tx) PutSession(se Session) error { return putSession(t.bolt, se) }
+
+// DeleteSession removes the session with id, or returns ErrNotFound.
+func (t *Tx) DeleteSession(id []byte) error {
+	if _, err := getSession(t.bolt, id); err != nil {
+		return err
+	}
+	return t.bolt.Bucket(bucketSessions).Delete(id)
 }
 
-// DeleteSession removes the session with id (a sign-out) and appends rec.
-func (s *State) DeleteSession(id []byte, rec audit.Record) error {
-	return s.db.Update(func(tx *bbolt.Tx) error {
-		if _, err := getSession(tx, id); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bucketSessions).Delete(id); err != nil {
-			return err
-		}
-		return appendAudit(tx, rec)
-	})
+// RevokeSession ends the session with id at now for reason, which its
+// owner's next request shows, and returns it. A session already revoked
+// keeps its first reason.
+func (t *Tx) RevokeSession(id []byte, now time.Time, reason string) (Session, error) {
+	se, err := getSession(t.bolt, id)
+	if err != nil || !se.Revoked.IsZero() {
+		return se, err
+	}
+	se.Revoked, se.RevokeReason = now, reason
+	return se, putSession(t.bolt, se)
 }
 
 // PruneSessions deletes sessions that ended before cutoff (expired, or

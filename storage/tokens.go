@@ -36,15 +36,15 @@ type SetupToken struct {
 // PutResetToken stores a reset token under id, drops expired ones and
 // appends rec.
 func (s *State) PutResetToken(id []byte, t ResetToken, rec audit.Record) error {
-	return s.db.Update(func(tx *bbolt.Tx) error {
-		if _, err := getUser(tx, t.User); err != nil {
+	return s.Update(func(tx *Tx) error {
+		if _, err := getUser(tx.bolt, t.User); err != nil {
 			return err
 		}
-		err := deleteResetTokensWhere(tx, func(rt ResetToken) bool { return !t.Created.Before(rt.Expires) })
+		err := deleteResetTokensWhere(tx.bolt, func(rt ResetToken) bool { return !t.Created.Before(rt.Expires) })
 		if err != nil {
 			return err
 		}
-		b := tx.Bucket(bucketResetTokens)
+		b := tx.bolt.Bucket(bucketResetTokens)
 		v, err := json.Marshal(t)
 		if err != nil {
 			return err
@@ -52,7 +52,7 @@ func (s *State) PutResetToken(id []byte, t ResetToken, rec audit.Record) error {
 		if err := b.Put(id, v); err != nil {
 			return err
 		}
-		return appendAudit(tx, rec)
+		return tx.AppendAudit(rec)
 	})
 }
 
@@ -69,20 +69,26 @@ func (s *State) ResetToken(id []byte) (ResetToken, error) {
 	return t, err
 }
 
-func redeemResetToken(tx *bbolt.Tx, id []byte, user string, now time.Time) error {
-	v := tx.Bucket(bucketResetTokens).Get(id)
+// RedeemResetToken checks that the reset token stored under id is user's
+// and unexpired at now, and deletes it with every other token of user:
+// each works once. ErrTokenInvalid otherwise.
+func (t *Tx) RedeemResetToken(id []byte, user string, now time.Time) error {
+	v := t.bolt.Bucket(bucketResetTokens).Get(id)
 	if v == nil {
 		return ErrTokenInvalid
 	}
-	var t ResetToken
-	if err := json.Unmarshal(v, &t); err != nil {
+	var rt ResetToken
+	if err := json.Unmarshal(v, &rt); err != nil {
 		return fmt.Errorf("reset token: %w", err)
 	}
-	if t.User != user || !now.Before(t.Expires) {
+	if rt.User != user || !now.Before(rt.Expires) {
 		return ErrTokenInvalid
 	}
-	return deleteResetTokens(tx, user)
+	return deleteResetTokens(t.bolt, user)
 }
+
+// DeleteResetTokens deletes every reset token of user.
+func (t *Tx) DeleteResetTokens(user string) error { return deleteResetTokens(t.bolt, user) }
 
 func deleteResetTokens(tx *bbolt.Tx, user string) error {
 	return deleteResetTokensWhere(tx, func(t ResetToken) bool { return t.User == user })
@@ -114,18 +120,18 @@ func deleteResetTokensWhere(tx *bbolt.Tx, drop func(ResetToken) bool) error {
 // PutSetupToken replaces the first-run token and appends rec. It fails
 // with ErrExists once any user exists.
 func (s *State) PutSetupToken(t SetupToken, rec audit.Record) error {
-	return s.db.Update(func(tx *bbolt.Tx) error {
-		if k, _ := tx.Bucket(bucketUsers).Cursor().First(); k != nil {
+	return s.Update(func(tx *Tx) error {
+		if k, _ := tx.bolt.Bucket(bucketUsers).Cursor().First(); k != nil {
 			return fmt.Errorf("users: %w", ErrExists)
 		}
 		v, err := json.Marshal(t)
 		if err != nil {
 			return err
 		}
-		if err := tx.Bucket(bucketAuth).Put(keySetupToken, v); err != nil {
+		if err := tx.bolt.Bucket(bucketAuth).Put(keySetupToken, v); err != nil {
 			return err
 		}
-		return appendAudit(tx, rec)
+		return tx.AppendAudit(rec)
 	})
 }
 
@@ -134,8 +140,8 @@ func (s *State) PutSetupToken(t SetupToken, rec audit.Record) error {
 // when the token does not match or has expired, and with ErrExists when
 // a user already exists.
 func (s *State) CreateFirstAdmin(u User, tokenHash []byte, now time.Time, rec audit.Record) error {
-	return s.db.Update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketAuth)
+	return s.Update(func(tx *Tx) error {
+		b := tx.bolt.Bucket(bucketAuth)
 		v := b.Get(keySetupToken)
 		if v == nil {
 			return ErrTokenInvalid
@@ -147,15 +153,15 @@ func (s *State) CreateFirstAdmin(u User, tokenHash []byte, now time.Time, rec au
 		if subtle.ConstantTimeCompare(t.Hash, tokenHash) != 1 || !now.Before(t.Expires) {
 			return ErrTokenInvalid
 		}
-		if k, _ := tx.Bucket(bucketUsers).Cursor().First(); k != nil {
+		if k, _ := tx.bolt.Bucket(bucketUsers).Cursor().First(); k != nil {
 			return fmt.Errorf("users: %w", ErrExists)
 		}
 		if err := b.Delete(keySetupToken); err != nil {
 			return err
 		}
-		if err := putUser(tx, u); err != nil {
+		if err := putUser(tx.bolt, u); err != nil {
 			return err
 		}
-		return appendAudit(tx, rec)
+		return tx.AppendAudit(rec)
 	})
 }

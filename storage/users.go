@@ -13,15 +13,9 @@ import (
 
 // Errors of the identity store.
 var (
-	ErrNotFound  = errors.New("storage: not found")
-	ErrExists    = errors.New("storage: already exists")
-	ErrLastAdmin = errors.New("storage: the last enabled admin cannot be removed, disabled or demoted")
+	ErrNotFound = errors.New("storage: not found")
+	ErrExists   = errors.New("storage: already exists")
 )
-
-// AdminRole is the role whose last enabled holder the store refuses to
-// lose: every transaction that would leave ward without an enabled admin
-// fails with ErrLastAdmin, whichever code path asks for it.
-const AdminRole = "admin"
 
 // User is one person who can sign in. Secrets are stored only in derived
 // form: a password hash, a sealed (encrypted) TOTP secret and hashes of
@@ -57,30 +51,25 @@ func (u User) credentials() string {
 	return fmt.Sprintf("%s\x00%s\x00%t\x00%x", u.PasswordHash, u.Role, u.Disabled, u.TOTPSecret)
 }
 
-// isActiveAdmin reports whether u counts towards the last-admin rule.
-func (u User) isActiveAdmin() bool { return u.Role == AdminRole && !u.Disabled }
-
 // CreateUser adds u and appends rec. It fails with ErrExists when the
 // name is taken.
 func (s *State) CreateUser(u User, rec audit.Record) error {
-	return s.db.Update(func(tx *bbolt.Tx) error {
-		b := tx.Bucket(bucketUsers)
-		if b.Get([]byte(u.Name)) != nil {
+	return s.Update(func(tx *Tx) error {
+		if tx.bolt.Bucket(bucketUsers).Get([]byte(u.Name)) != nil {
 			return fmt.Errorf("user %q: %w", u.Name, ErrExists)
 		}
-		if err := putUser(tx, u); err != nil {
+		if err := putUser(tx.bolt, u); err != nil {
 			return err
 		}
-		return appendAudit(tx, rec)
+		return tx.AppendAudit(rec)
 	})
 }
 
 // User returns the user called name, or ErrNotFound.
 func (s *State) User(name string) (User, error) {
 	var u User
-	err := s.db.View(func(tx *bbolt.Tx) error {
-		var err error
-		u, err = getUser(tx, name)
+	err := s.View(func(tx *Tx) (err error) {
+		u, err = tx.User(name)
 		return err
 	})
 	return u, err
@@ -97,36 +86,60 @@ func (s *State) Users() ([]User, error) {
 	return out, err
 }
 
-// DeleteUser removes a user with their sessions and reset tokens and
-// appends rec.
-func (s *State) DeleteUser(name string, rec audit.Record) error {
-	return s.db.Update(func(tx *bbolt.Tx) error {
-		u, err := getUser(tx, name)
-		if err != nil {
-			return err
+// User returns the user called name, or ErrNotFound.
+func (t *Tx) User(name string) (User, error) { return getUser(t.bolt, name) }
+
+// PutUser stores u under u.Name. When its password, role, disabled flag
+// or TOTP secret differ from the stored user's, the user's reset tokens
+// are deleted: a link issued against the old credentials must not
+// outlive them.
+func (t *Tx) PutUser(u User) error {
+	old, err := getUser(t.bolt, u.Name)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	if err := putUser(t.bolt, u); err != nil {
+		return err
+	}
+	if err == nil && old.credentials() != u.credentials() {
+		return deleteResetTokens(t.bolt, u.Name)
+	}
+	return nil
+}
+
+// DeleteUser removes the user called name with their sessions and reset
+// tokens, and returns what was removed (ErrNotFound when nothing was).
+func (t *Tx) DeleteUser(name string) (User, error) {
+	u, err := getUser(t.bolt, name)
+	if err != nil {
+		return u, err
+	}
+	if err := t.bolt.Bucket(bucketUsers).Delete([]byte(name)); err != nil {
+		return u, err
+	}
+	sessions, err := userSessions(t.bolt, name)
+	if err != nil {
+		return u, err
+	}
+	for _, se := range sessions {
+		if err := t.bolt.Bucket(bucketSessions).Delete(se.ID); err != nil {
+			return u, err
 		}
-		if err := tx.Bucket(bucketUsers).Delete([]byte(name)); err != nil {
-			return err
+	}
+	return u, deleteResetTokens(t.bolt, name)
+}
+
+// EnabledUsers counts the enabled users whose role is role. Roles mean
+// nothing to the store: the caller names the one it must not run out of.
+func (t *Tx) EnabledUsers(role string) (int, error) {
+	users, err := allUsers(t.bolt)
+	n := 0
+	for _, u := range users {
+		if u.Role == role && !u.Disabled {
+			n++
 		}
-		if u.isActiveAdmin() {
-			if err := requireAdmin(tx); err != nil {
-				return err
-			}
-		}
-		sessions, err := userSessions(tx, name)
-		if err != nil {
-			return err
-		}
-		for _, se := range sessions {
-			if err := tx.Bucket(bucketSessions).Delete(se.ID); err != nil {
-				return err
-			}
-		}
-		if err := deleteResetTokens(tx, name); err != nil {
-			return err
-		}
-		return appendAudit(tx, rec)
-	})
+	}
+	return n, err
 }
 
 func getUser(tx *bbolt.Tx, name string) (User, error) {
@@ -160,21 +173,6 @@ func allUsers(tx *bbolt.Tx) ([]User, error) {
 		return nil
 	})
 	return out, err
-}
-
-// requireAdmin fails with ErrLastAdmin unless an enabled admin remains.
-func requireAdmin(tx *bbolt.Tx) error {
-	c := tx.Bucket(bucketUsers).Cursor()
-	for k, v := c.First(); k != nil; k, v = c.Next() {
-		var u User
-		if err := json.Unmarshal(v, &u); err != nil {
-			return fmt.Errorf("user %q: %w", k, err)
-		}
-		if u.isActiveAdmin() {
-			return nil
-		}
-	}
-	return ErrLastAdmin
 }
 
 // hasSecrets reports whether any user holds a sealed TOTP secret.
