@@ -2,6 +2,7 @@ package checks
 
 import (
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/ward-monitoring/ward/config"
@@ -18,15 +19,15 @@ func TestExampleConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kinds := map[string]bool{}
+	shown := map[string]bool{}
 	for _, c := range cfg.Checks {
-		kinds[c.Kind] = true
+		shown[c.Kind] = true
 		if _, err := newProber(c); err != nil {
 			t.Errorf("%s: %v", c.Name, err)
 		}
 	}
-	if len(kinds) != len(kindReasons) {
-		t.Errorf("example shows kinds %v, want all of %d", kinds, len(kindReasons))
+	if len(shown) != len(kinds) {
+		t.Errorf("example shows kinds %v, want all of %d", shown, len(kinds))
 	}
 }
 
@@ -58,4 +59,32 @@ func FuzzChecksConfig(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestEveryKindHasAProber: each kind config accepts has a prober and its
+// failure reasons here, and there are no others.
+func TestEveryKindHasAProber(t *testing.T) {
+	for _, name := range config.CheckKinds() {
+		k, ok := kinds[name]
+		if !ok {
+			t.Errorf("config kind %q has no prober", name)
+			continue
+		}
+		if k.newProber == nil || len(k.reasons) == 0 {
+			t.Errorf("kind %q: prober or reasons missing", name)
+		}
+	}
+	if len(kinds) != len(config.CheckKinds()) {
+		t.Errorf("%d probers for %d config kinds", len(kinds), len(config.CheckKinds()))
+	}
+}
+
+// TestProberRefusesSpecOfAnotherKind: a check whose spec does not match
+// its kind (only possible when built by hand) is refused, not probed
+// with zero settings.
+func TestProberRefusesSpecOfAnotherKind(t *testing.T) {
+	cfg := config.Check{Name: "x", Kind: config.CheckPostgres, Spec: &config.TCPCheck{Address: "h:1"}}
+	if _, err := newProber(cfg); err == nil || !strings.Contains(err.Error(), "checks: x: kind postgres has settings of type *config.TCPCheck") {
+		t.Fatalf("err = %v", err)
+	}
 }

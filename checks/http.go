@@ -21,16 +21,23 @@ const maxBodyBytes = 1 << 20
 
 // httpProber requests a URL and checks status, body and certificate.
 type httpProber struct {
-	cfg  config.Check
+	spec *config.HTTPCheck
 	body *regexp.Regexp
 }
 
 var _ prober = (*httpProber)(nil)
 
-func newHTTPProber(cfg config.Check) (*httpProber, error) {
-	p := &httpProber{cfg: cfg}
-	if cfg.BodyRegexp != "" {
-		re, err := regexp.Compile(cfg.BodyRegexp)
+// httpReasons are the failure reasons an HTTP check reports.
+var httpReasons = []string{ReasonTimeout, ReasonNetwork, ReasonTLS, ReasonAuth, ReasonConfig, ReasonStatus, ReasonBody, ReasonError}
+
+func newHTTPProber(cfg config.Check) (prober, error) {
+	spec, err := specOf[*config.HTTPCheck](cfg)
+	if err != nil {
+		return nil, err
+	}
+	p := &httpProber{spec: spec}
+	if spec.BodyRegexp != "" {
+		re, err := regexp.Compile(spec.BodyRegexp)
 		if err != nil {
 			return nil, fmt.Errorf("checks: %s: body_regexp: %w", cfg.Name, err)
 		}
@@ -40,7 +47,7 @@ func newHTTPProber(cfg config.Check) (*httpProber, error) {
 }
 
 func (p *httpProber) probe(ctx context.Context, r *report) error {
-	tc, err := tlsConfig(p.cfg.TLSConfig, "")
+	tc, err := tlsConfig(p.spec.TLSConfig, "")
 	if err != nil {
 		return err
 	}
@@ -50,12 +57,12 @@ func (p *httpProber) probe(ctx context.Context, r *report) error {
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr}
 
-	req, err := http.NewRequestWithContext(ctx, p.cfg.Method, p.cfg.URL, nil)
+	req, err := http.NewRequestWithContext(ctx, p.spec.Method, p.spec.URL, nil)
 	if err != nil {
 		return fail(ReasonConfig, fmt.Errorf("request: %w", err))
 	}
 	req.Header.Set("User-Agent", "ward/"+version.Version)
-	for k, v := range p.cfg.Headers {
+	for k, v := range p.spec.Headers {
 		r.secret(v)
 		if strings.EqualFold(k, "Host") {
 			req.Host = string(v)
@@ -63,13 +70,13 @@ func (p *httpProber) probe(ctx context.Context, r *report) error {
 		}
 		req.Header.Set(k, string(v))
 	}
-	if p.cfg.PasswordEnv != "" || p.cfg.PasswordFile != "" {
-		pw, err := secret.Read(p.cfg.PasswordEnv, p.cfg.PasswordFile)
+	if p.spec.PasswordEnv != "" || p.spec.PasswordFile != "" {
+		pw, err := secret.Read(p.spec.PasswordEnv, p.spec.PasswordFile)
 		if err != nil {
 			return fail(ReasonConfig, fmt.Errorf("password: %w", err))
 		}
 		r.secret(pw)
-		req.SetBasicAuth(p.cfg.Username, string(pw))
+		req.SetBasicAuth(p.spec.Username, string(pw))
 	}
 
 	resp, err := client.Do(req)
@@ -94,17 +101,17 @@ func (p *httpProber) probe(ctx context.Context, r *report) error {
 			return fmt.Errorf("read body: %w", err)
 		}
 		if !p.body.Match(body) {
-			return fail(ReasonBody, fmt.Errorf("body does not match %q", p.cfg.BodyRegexp))
+			return fail(ReasonBody, fmt.Errorf("body does not match %q", p.spec.BodyRegexp))
 		}
 	}
 	return nil
 }
 
 func (p *httpProber) statusOK(code int) bool {
-	if len(p.cfg.ExpectStatus) == 0 {
+	if len(p.spec.ExpectStatus) == 0 {
 		return code >= 200 && code < 300
 	}
-	return slices.Contains(p.cfg.ExpectStatus, code)
+	return slices.Contains(p.spec.ExpectStatus, code)
 }
 
 // httpError classifies a failed request; net/http wraps TLS errors in

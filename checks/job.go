@@ -42,7 +42,7 @@ func newJob(cfg config.Check, p prober, r *Runner) *job {
 		m[k] = v
 	}
 	failures := map[string]float64{}
-	for _, reason := range kindReasons[cfg.Kind] {
+	for _, reason := range kinds[cfg.Kind].reasons {
 		failures[reason] = 0
 	}
 	return &job{

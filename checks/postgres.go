@@ -33,10 +33,22 @@ const postgresStatsQuery = `SELECT
 // state, replication lag and connection usage; optionally it runs a custom
 // query and compares its result.
 type postgresProber struct {
-	cfg config.Check
+	cfg  config.Check
+	spec *config.PostgresCheck
 }
 
 var _ prober = (*postgresProber)(nil)
+
+// postgresReasons are the failure reasons a PostgreSQL check reports.
+var postgresReasons = []string{ReasonTimeout, ReasonNetwork, ReasonTLS, ReasonAuth, ReasonConfig, ReasonQuery, ReasonError}
+
+func newPostgresProber(cfg config.Check) (prober, error) {
+	spec, err := specOf[*config.PostgresCheck](cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &postgresProber{cfg: cfg, spec: spec}, nil
+}
 
 func (p *postgresProber) probe(ctx context.Context, r *report) error {
 	cc, err := p.connConfig(r)
@@ -81,7 +93,7 @@ func (p *postgresProber) probe(ctx context.Context, r *report) error {
 	}
 	r.detail("%d/%d connections", used, limit)
 
-	if p.cfg.Query != "" {
+	if p.spec.Query != "" {
 		return p.customQuery(ctx, conn)
 	}
 	return nil
@@ -90,16 +102,16 @@ func (p *postgresProber) probe(ctx context.Context, r *report) error {
 // connConfig builds the connection settings from the DSN and the
 // password, registering every credential with r.
 func (p *postgresProber) connConfig(r *report) (*pgx.ConnConfig, error) {
-	dsn := p.cfg.DSN
-	if p.cfg.DSNFile != "" {
-		s, err := secret.Read("", p.cfg.DSNFile)
+	dsn := p.spec.DSN
+	if p.spec.DSNFile != "" {
+		s, err := secret.Read("", p.spec.DSNFile)
 		if err != nil {
 			return nil, fail(ReasonConfig, fmt.Errorf("dsn_file: %w", err))
 		}
 		r.secret(s)
 		dsn = string(s)
 	}
-	pw, err := secret.Read(p.cfg.PasswordEnv, p.cfg.PasswordFile)
+	pw, err := secret.Read(p.spec.PasswordEnv, p.spec.PasswordFile)
 	if err != nil {
 		return nil, fail(ReasonConfig, fmt.Errorf("password: %w", err))
 	}
@@ -115,13 +127,13 @@ func (p *postgresProber) connConfig(r *report) (*pgx.ConnConfig, error) {
 		cc.Password = string(pw)
 	}
 	timeout := time.Duration(p.cfg.Timeout)
-	if d := time.Duration(p.cfg.ConnectTimeout); d > 0 {
+	if d := time.Duration(p.spec.ConnectTimeout); d > 0 {
 		cc.ConnectTimeout = d
 	} else if cc.ConnectTimeout <= 0 || cc.ConnectTimeout > timeout {
 		cc.ConnectTimeout = timeout
 	}
 	stmt := timeout
-	if d := time.Duration(p.cfg.StatementTimeout); d > 0 {
+	if d := time.Duration(p.spec.StatementTimeout); d > 0 {
 		stmt = d
 	}
 	cc.RuntimeParams["statement_timeout"] = strconv.FormatInt(stmt.Milliseconds(), 10)
@@ -135,7 +147,7 @@ func (p *postgresProber) connConfig(r *report) (*pgx.ConnConfig, error) {
 // customQuery runs the configured query and compares the first column of
 // its first row, as text, with expect_result.
 func (p *postgresProber) customQuery(ctx context.Context, conn *pgx.Conn) error {
-	rows, err := conn.Query(ctx, p.cfg.Query)
+	rows, err := conn.Query(ctx, p.spec.Query)
 	if err != nil {
 		return fail(ReasonQuery, fmt.Errorf("query: %w", err))
 	}
@@ -154,18 +166,18 @@ func (p *postgresProber) customQuery(ctx context.Context, conn *pgx.Conn) error 
 		}
 		return fail(ReasonQuery, fmt.Errorf("query: %w", err))
 	}
-	if p.cfg.ExpectResult == "" {
+	if p.spec.ExpectResult == "" {
 		return nil
 	}
 	switch {
 	case got == nil:
-		return fail(ReasonQuery, fmt.Errorf("query returned no value, want %q", p.cfg.ExpectResult))
-	case *got != p.cfg.ExpectResult:
+		return fail(ReasonQuery, fmt.Errorf("query returned no value, want %q", p.spec.ExpectResult))
+	case *got != p.spec.ExpectResult:
 		v := *got
 		if len(v) > 64 {
 			v = v[:64] + "..."
 		}
-		return fail(ReasonQuery, fmt.Errorf("query returned %q, want %q", v, p.cfg.ExpectResult))
+		return fail(ReasonQuery, fmt.Errorf("query returned %q, want %q", v, p.spec.ExpectResult))
 	}
 	return nil
 }

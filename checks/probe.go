@@ -17,23 +17,45 @@ type prober interface {
 	probe(ctx context.Context, r *report) error
 }
 
+// kind is what package checks knows of one kind of check: how to build
+// its prober and which failure reasons it can report. A new kind is a
+// file with both and an entry in kinds (and its spec in package config).
+type kind struct {
+	// newProber builds the prober for a validated check of the kind.
+	newProber func(config.Check) (prober, error)
+	// reasons are the failure reasons the kind reports; their failure
+	// counters are written from the first run on (at 0), so that
+	// increase() sees the first failure.
+	reasons []string
+}
+
+// kinds are the kinds of check ward runs, by config's kind name.
+var kinds = map[string]kind{
+	config.CheckPostgres: {newPostgresProber, postgresReasons},
+	config.CheckRedis:    {newRedisProber, redisReasons},
+	config.CheckS3:       {newS3Prober, s3Reasons},
+	config.CheckHTTP:     {newHTTPProber, httpReasons},
+	config.CheckTCP:      {newTCPProber, tcpReasons},
+}
+
 // newProber builds the prober for a validated check configuration. It
 // reads no secrets: those are read at every run, so that rotating them
 // needs no reload.
 func newProber(cfg config.Check) (prober, error) {
-	switch cfg.Kind {
-	case config.CheckPostgres:
-		return &postgresProber{cfg: cfg}, nil
-	case config.CheckRedis:
-		return &redisProber{cfg: cfg}, nil
-	case config.CheckS3:
-		return &s3Prober{cfg: cfg}, nil
-	case config.CheckHTTP:
-		return newHTTPProber(cfg)
-	case config.CheckTCP:
-		return &tcpProber{cfg: cfg}, nil
+	k, ok := kinds[cfg.Kind]
+	if !ok {
+		return nil, fmt.Errorf("checks: %s: unknown kind %q", cfg.Name, cfg.Kind)
 	}
-	return nil, fmt.Errorf("checks: %s: unknown kind %q", cfg.Name, cfg.Kind)
+	return k.newProber(cfg)
+}
+
+// specOf returns the kind-specific part of cfg as S.
+func specOf[S config.CheckSpec](cfg config.Check) (S, error) {
+	s, ok := cfg.Spec.(S)
+	if !ok {
+		return s, fmt.Errorf("checks: %s: kind %s has settings of type %T", cfg.Name, cfg.Kind, cfg.Spec)
+	}
+	return s, nil
 }
 
 // outcome is one finished run: its result and the samples it produced.

@@ -27,17 +27,6 @@ const (
 	ReasonError    = "error"     // anything else
 )
 
-// kindReasons lists the reasons each kind can report; their failure
-// counters are written from the first run on (at 0), so that increase()
-// sees the first failure.
-var kindReasons = map[string][]string{
-	"postgres": {ReasonTimeout, ReasonNetwork, ReasonTLS, ReasonAuth, ReasonConfig, ReasonQuery, ReasonError},
-	"redis":    {ReasonTimeout, ReasonNetwork, ReasonTLS, ReasonAuth, ReasonConfig, ReasonError},
-	"s3":       {ReasonTimeout, ReasonNetwork, ReasonTLS, ReasonAuth, ReasonConfig, ReasonNoBucket, ReasonChecksum, ReasonError},
-	"http":     {ReasonTimeout, ReasonNetwork, ReasonTLS, ReasonAuth, ReasonConfig, ReasonStatus, ReasonBody, ReasonError},
-	"tcp":      {ReasonTimeout, ReasonNetwork, ReasonTLS, ReasonConfig, ReasonError},
-}
-
 // failure is an error whose reason the probe already knows.
 type failure struct {
 	reason string

@@ -18,23 +18,35 @@ import (
 // redisProber sends PING and INFO over a fresh connection and reports role,
 // memory use against maxmemory and connected clients.
 type redisProber struct {
-	cfg config.Check
+	cfg  config.Check
+	spec *config.RedisCheck
 }
 
 var _ prober = (*redisProber)(nil)
 
+// redisReasons are the failure reasons a Redis check reports.
+var redisReasons = []string{ReasonTimeout, ReasonNetwork, ReasonTLS, ReasonAuth, ReasonConfig, ReasonError}
+
+func newRedisProber(cfg config.Check) (prober, error) {
+	spec, err := specOf[*config.RedisCheck](cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &redisProber{cfg: cfg, spec: spec}, nil
+}
+
 func (p *redisProber) probe(ctx context.Context, r *report) error {
-	pw, err := secret.Read(p.cfg.PasswordEnv, p.cfg.PasswordFile)
+	pw, err := secret.Read(p.spec.PasswordEnv, p.spec.PasswordFile)
 	if err != nil {
 		return fail(ReasonConfig, fmt.Errorf("password: %w", err))
 	}
 	r.secret(pw)
 	timeout := time.Duration(p.cfg.Timeout)
 	opts := &redis.Options{
-		Addr:     p.cfg.Address,
-		Username: p.cfg.Username,
+		Addr:     p.spec.Address,
+		Username: p.spec.Username,
 		Password: string(pw),
-		DB:       p.cfg.DB,
+		DB:       p.spec.DB,
 		// RESP2 and no CLIENT SETINFO: the fewest round trips, and what
 		// proxies and old servers understand.
 		Protocol:              2,
@@ -47,9 +59,9 @@ func (p *redisProber) probe(ctx context.Context, r *report) error {
 		MaxRetries:            -1,
 		DialerRetries:         1,
 	}
-	if p.cfg.TLS {
-		host, _, _ := net.SplitHostPort(p.cfg.Address)
-		if opts.TLSConfig, err = tlsConfig(p.cfg.TLSConfig, host); err != nil {
+	if p.spec.TLS {
+		host, _, _ := net.SplitHostPort(p.spec.Address)
+		if opts.TLSConfig, err = tlsConfig(p.spec.TLSConfig, host); err != nil {
 			return err
 		}
 	}

@@ -31,13 +31,25 @@ const canarySize = 1024
 // back and delete of a small object. Each operation's latency is a sample
 // of ward_check_s3_operation_duration_seconds{op}.
 type s3Prober struct {
-	cfg config.Check
+	cfg  config.Check
+	spec *config.S3Check
 }
 
 var _ prober = (*s3Prober)(nil)
 
+// s3Reasons are the failure reasons an S3 check reports.
+var s3Reasons = []string{ReasonTimeout, ReasonNetwork, ReasonTLS, ReasonAuth, ReasonConfig, ReasonNoBucket, ReasonChecksum, ReasonError}
+
+func newS3Prober(cfg config.Check) (prober, error) {
+	spec, err := specOf[*config.S3Check](cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &s3Prober{cfg: cfg, spec: spec}, nil
+}
+
 func (p *s3Prober) probe(ctx context.Context, r *report) error {
-	key, err := secret.Read(p.cfg.SecretAccessKeyEnv, p.cfg.SecretAccessKeyFile)
+	key, err := secret.Read(p.spec.SecretAccessKeyEnv, p.spec.SecretAccessKeyFile)
 	if err != nil {
 		return fail(ReasonConfig, fmt.Errorf("secret access key: %w", err))
 	}
@@ -45,7 +57,7 @@ func (p *s3Prober) probe(ctx context.Context, r *report) error {
 		return fail(ReasonConfig, errors.New("secret access key is empty"))
 	}
 	r.secret(key)
-	tc, err := tlsConfig(p.cfg.TLSConfig, "")
+	tc, err := tlsConfig(p.spec.TLSConfig, "")
 	if err != nil {
 		return err
 	}
@@ -54,10 +66,10 @@ func (p *s3Prober) probe(ctx context.Context, r *report) error {
 	tr := &http.Transport{TLSClientConfig: tc, ForceAttemptHTTP2: true}
 	defer tr.CloseIdleConnections()
 	opts := s3.Options{
-		Region:       p.cfg.Region,
-		UsePathStyle: p.cfg.PathStyle,
+		Region:       p.spec.Region,
+		UsePathStyle: p.spec.PathStyle,
 		Credentials: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
-			return aws.Credentials{AccessKeyID: p.cfg.AccessKeyID, SecretAccessKey: string(key), Source: "ward"}, nil
+			return aws.Credentials{AccessKeyID: p.spec.AccessKeyID, SecretAccessKey: string(key), Source: "ward"}, nil
 		}),
 		HTTPClient: &http.Client{Transport: tr},
 		// One attempt: a retry would hide the failure the check is for.
@@ -68,11 +80,11 @@ func (p *s3Prober) probe(ctx context.Context, r *report) error {
 		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
 		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
 	}
-	if p.cfg.Endpoint != "" {
-		opts.BaseEndpoint = aws.String(p.cfg.Endpoint)
+	if p.spec.Endpoint != "" {
+		opts.BaseEndpoint = aws.String(p.spec.Endpoint)
 	}
 	client := s3.New(opts)
-	bucket := aws.String(p.cfg.Bucket)
+	bucket := aws.String(p.spec.Bucket)
 
 	if err := timedOp(ctx, r, "head_bucket", func(ctx context.Context) error {
 		_, err := client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: bucket})
@@ -80,8 +92,8 @@ func (p *s3Prober) probe(ctx context.Context, r *report) error {
 	}); err != nil {
 		return err
 	}
-	r.detail("bucket %s reachable", p.cfg.Bucket)
-	if !p.cfg.Canary {
+	r.detail("bucket %s reachable", p.spec.Bucket)
+	if !p.spec.Canary {
 		return nil
 	}
 	return p.canary(ctx, r, client)
@@ -94,8 +106,8 @@ func (p *s3Prober) canary(ctx context.Context, r *report, client *s3.Client) err
 	body := make([]byte, canarySize)
 	_, _ = rand.Read(body)
 	want := sha256.Sum256(body)
-	key := aws.String(fmt.Sprintf("%s%s-%s", p.cfg.CanaryPrefix, p.cfg.Name, hex.EncodeToString(want[:8])))
-	bucket := aws.String(p.cfg.Bucket)
+	key := aws.String(fmt.Sprintf("%s%s-%s", p.spec.CanaryPrefix, p.cfg.Name, hex.EncodeToString(want[:8])))
+	bucket := aws.String(p.spec.Bucket)
 
 	if err := timedOp(ctx, r, "put_object", func(ctx context.Context) error {
 		_, err := client.PutObject(ctx, &s3.PutObjectInput{

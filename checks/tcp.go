@@ -13,24 +13,35 @@ import (
 // tcpProber connects to an address, optionally completing a TLS
 // handshake, and reports the certificate's expiry.
 type tcpProber struct {
-	cfg config.Check
+	spec *config.TCPCheck
 }
 
 var _ prober = (*tcpProber)(nil)
 
+// tcpReasons are the failure reasons a TCP check reports.
+var tcpReasons = []string{ReasonTimeout, ReasonNetwork, ReasonTLS, ReasonConfig, ReasonError}
+
+func newTCPProber(cfg config.Check) (prober, error) {
+	spec, err := specOf[*config.TCPCheck](cfg)
+	if err != nil {
+		return nil, err
+	}
+	return &tcpProber{spec: spec}, nil
+}
+
 func (p *tcpProber) probe(ctx context.Context, r *report) error {
 	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", p.cfg.Address)
+	conn, err := d.DialContext(ctx, "tcp", p.spec.Address)
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)
 	}
 	defer conn.Close()
-	if !p.cfg.TLS {
+	if !p.spec.TLS {
 		r.detail("connected to %s", conn.RemoteAddr())
 		return nil
 	}
-	host, _, _ := net.SplitHostPort(p.cfg.Address)
-	tc, err := tlsConfig(p.cfg.TLSConfig, host)
+	host, _, _ := net.SplitHostPort(p.spec.Address)
+	tc, err := tlsConfig(p.spec.TLSConfig, host)
 	if err != nil {
 		return err
 	}

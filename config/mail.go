@@ -68,7 +68,7 @@ func (c *Config) validateMail() []fieldError {
 	if c.Source != DefaultSource {
 		m.setDirectory(filepath.Dir(c.Source))
 	}
-	v := checkValidator{path: "mail"}
+	v := pathValidator{path: "mail"}
 	if m.Smarthost == "" {
 		v.add("smarthost", "required")
 	} else if host, port, err := net.SplitHostPort(m.Smarthost); err != nil || host == "" || port == "" {

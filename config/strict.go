@@ -141,9 +141,16 @@ func (c *checker) walkStruct(n *yaml.Node, t reflect.Type, path string) {
 		return
 	}
 	fields, acceptsDiscovery, inlineMap := yamlFields(t)
-	if t == amRouteType {
+	switch t {
+	case amRouteType:
 		for k := range routeExtensions {
 			fields[k] = reflect.TypeFor[string]()
+		}
+	case checkType:
+		// Which keys a check uses depends on its kind; validation
+		// reports those of another kind.
+		for k, ft := range checkSpecKeys {
+			fields[k] = ft
 		}
 	}
 	seen := map[string]int{}

@@ -4,12 +4,39 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"regexp"
 	"strings"
 )
 
 // fieldError is a semantic problem with one key of ward's own sections.
 type fieldError struct {
 	path, msg string
+}
+
+// pathValidator collects the problems of one part of the configuration,
+// each under a key relative to path.
+type pathValidator struct {
+	path string
+	errs []fieldError
+}
+
+func (v *pathValidator) add(key, format string, args ...any) {
+	v.errs = append(v.errs, fieldError{path: v.path + "." + key, msg: fmt.Sprintf(format, args...)})
+}
+
+var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// secretSource checks a pair of *_env / *_file keys; required says one
+// must be set.
+func (v *pathValidator) secretSource(prefix, env, file string, required bool) {
+	switch {
+	case env != "" && file != "":
+		v.add(prefix+"_file", "set %s_env or %s_file, not both", prefix, prefix)
+	case env != "" && !envNameRE.MatchString(env):
+		v.add(prefix+"_env", "%q is not an environment variable name", env)
+	case required && env == "" && file == "":
+		v.add(prefix+"_env", "required (or %s_file)", prefix)
+	}
 }
 
 // validate checks ward's own sections and returns every problem found.

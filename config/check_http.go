@@ -1,0 +1,79 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+
+	promcommon "github.com/prometheus/common/config"
+
+	"github.com/ward-monitoring/ward/secret"
+)
+
+// CheckHTTP is the kind of an HTTP check.
+const CheckHTTP = "http"
+
+// HTTPCheck is an HTTP check's own keys: it requests URL and checks the
+// status, the body and the certificate.
+type HTTPCheck struct {
+	URL    string `yaml:"url"`
+	Method string `yaml:"method"`
+	// Username, with PasswordEnv or PasswordFile, is sent as basic auth.
+	Username     string `yaml:"username"`
+	PasswordEnv  string `yaml:"password_env"`
+	PasswordFile string `yaml:"password_file"`
+	// ExpectStatus empty means any 2xx.
+	ExpectStatus []int                    `yaml:"expect_status"`
+	BodyRegexp   string                   `yaml:"body_regexp"`
+	Headers      map[string]secret.Secret `yaml:"headers"`
+	TLSConfig    promcommon.TLSConfig     `yaml:"tls_config"`
+}
+
+// DefaultHTTPCheck returns the values of the keys an HTTP check leaves
+// out.
+func DefaultHTTPCheck() HTTPCheck {
+	return HTTPCheck{Method: "GET"}
+}
+
+func (s *HTTPCheck) setDirectory(dir string) {
+	resolvePaths(dir, &s.PasswordFile)
+	s.TLSConfig.SetDirectory(dir)
+}
+
+var (
+	httpMethods  = map[string]bool{"GET": true, "HEAD": true, "POST": true, "OPTIONS": true}
+	headerNameRE = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+)
+
+func (s *HTTPCheck) validate(v *pathValidator, _ *Check) {
+	u, err := url.Parse(s.URL)
+	switch {
+	case s.URL == "":
+		v.add("url", "required")
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		v.add("url", "want an http:// or https:// URL")
+	case u.User != nil:
+		v.add("url", "must not hold credentials; use username with password_env or password_file")
+	}
+	if !httpMethods[s.Method] {
+		v.add("method", "%q: want GET, HEAD, POST or OPTIONS", s.Method)
+	}
+	for j, code := range s.ExpectStatus {
+		if code < 100 || code > 599 {
+			v.add(fmt.Sprintf("expect_status[%d]", j), "%d is not an HTTP status code", code)
+		}
+	}
+	if _, err := regexp.Compile(s.BodyRegexp); err != nil {
+		v.add("body_regexp", "%v", err)
+	}
+	for name := range s.Headers {
+		if !headerNameRE.MatchString(name) {
+			v.add("headers."+name, "invalid header name")
+		}
+	}
+	if s.Username != "" && s.PasswordEnv == "" && s.PasswordFile == "" {
+		v.add("password_env", "username needs password_env or password_file")
+	}
+	v.secretSource("password", s.PasswordEnv, s.PasswordFile, false)
+	validateTLS(v, s.TLSConfig, true)
+}
