@@ -24,9 +24,7 @@ import (
 	"github.com/prometheus/common/version"
 	promconfig "github.com/prometheus/prometheus/config"
 	"github.com/prometheus/prometheus/model/labels"
-	"github.com/prometheus/prometheus/promql"
 	"github.com/prometheus/prometheus/tsdb"
-	apiv1 "github.com/prometheus/prometheus/web/api/v1"
 
 	"github.com/ward-monitoring/ward/alerting"
 	"github.com/ward-monitoring/ward/audit"
@@ -34,6 +32,7 @@ import (
 	"github.com/ward-monitoring/ward/checks"
 	"github.com/ward-monitoring/ward/collector"
 	"github.com/ward-monitoring/ward/config"
+	"github.com/ward-monitoring/ward/promapi"
 	"github.com/ward-monitoring/ward/rules"
 	"github.com/ward-monitoring/ward/storage"
 	"github.com/ward-monitoring/ward/ui"
@@ -69,9 +68,9 @@ type App struct {
 	collector *collector.Collector
 	rules     *rules.Manager
 	server    *ui.Server
-	// queryEngine evaluates API queries; its tracker holds
+	// api is Prometheus' query API; its engine holds
 	// <data>/queries.active open until Run ends.
-	queryEngine *promql.Engine
+	api *promapi.API
 
 	auth        *auth.Service
 	mailer      *mailer // nil without a mail section
@@ -163,15 +162,15 @@ func New(o Options) (_ *App, err error) {
 		return nil, err
 	}
 
-	queries, ruleEngine, err := a.newEngines(cfg)
-	if err != nil {
-		return nil, err
+	// One definition of the query section's limits for both engines:
+	// the API's and rule evaluation's, kept apart so that API queries
+	// never delay an alert.
+	engines := promapi.Engines{
+		Query: cfg.Query, Logger: a.logger, Registerer: a.reg,
+		EvalInterval: func() time.Duration {
+			return time.Duration(a.cfg.Load().Prometheus.GlobalConfig.EvaluationInterval)
+		},
 	}
-	defer func() {
-		if err != nil {
-			a.queryEngine.Close()
-		}
-	}()
 	a.checks = checks.NewRunner(a.logger, a.db, a.reg)
 	a.collector, err = collector.New(a.logger, a.reg, a.db)
 	if err != nil {
@@ -190,35 +189,45 @@ func New(o Options) (_ *App, err error) {
 	a.rules = rules.NewManager(rules.Options{
 		Logger:      a.logger,
 		Registerer:  a.reg,
-		Engine:      ruleEngine,
+		Engine:      engines.NewRuleEngine(),
 		DB:          a.db,
 		ExternalURL: extURL,
 		Notify: a.alerting.NotifyFunc(func() labels.Labels {
 			return a.cfg.Load().Prometheus.GlobalConfig.ExternalLabels
 		}),
 	})
-	start := time.Now()
-	a.server = ui.NewServer(a.ln, ui.APIDeps{
-		Logger:      a.logger,
+	a.api, err = promapi.New(promapi.Options{
+		Engines:     engines,
+		DataDir:     cfg.Storage.Path,
 		Gatherer:    a.reg,
-		Registerer:  a.reg,
-		Engine:      queries,
-		Query:       cfg.Query,
 		DB:          a.db,
 		Stats:       stats,
 		TSDBDir:     cfg.TSDBPath(),
 		Targets:     a.collector.Targets(),
 		Rules:       a.rules.Prometheus(),
 		Config:      func() *promconfig.Config { return a.cfg.Load().Prometheus },
-		RuntimeInfo: ui.ProcessInfo(start, a.metrics.last),
-		Build: apiv1.PrometheusVersion{
-			Version: version.Version, Revision: version.Revision, Branch: version.Branch,
-			BuildUser: version.BuildUser, BuildDate: version.BuildDate, GoVersion: version.GoVersion,
-		},
+		Start:       time.Now(),
+		LastReload:  a.metrics.last,
 		Listen:      a.selfAddr,
 		ExternalURL: extURL,
 		Ready:       a.ready.Load,
-		Alerting:    a.alerting,
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			a.api.Close()
+		}
+	}()
+	a.server = ui.NewServer(a.ln, ui.Deps{
+		Logger:       a.logger,
+		Gatherer:     a.reg,
+		API:          a.api,
+		WriteTimeout: a.api.WriteTimeout(),
+		ExternalURL:  extURL,
+		Ready:        a.ready.Load,
+		Alerting:     a.alerting,
 		Health: a.checks.HealthHandler(checks.HealthOptions{
 			Components: []checks.Component{
 				tsdbHealth{db: a.db, cfg: a.cfg.Load},
@@ -273,8 +282,8 @@ func (a *App) Run(ctx context.Context) error {
 		}
 	}()
 	defer func() {
-		if err := a.queryEngine.Close(); err != nil {
-			a.logger.Error("closing the active query log", "err", err)
+		if err := a.api.Close(); err != nil {
+			a.logger.Error("closing the query API", "err", err)
 		}
 	}()
 	alertCtx, stopAlerting := context.WithCancel(context.Background())

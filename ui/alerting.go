@@ -12,14 +12,13 @@ import (
 
 	"github.com/ward-monitoring/ward/alerting"
 	"github.com/ward-monitoring/ward/audit"
-	"github.com/ward-monitoring/ward/storage"
 )
 
 // Alerting is what the HTTP server needs from the alert pipeline.
 type Alerting interface {
 	// Handler serves Alertmanager's /api/v2.
 	Handler() http.Handler
-	Deliveries(receiver string, limit int) ([]storage.Delivery, error)
+	Deliveries(receiver string, limit int) ([]alerting.Delivery, error)
 	SendTest(ctx context.Context, receiver string) ([]alerting.TestResult, error)
 	// AdmitAlerts refuses, with alerting.ErrAlertLimit, alerts that would
 	// pass the alert store's limits.
@@ -58,7 +57,7 @@ func (s *Server) deliveries(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if d == nil {
-		d = []storage.Delivery{}
+		d = []alerting.Delivery{}
 	}
 	writeJSON(w, http.StatusOK, d, "", nil)
 }

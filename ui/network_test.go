@@ -151,7 +151,7 @@ func TestHSTSOnlyOverHTTPS(t *testing.T) {
 		want bool
 	}{{"https://ward.example.com/", true}, {"http://127.0.0.1:9090/", false}} {
 		u, _ := url.Parse(c.ext)
-		s := &Server{deps: APIDeps{ExternalURL: u}}
+		s := &Server{deps: Deps{ExternalURL: u}}
 		rec := httptest.NewRecorder()
 		s.securityHeaders(http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
 		if got := rec.Header().Get("Strict-Transport-Security") != ""; got != c.want {

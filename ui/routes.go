@@ -122,30 +122,9 @@ func (s *Server) routes() []endpoint {
 		admin("PUT /-/reload", http.HandlerFunc(s.handleReload)),
 		viewer("GET /metrics", promhttp.HandlerFor(s.deps.Gatherer, promhttp.HandlerOpts{ErrorLog: slogErrorLog{s.logger}})),
 	}
-	for _, p := range []string{
-		"GET /api/v1/query", "POST /api/v1/query",
-		"GET /api/v1/query_range", "POST /api/v1/query_range",
-		"GET /api/v1/query_exemplars", "POST /api/v1/query_exemplars",
-		"GET /api/v1/format_query", "POST /api/v1/format_query",
-		"GET /api/v1/parse_query", "POST /api/v1/parse_query",
-		"GET /api/v1/series", "POST /api/v1/series",
-		"GET /api/v1/labels", "POST /api/v1/labels",
-		"GET /api/v1/label/{name}/values",
-		"GET /api/v1/metadata",
-		"GET /api/v1/targets",
-		"GET /api/v1/targets/metadata",
-		"GET /api/v1/scrape_pools",
-		"GET /api/v1/rules",
-		"GET /api/v1/alerts",
-		"GET /api/v1/alertmanagers",
-		"GET /api/v1/status/buildinfo",
-		"GET /api/v1/status/runtimeinfo",
-		"GET /api/v1/status/config",
-		"GET /api/v1/status/flags",
-		"GET /api/v1/status/tsdb",
-	} {
+	for _, p := range PrometheusAPIRoutes() {
 		// POSTs here are queries too long for a URL: reads.
-		table = append(table, viewer(p, s.api))
+		table = append(table, viewer(p, s.deps.API))
 	}
 	// Alertmanager's v2 API, for amtool and Grafana's Alertmanager
 	// datasource. Silences name their real author and are audited.
@@ -166,4 +145,33 @@ func (s *Server) routes() []endpoint {
 		admin("POST /api/ward/users/{name}/clear-throttle", http.HandlerFunc(s.apiClearThrottle)),
 	)
 	return table
+}
+
+// PrometheusAPIRoutes are the routes of Prometheus' own API (package
+// promapi) that ward serves, all to viewers: its query, metadata and
+// status endpoints. Admin, remote-write, OTLP and notification endpoints
+// are left out.
+func PrometheusAPIRoutes() []string {
+	return []string{
+		"GET /api/v1/query", "POST /api/v1/query",
+		"GET /api/v1/query_range", "POST /api/v1/query_range",
+		"GET /api/v1/query_exemplars", "POST /api/v1/query_exemplars",
+		"GET /api/v1/format_query", "POST /api/v1/format_query",
+		"GET /api/v1/parse_query", "POST /api/v1/parse_query",
+		"GET /api/v1/series", "POST /api/v1/series",
+		"GET /api/v1/labels", "POST /api/v1/labels",
+		"GET /api/v1/label/{name}/values",
+		"GET /api/v1/metadata",
+		"GET /api/v1/targets",
+		"GET /api/v1/targets/metadata",
+		"GET /api/v1/scrape_pools",
+		"GET /api/v1/rules",
+		"GET /api/v1/alerts",
+		"GET /api/v1/alertmanagers",
+		"GET /api/v1/status/buildinfo",
+		"GET /api/v1/status/runtimeinfo",
+		"GET /api/v1/status/config",
+		"GET /api/v1/status/flags",
+		"GET /api/v1/status/tsdb",
+	}
 }

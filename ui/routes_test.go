@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -18,17 +19,11 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	promconfig "github.com/prometheus/prometheus/config"
-	"github.com/prometheus/prometheus/promql"
-	apiv1 "github.com/prometheus/prometheus/web/api/v1"
 
 	"github.com/ward-monitoring/ward/alerting"
 	"github.com/ward-monitoring/ward/audit"
 	"github.com/ward-monitoring/ward/auth"
-	"github.com/ward-monitoring/ward/checks"
-	"github.com/ward-monitoring/ward/collector"
 	"github.com/ward-monitoring/ward/config"
-	"github.com/ward-monitoring/ward/rules"
 	"github.com/ward-monitoring/ward/storage"
 )
 
@@ -74,10 +69,11 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-// startServer builds a Server over real components, wired as app.New
-// wires them (a TSDB and the state database in a temp dir, the PromQL
-// engine, the collector, the alert pipeline and the rule manager), serves
-// it on 127.0.0.1:0 until the test ends, and returns it with its base URL.
+// startServer builds a Server over the real state database, auth
+// service, audit log and alert pipeline in a temp dir, wired as app.New
+// wires them; Prometheus' API behind it is apiStub (promapi tests the real
+// one). It serves on 127.0.0.1:0 until the test ends and returns the
+// server with its base URL.
 func startServer(tb testing.TB, logger *slog.Logger) (*Server, string) {
 	return startServerWith(tb, logger, testAuthConfig())
 }
@@ -91,6 +87,19 @@ func testAuthConfig() auth.Config {
 	return c
 }
 
+// apiStub stands in for Prometheus' API: it answers every request 200 in
+// the API's envelope, saying which route reached it.
+var apiStub = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"status": "success", "data": map[string]string{"reached": r.Method + " " + r.URL.Path}})
+})
+
+// healthStub stands in for the health report (checks tests it).
+var healthStub = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = io.WriteString(w, `{"status":"healthy"}`)
+})
+
 func startServerWith(tb testing.TB, logger *slog.Logger, authCfg auth.Config) (*Server, string) {
 	tb.Helper()
 	dir := tb.TempDir()
@@ -99,25 +108,16 @@ func startServerWith(tb testing.TB, logger *slog.Logger, authCfg auth.Config) (*
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tsdbDir := filepath.Join(dir, "tsdb")
-	db, stats, err := storage.OpenTSDB(tsdbDir, storage.TSDBOptions{Retention: 24 * time.Hour}, logger, reg)
-	if err != nil {
-		tb.Fatal(err)
-	}
 	state, err := storage.OpenState(filepath.Join(dir, "ward.db"))
 	if err != nil {
-		db.Close()
 		tb.Fatal(err)
 	}
-	// Stop order, as in app.Run: the server and collector, then the alert
-	// pipeline, then the TSDB, then the state database.
+	// Stop order, as in app.Run: the server, then the alert pipeline,
+	// then the state database.
 	stopServing, stopAlerting := func() {}, func() {}
 	tb.Cleanup(func() {
 		stopServing()
 		stopAlerting()
-		if err := db.Close(); err != nil {
-			tb.Errorf("closing tsdb: %v", err)
-		}
 		if err := state.Close(); err != nil {
 			tb.Errorf("closing state: %v", err)
 		}
@@ -140,19 +140,6 @@ func startServerWith(tb testing.TB, logger *slog.Logger, authCfg auth.Config) (*
 		tb.Fatal(err)
 	}
 	extURL := &url.URL{Scheme: "http", Host: ln.Addr().String(), Path: "/"}
-	engine := promql.NewEngine(promql.EngineOpts{
-		Logger:        logger,
-		Reg:           reg,
-		MaxSamples:    1_000_000,
-		Timeout:       time.Minute,
-		LookbackDelta: 5 * time.Minute,
-		Parser:        rules.NewParser(),
-	})
-	coll, err := collector.New(logger, reg, db)
-	if err != nil {
-		ln.Close()
-		tb.Fatal(err)
-	}
 	am, err := alerting.New(alerting.Options{
 		Logger:      logger,
 		Registerer:  reg,
@@ -168,33 +155,22 @@ func startServerWith(tb testing.TB, logger *slog.Logger, authCfg auth.Config) (*
 		ln.Close()
 		tb.Fatal(err)
 	}
-	rm := rules.NewManager(rules.Options{Logger: logger, Registerer: reg, Engine: engine, DB: db, ExternalURL: extURL})
-	s := NewServer(ln, APIDeps{
-		Logger:      logger,
-		Gatherer:    reg,
-		Registerer:  reg,
-		Engine:      engine,
-		Query:       config.DefaultQuery(),
-		DB:          db,
-		Stats:       stats,
-		TSDBDir:     tsdbDir,
-		Targets:     coll.Targets(),
-		Rules:       rm.Prometheus(),
-		Config:      func() *promconfig.Config { return cfg.Prometheus },
-		RuntimeInfo: ProcessInfo(time.Now(), func() (bool, time.Time) { return true, time.Now() }),
-		Build:       apiv1.PrometheusVersion{Version: "test"},
-		Listen:      ln.Addr().String(),
-		ExternalURL: extURL,
-		Ready:       func() bool { return true },
-		Alerting:    am,
-		Health:      checks.NewRunner(logger, db, reg).HealthHandler(checks.HealthOptions{}),
-		Auth:        authSvc,
-		AuditLog:    auditLog,
-		Audit:       state,
+	s := NewServer(ln, Deps{
+		Logger:       logger,
+		Gatherer:     reg,
+		API:          apiStub,
+		WriteTimeout: 3 * time.Minute,
+		ExternalURL:  extURL,
+		Ready:        func() bool { return true },
+		Alerting:     am,
+		Health:       healthStub,
+		Auth:         authSvc,
+		AuditLog:     auditLog,
+		Audit:        state,
 	}, func(context.Context) error { return nil })
 
 	stopAlerting = runUntilStopped(tb, "alerting", am.Run)
-	stopServing = runUntilStopped(tb, "server and collector", s.Run, coll.Run)
+	stopServing = runUntilStopped(tb, "server", s.Run)
 	return s, "http://" + s.Addr().String()
 }
 
@@ -271,10 +247,10 @@ func TestSecurityHeadersAndTimeouts(t *testing.T) {
 				t.Errorf("http.Server.%s is %v, want it set", name, d)
 			}
 		}
-		// A query may run for query.timeout; the server must not cut
-		// its answer off first.
-		if timeout := time.Duration(s.deps.Query.Timeout); timeout <= 0 || s.srv.WriteTimeout <= timeout {
-			t.Errorf("WriteTimeout %v does not exceed the query timeout %v", s.srv.WriteTimeout, timeout)
+		// The caller's bound (promapi's, past the query timeout) is
+		// the server's.
+		if s.srv.WriteTimeout != s.deps.WriteTimeout {
+			t.Errorf("WriteTimeout %v, want the %v Deps asked for", s.srv.WriteTimeout, s.deps.WriteTimeout)
 		}
 		if s.srv.MaxHeaderBytes <= 0 {
 			t.Errorf("MaxHeaderBytes is %d, want it bounded", s.srv.MaxHeaderBytes)
@@ -325,6 +301,10 @@ func TestEveryRouteIsServed(t *testing.T) {
 	s, base := startServer(t, slog.New(slog.NewTextHandler(&logs, nil)))
 	token := apiToken(t, s, "admin-test", auth.RoleAdmin)
 	cookie := signIn(t, s, "alice", auth.RoleAdmin)
+	prometheusAPI := map[string]bool{}
+	for _, p := range PrometheusAPIRoutes() {
+		prometheusAPI[p] = true
+	}
 	for _, r := range s.routes() {
 		method, path, _ := strings.Cut(r.pattern, " ")
 		path = pathParam.ReplaceAllString(strings.ReplaceAll(path, "{$}", ""), "x")
@@ -339,6 +319,11 @@ func TestEveryRouteIsServed(t *testing.T) {
 				t.Errorf("%s %s: not routed: %d %q", method, path, resp.StatusCode, body)
 			case resp.StatusCode >= 500:
 				t.Errorf("%s %s: %d %q", method, path, resp.StatusCode, body)
+			}
+			// Prometheus' API routes reach it with the request as sent
+			// (promapi tests that it serves each).
+			if reached := strings.Contains(body, `"reached":"`+method+" "+path+`"`); reached != prometheusAPI[r.pattern] {
+				t.Errorf("%s %s: reached Prometheus' API: %v, want %v", method, path, reached, prometheusAPI[r.pattern])
 			}
 			assertSecurityHeaders(t, resp.Header)
 		})

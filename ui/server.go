@@ -1,10 +1,12 @@
 // Package ui owns ward's HTTP server: the route table with its guards, the
 // middleware chain, sign-in and session handling, the web pages (templ
-// components beside the handlers that render them), Prometheus' query API,
-// and lifecycle endpoints.
+// components beside the handlers that render them), the guard in front of
+// Prometheus' query API (built by package promapi), and lifecycle
+// endpoints.
 package ui
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -19,8 +21,7 @@ import (
 // Server serves ward's HTTP endpoints on one listener.
 type Server struct {
 	logger      *slog.Logger
-	deps        APIDeps
-	api         http.Handler
+	deps        Deps
 	applyConfig func(context.Context) error
 	srv         *http.Server
 	ln          net.Listener
@@ -42,7 +43,7 @@ type Server struct {
 
 // NewServer builds the HTTP server on an already bound listener, so that
 // the caller knows the real address (for example with port 0 in tests).
-func NewServer(ln net.Listener, deps APIDeps, reload func(context.Context) error) *Server {
+func NewServer(ln net.Listener, deps Deps, reload func(context.Context) error) *Server {
 	s := &Server{
 		logger: deps.Logger, deps: deps, applyConfig: reload, ln: ln, now: time.Now,
 		assets:      newAssets(),
@@ -53,7 +54,6 @@ func NewServer(ln net.Listener, deps APIDeps, reload func(context.Context) error
 		h := sha256.Sum256([]byte(deps.InternalToken))
 		s.internalTokenHash = h[:]
 	}
-	s.api = newPrometheusAPI(deps)
 	mux := http.NewServeMux()
 	for _, r := range s.routes() {
 		mux.Handle(r.pattern, s.guard(r, r.handler))
@@ -72,8 +72,9 @@ func NewServer(ln net.Listener, deps APIDeps, reload func(context.Context) error
 		Handler:           chain(mux, s.recoverPanics, s.logRequests, s.securityHeaders, s.checkHost, s.limitSignIn, csrf.Handler),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
-		// A query may run for query.timeout; leave room to write it.
-		WriteTimeout:   time.Duration(deps.Query.Timeout) + 30*time.Second,
+		// A query may run for query.timeout; the caller leaves room to
+		// write its answer.
+		WriteTimeout:   cmp.Or(deps.WriteTimeout, defaultWriteTimeout),
 		IdleTimeout:    2 * time.Minute,
 		MaxHeaderBytes: 64 << 10,
 		ErrorLog:       slogErrorLog{s.logger}.Logger(),

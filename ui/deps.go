@@ -1,0 +1,54 @@
+package ui
+
+import (
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ward-monitoring/ward/audit"
+	"github.com/ward-monitoring/ward/auth"
+)
+
+// Deps is what the HTTP server serves and reads from the running ward.
+type Deps struct {
+	Logger *slog.Logger
+	// Gatherer serves /metrics.
+	Gatherer prometheus.Gatherer
+	// API is Prometheus' /api/v1 (package promapi); the server guards
+	// it (PrometheusAPIRoutes) and passes requests on unchanged.
+	API http.Handler
+	// WriteTimeout bounds writing one answer. It must leave room past
+	// the query timeout (promapi.API.WriteTimeout); zero means
+	// defaultWriteTimeout.
+	WriteTimeout time.Duration
+	// ExternalURL is how people reach ward: its host is allowed and an
+	// https scheme makes cookies Secure.
+	ExternalURL *url.URL
+	// Ready reports whether ward has finished starting (/-/ready).
+	Ready    func() bool
+	Alerting Alerting
+	// Health serves /health/: check results and ward's own components.
+	Health http.Handler
+
+	// Auth signs people and API tokens in.
+	Auth *auth.Service
+	// AuditLog reads and exports the audit trail.
+	AuditLog *audit.Log
+	// Audit appends records for what happens outside the auth package
+	// (silences, alert posts, receiver tests, refusals).
+	Audit AuditAppender
+	// InternalToken is the in-memory token ward's own scrape of /metrics
+	// sends; it is valid for nothing else.
+	InternalToken string
+}
+
+// defaultWriteTimeout bounds writing an answer when Deps sets no bound.
+const defaultWriteTimeout = time.Minute
+
+// AuditAppender appends one audit record; *storage.State implements it.
+type AuditAppender interface {
+	AppendAudit(audit.Record) error
+}
