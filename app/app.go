@@ -228,13 +228,8 @@ func New(o Options) (_ *App, err error) {
 		ExternalURL:  extURL,
 		Ready:        a.ready.Load,
 		Alerting:     a.alerting,
-		Health: a.checks.HealthHandler(checks.HealthOptions{
-			Components: []checks.Component{
-				tsdbHealth{db: a.db, cfg: a.cfg.Load},
-				rulesHealth{rules: a.rules},
-				notifierHealth{alerting: a.alerting},
-			},
-			Details: func(*http.Request) bool { return a.cfg.Load().Server.HealthDetails },
+		Health: ui.HealthHandler(a.health, func(*http.Request) bool {
+			return a.cfg.Load().Server.HealthDetails
 		}),
 		Auth:          a.auth,
 		AuditLog:      a.auditLog,

@@ -13,7 +13,17 @@ import (
 	"github.com/ward-monitoring/ward/rules"
 )
 
-// ward's own parts as /health/ reports them. Each reads state the part
+// health is ward's health report, which /health/ renders: every check
+// and ward's own parts.
+func (a *App) health(ctx context.Context) checks.Health {
+	return a.checks.Health(ctx, []checks.Component{
+		tsdbHealth{db: a.db, cfg: a.cfg.Load},
+		rulesHealth{rules: a.rules},
+		notifierHealth{alerting: a.alerting},
+	})
+}
+
+// ward's own parts as the health report covers them. Each reads state the part
 // already has; none probes on request.
 
 // tsdbHealth: the TSDB is writable when the newest sample in the head is

@@ -2,12 +2,7 @@ package checks
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"maps"
-	"net/http"
-	"net/http/httptest"
-	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,25 +17,31 @@ type component struct {
 func (c component) Name() string                  { return c.name }
 func (c component) Healthy(context.Context) error { return c.err }
 
-// countingProber counts probes: /health/ must never cause one.
+// countingProber counts probes: a health report must never cause one.
 type countingProber struct{ n atomic.Int32 }
 
 func (p *countingProber) probe(context.Context, *report) error { p.n.Add(1); return nil }
 
-func TestHealthHandler(t *testing.T) {
+func TestHealthReport(t *testing.T) {
 	now := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 	up := Result{Status: StatusUp, Time: now, Duration: 12 * time.Millisecond, LastSuccess: now, Details: "PostgreSQL 15.4, primary"}
 	down := Result{Status: StatusDown, Time: now.Add(time.Minute), Duration: 3 * time.Second, Reason: ReasonTimeout, Error: "no answer within 3s"}
 	pending := Result{Status: StatusPending}
 	tsdbOK := component{name: "tsdb"}
-	tsdbBroken := component{name: "tsdb", err: errors.New("append: disk full")}
+	tsdbBroken := component{name: "tsdb", err: errors.New("append:   disk\n full")}
 
-	tests := []healthCase{
-		{"all up", up, up, []Component{tsdbOK}, http.StatusOK, "pass"},
-		{"non-critical down", up, down, []Component{tsdbOK}, http.StatusOK, "warn"},
-		{"critical down", down, up, []Component{tsdbOK}, http.StatusServiceUnavailable, "fail"},
-		{"critical pending", pending, up, nil, http.StatusServiceUnavailable, "fail"},
-		{"component down", up, up, []Component{tsdbBroken}, http.StatusServiceUnavailable, "fail"},
+	tests := []struct {
+		name       string
+		db, cache  Result // db is critical, cache is not
+		components []Component
+		status     HealthStatus
+	}{
+		{"all up", up, up, []Component{tsdbOK}, HealthPass},
+		{"non-critical down", up, down, []Component{tsdbOK}, HealthWarn},
+		{"non-critical pending", up, pending, nil, HealthWarn},
+		{"critical down", down, up, []Component{tsdbOK}, HealthFail},
+		{"critical pending", pending, up, nil, HealthFail},
+		{"component down", up, up, []Component{tsdbOK, tsdbBroken}, HealthFail},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -52,101 +53,50 @@ func TestHealthHandler(t *testing.T) {
 				t.Fatal(err)
 			}
 			probes := &countingProber{}
+			want := map[string]Result{}
 			for name, res := range map[string]Result{"db": tt.db, "cache": tt.cache} {
 				j := r.jobs[name]
 				j.prober = probes
-				if res.Status == StatusPending {
-					continue
-				}
-				// Every check that ran passed once, at now.
-				for _, res := range []Result{up, res} {
-					res.Check, res.Kind, res.Critical = name, j.cfg.Kind, j.cfg.Critical
+				res.Check, res.Kind, res.Critical = name, j.cfg.Kind, j.cfg.Critical
+				if res.Status != StatusPending {
+					// Every check that ran passed once, at now.
+					first := up
+					first.Check, first.Kind, first.Critical = name, j.cfg.Kind, j.cfg.Critical
+					j.record(first)
 					j.record(res)
+					res.LastSuccess = now
 				}
+				want[name] = res
 			}
 
-			for _, details := range []bool{false, true} {
-				h := r.HealthHandler(HealthOptions{Components: tt.components, Details: func(*http.Request) bool { return details }})
-				rec := httptest.NewRecorder()
-				h.ServeHTTP(rec, httptest.NewRequest("GET", "/health/", nil))
-				if rec.Code != tt.code {
-					t.Errorf("details %v: status code %d, want %d", details, rec.Code, tt.code)
+			h := r.Health(context.Background(), tt.components)
+			if h.Status != tt.status {
+				t.Errorf("status %s, want %s", h.Status, tt.status)
+			}
+			if len(h.Checks) != 2 || h.Checks[0].Check != "db" || h.Checks[1].Check != "cache" {
+				t.Fatalf("checks not in configuration order: %+v", h.Checks)
+			}
+			for _, got := range h.Checks {
+				if got != want[got.Check] {
+					t.Errorf("%s: %+v, want %+v", got.Check, got, want[got.Check])
 				}
-				if ct := rec.Header().Get("Content-Type"); ct != "application/json" {
-					t.Errorf("Content-Type %q", ct)
+			}
+			if len(h.Components) != len(tt.components) {
+				t.Fatalf("%d components, want %d", len(h.Components), len(tt.components))
+			}
+			for i, c := range h.Components {
+				wantC := ComponentHealth{Name: "tsdb", Status: StatusUp}
+				if tt.components[i].Healthy(context.Background()) != nil {
+					wantC.Status, wantC.Error = StatusDown, "append: disk full"
 				}
-				var body map[string]any
-				if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
-					t.Fatalf("not JSON: %v\n%s", err, rec.Body)
+				if c != wantC {
+					t.Errorf("component %d: %+v, want %+v", i, c, wantC)
 				}
-				if body["status"] != tt.status {
-					t.Errorf("status %v, want %s", body["status"], tt.status)
-				}
-				checkShape(t, body, details, tt)
 			}
 			if n := probes.n.Load(); n != 0 {
-				t.Errorf("/health/ probed %d times; it must only report", n)
+				t.Errorf("the health report probed %d times; it must only report", n)
 			}
 		})
-	}
-}
-
-// healthCase is one state of two checks and ward's components.
-type healthCase struct {
-	name       string
-	db, cache  Result // db is critical, cache is not
-	components []Component
-	code       int
-	status     string
-}
-
-// checkShape checks the JSON's keys and values; details says whether the
-// request could see them.
-func checkShape(t *testing.T, body map[string]any, details bool, tt healthCase) {
-	t.Helper()
-	if got := slices.Sorted(maps.Keys(body)); !slices.Equal(got, []string{"checks", "components", "status"}) {
-		t.Errorf("top-level keys %v", got)
-	}
-	checks := body["checks"].([]any)
-	if len(checks) != 2 {
-		t.Fatalf("%d checks, want 2", len(checks))
-	}
-	db := checks[0].(map[string]any)
-	want := []string{"critical", "kind", "name", "status"}
-	switch {
-	case details && tt.db.Status == StatusUp:
-		want = []string{"critical", "details", "kind", "last_run", "last_success", "latency_seconds", "name", "status"}
-	case details && tt.db.Status == StatusDown:
-		want = []string{"critical", "error", "kind", "last_run", "last_success", "latency_seconds", "name", "reason", "status"}
-	}
-	if got := slices.Sorted(maps.Keys(db)); !slices.Equal(got, want) {
-		t.Errorf("details %v: db keys %v, want %v", details, got, want)
-	}
-	if db["name"] != "db" || db["kind"] != "postgres" || db["critical"] != true || db["status"] != string(tt.db.Status) {
-		t.Errorf("db = %v", db)
-	}
-	if details && tt.db.Status == StatusDown {
-		if db["error"] != tt.db.Error || db["reason"] != ReasonTimeout || db["latency_seconds"] != 3.0 ||
-			db["last_success"] != "2026-11-27T10:00:00Z" {
-			t.Errorf("db = %v", db)
-		}
-	}
-	comps := body["components"].([]any)
-	if len(comps) != len(tt.components) {
-		t.Fatalf("%d components, want %d", len(comps), len(tt.components))
-	}
-	for i, c := range comps {
-		c := c.(map[string]any)
-		wantStatus := "up"
-		if tt.components[i].Healthy(context.Background()) != nil {
-			wantStatus = "down"
-			if _, shown := c["error"]; shown != details {
-				t.Errorf("details %v: component error shown = %v", details, shown)
-			}
-		}
-		if c["name"] != tt.components[i].Name() || c["status"] != wantStatus {
-			t.Errorf("component %v, want %s %s", c, tt.components[i].Name(), wantStatus)
-		}
 	}
 }
 
@@ -159,16 +109,17 @@ func (hung) Healthy(ctx context.Context) error {
 	return ctx.Err()
 }
 
-func TestHealthHandlerComponentHangs(t *testing.T) {
+func TestHealthComponentHangs(t *testing.T) {
 	r := NewRunner(newLogger(&logBuffer{}), openTSDB(t), nil)
-	h := r.HealthHandler(HealthOptions{Components: []Component{hung{}}})
-	rec := httptest.NewRecorder()
 	start := time.Now()
-	h.ServeHTTP(rec, httptest.NewRequest("GET", "/health/", nil))
-	if rec.Code != http.StatusServiceUnavailable {
-		t.Errorf("status %d, want 503 for a component that does not answer", rec.Code)
+	h := r.Health(context.Background(), []Component{hung{}, component{name: "tsdb"}})
+	if h.Status != HealthFail || h.Components[0].Status != StatusDown || h.Components[1].Status != StatusUp {
+		t.Errorf("report %+v, want fail with the hung component down", h)
+	}
+	if h.Components[0].Error != context.DeadlineExceeded.Error() {
+		t.Errorf("hung component's error %q", h.Components[0].Error)
 	}
 	if d := time.Since(start); d > 3*componentTimeout {
-		t.Errorf("/health/ took %s with a hung component", d)
+		t.Errorf("the health report took %s with a hung component", d)
 	}
 }
