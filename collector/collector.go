@@ -81,18 +81,30 @@ func (c *Collector) ApplyConfig(cfg *promconfig.Config) error {
 }
 
 // Run discovers and scrapes until ctx ends, then stops every scrape loop.
+// If the discovery or the scrape manager stops before that, nothing is
+// scraped any more: Run stops the other and returns an error, so that ward
+// exits with one and a supervisor restarts it.
 func (c *Collector) Run(ctx context.Context) error {
 	errc := make(chan error, 2)
-	go func() { errc <- c.discovery.Run() }()
-	go func() { errc <- c.scrape.Run(c.discovery.SyncCh()) }()
+	go func() { errc <- unexpectedStop("discovery manager", c.discovery.Run()) }()
+	go func() { errc <- unexpectedStop("scrape manager", c.scrape.Run(c.discovery.SyncCh())) }()
+	var err error
 	select {
 	case <-ctx.Done():
-	case err := <-errc:
-		c.logger.Error("collector stopped unexpectedly", "err", err)
+	case err = <-errc:
 	}
 	c.scrape.Stop()
 	c.cancel()
-	return nil
+	return err
+}
+
+// unexpectedStop describes a manager's Run returning while Run still
+// needs it; err is what it returned, often nil.
+func unexpectedStop(manager string, err error) error {
+	if err == nil {
+		return fmt.Errorf("%s stopped unexpectedly", manager)
+	}
+	return fmt.Errorf("%s stopped unexpectedly: %w", manager, err)
 }
 
 // Targets exposes the scrape manager to the HTTP API, which lists active
