@@ -33,9 +33,9 @@ func (s *Server) guard(e endpoint, next http.Handler) http.Handler {
 	if e.access == public {
 		return next
 	}
-	api := isAPI(e.pattern)
+	api := e.kind == kindAPI
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := s.principal(r, api, e.pattern)
+		p, err := s.principal(r, e)
 		if err != nil {
 			s.unauthenticated(w, r, api, err)
 			return
@@ -63,16 +63,16 @@ func (s *Server) guard(e endpoint, next http.Handler) http.Handler {
 }
 
 // principal finds the caller: an API token (API routes only; ward's own
-// scrape token only for /metrics), else the session cookie.
-func (s *Server) principal(r *http.Request, api bool, pattern string) (*auth.Principal, error) {
+// scrape token only where the route takes it), else the session cookie.
+func (s *Server) principal(r *http.Request, e endpoint) (*auth.Principal, error) {
 	ip, ua := s.clientIP(r), r.UserAgent()
-	if h := r.Header.Get("Authorization"); h != "" && api {
+	if h := r.Header.Get("Authorization"); h != "" && e.kind == kindAPI {
 		token, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok {
 			return nil, auth.ErrSessionInvalid
 		}
 		token = strings.TrimSpace(token)
-		if pattern == "GET /metrics" && s.isInternalToken(token) {
+		if e.selfScrape && s.isInternalToken(token) {
 			return &auth.Principal{
 				User:    auth.User{Name: "ward", Role: auth.RoleViewer},
 				Session: auth.SessionInfo{User: "ward", Stage: auth.StageActive},

@@ -108,12 +108,24 @@ func TestDenyByDefault(t *testing.T) {
 		if r.access == protected && !r.role.Valid() {
 			t.Errorf("route %q is protected without a role", r.pattern)
 		}
+		if r.kind != kindPage && r.kind != kindAPI {
+			t.Errorf("route %q: kind %v, want page or api", r.pattern, r.kind)
+		}
+		if r.limit != unlimited && r.limit != signInLimited {
+			t.Errorf("route %q: limit class %v, want one set", r.pattern, r.limit)
+		}
+		if signInLimitedRoutes[r.pattern] != (r.limit == signInLimited) {
+			t.Errorf("route %q has limit class %v; the sign-in limit covers exactly the reviewed list", r.pattern, r.limit)
+		}
+		if r.selfScrape != (r.pattern == "GET /metrics") {
+			t.Errorf("route %q: ward's own scrape token accepted: %v; only GET /metrics takes it", r.pattern, r.selfScrape)
+		}
 		if r.access == public {
 			continue
 		}
 		t.Run(r.pattern, func(t *testing.T) {
 			resp, body := doAs(t, method, base+pathParam.ReplaceAllString(strings.ReplaceAll(path, "{$}", ""), "x"), "", nil)
-			if isAPI(r.pattern) {
+			if r.kind == kindAPI {
 				var env struct{ Status, ErrorType string }
 				if resp.StatusCode != http.StatusUnauthorized || json.Unmarshal([]byte(body), &env) != nil || env.Status != "error" || env.ErrorType != "unauthorized" {
 					t.Errorf("without credentials: %d %q, want 401 in the API envelope", resp.StatusCode, body)
@@ -131,6 +143,11 @@ func TestDenyByDefault(t *testing.T) {
 	for p := range publicRoutes {
 		if !seen[p] {
 			t.Errorf("public route %q is not in the route table", p)
+		}
+	}
+	for p := range signInLimitedRoutes {
+		if !seen[p] {
+			t.Errorf("sign-in route %q is not in the route table", p)
 		}
 	}
 	// Junk credentials are no better than none.

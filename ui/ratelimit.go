@@ -59,16 +59,13 @@ func (l *ipLimiter) allow(ip string) time.Duration {
 	return 0
 }
 
-// signInForms are the unauthenticated POSTs the limiter covers.
-var signInForms = map[string]bool{
-	"/login": true, "/login/2fa": true, "/setup": true,
-	"/reset-password": true, "/reset-password/confirm": true,
-}
-
-// limitSignIn answers 429 to an address posting sign-in forms too fast.
+// limitSignIn answers 429 to an address posting sign-in forms (the
+// routes of class signInLimited) too fast. It runs outside the route
+// table's mux, before the CSRF check, so it asks the mux which route a
+// request is for.
 func (s *Server) limitSignIn(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost && signInForms[r.URL.Path] {
+		if _, pattern := s.mux.Handler(r); s.endpoints[pattern].limit == signInLimited {
 			if wait := s.signInLimit.allow(s.clientIP(r)); wait > 0 {
 				w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 				s.renderMessage(w, r, http.StatusTooManyRequests, "Too many attempts",

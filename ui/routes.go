@@ -2,7 +2,6 @@ package ui
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -36,20 +35,98 @@ func (a access) String() string {
 	return "protected"
 }
 
-// endpoint is one entry of the route table.
+// kind says whom a route answers, and so how it answers a refusal or an
+// error.
+type kind int
+
+const (
+	_ kind = iota // unset: TestDenyByDefault refuses it
+	// kindPage routes answer people in a browser: HTML pages, and the
+	// sign-in page when the session is missing. They take sessions only.
+	kindPage
+	// kindAPI routes answer programs: Prometheus' JSON envelope, 401 and
+	// 403 included. They take API tokens as well as sessions.
+	kindAPI
+)
+
+func (k kind) String() string {
+	switch k {
+	case kindPage:
+		return "page"
+	case kindAPI:
+		return "api"
+	}
+	return "unset"
+}
+
+// limitClass says which per-route rate limit a route is under, on top
+// of what the guard and the server bound for every route.
+type limitClass int
+
+const (
+	_ limitClass = iota // unset: TestDenyByDefault refuses it
+	// unlimited routes have no rate limit of their own.
+	unlimited
+	// signInLimited routes are the sign-in forms: each IP may post
+	// signInPostsPerWindow of them per signInWindow (limitSignIn).
+	signInLimited
+)
+
+func (c limitClass) String() string {
+	switch c {
+	case unlimited:
+		return "unlimited"
+	case signInLimited:
+		return "sign-in"
+	}
+	return "unset"
+}
+
+// endpoint is one entry of the route table: every fact about a route.
 type endpoint struct {
 	pattern string // http.ServeMux pattern, method included
 	access  access
 	role    auth.Role // protected routes: the least role allowed
-	handler http.Handler
+	kind    kind
+	limit   limitClass
+	// selfScrape routes also take the in-memory token of ward's own
+	// scrape (only /metrics).
+	selfScrape bool
+	handler    http.Handler
 }
 
-// isAPI reports whether a route pattern is an API for programs rather than
-// a page for people: programs get 401/403 in Prometheus' JSON envelope and
-// may use API tokens; people are sent to the sign-in page.
-func isAPI(pattern string) bool {
-	_, path, _ := strings.Cut(pattern, " ")
-	return strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/-/") || path == "/metrics"
+// One helper per access level. Routes are unlimited unless marked with
+// limited.
+func open(k kind, pattern string, h http.Handler) endpoint {
+	return endpoint{pattern: pattern, access: public, kind: k, limit: unlimited, handler: h}
+}
+
+func enrol(k kind, pattern string, h http.Handler) endpoint {
+	return endpoint{pattern: pattern, access: enrolling, kind: k, limit: unlimited, handler: h}
+}
+
+func viewer(k kind, pattern string, h http.Handler) endpoint {
+	return endpoint{pattern: pattern, access: protected, role: auth.RoleViewer, kind: k, limit: unlimited, handler: h}
+}
+
+func operator(k kind, pattern string, h http.Handler) endpoint {
+	return endpoint{pattern: pattern, access: protected, role: auth.RoleOperator, kind: k, limit: unlimited, handler: h}
+}
+
+func admin(k kind, pattern string, h http.Handler) endpoint {
+	return endpoint{pattern: pattern, access: protected, role: auth.RoleAdmin, kind: k, limit: unlimited, handler: h}
+}
+
+// limited puts e under the limit class c.
+func (e endpoint) limited(c limitClass) endpoint {
+	e.limit = c
+	return e
+}
+
+// scrapedBySelf lets ward's own scrape token into e.
+func (e endpoint) scrapedBySelf() endpoint {
+	e.selfScrape = true
+	return e
 }
 
 // routes is the one table of every HTTP route ward serves and the guard
@@ -59,72 +136,59 @@ func isAPI(pattern string) bool {
 // operators also silence alerts, post alerts and test receivers; admins
 // also reload the configuration and manage users and the audit trail.
 func (s *Server) routes() []endpoint {
-	viewer := func(pattern string, h http.Handler) endpoint {
-		return endpoint{pattern, protected, auth.RoleViewer, h}
-	}
-	operator := func(pattern string, h http.Handler) endpoint {
-		return endpoint{pattern, protected, auth.RoleOperator, h}
-	}
-	admin := func(pattern string, h http.Handler) endpoint {
-		return endpoint{pattern, protected, auth.RoleAdmin, h}
-	}
-	open := func(pattern string, h http.HandlerFunc) endpoint { return endpoint{pattern, public, "", h} }
-	enrol := func(pattern string, h http.HandlerFunc) endpoint { return endpoint{pattern, enrolling, "", h} }
-	page := func(role auth.Role, pattern string, h http.HandlerFunc) endpoint {
-		return endpoint{pattern, protected, role, h}
-	}
-
+	type hf = http.HandlerFunc
+	metrics := promhttp.HandlerFor(s.deps.Gatherer, promhttp.HandlerOpts{ErrorLog: slogErrorLog{s.logger}})
 	table := []endpoint{
-		open("GET /-/healthy", s.healthy),
-		open("HEAD /-/healthy", s.healthy),
-		open("GET /-/ready", s.ready),
-		open("HEAD /-/ready", s.ready),
+		open(kindAPI, "GET /-/healthy", hf(s.healthy)),
+		open(kindAPI, "HEAD /-/healthy", hf(s.healthy)),
+		open(kindAPI, "GET /-/ready", hf(s.ready)),
+		open(kindAPI, "HEAD /-/ready", hf(s.ready)),
 		// Health shows statuses to anyone who can reach ward (load
 		// balancers, uptime monitors); details only when configured.
-		{"GET /health/", public, "", s.deps.Health},
-		{"HEAD /health/", public, "", s.deps.Health},
-		open("GET /static/{file}", s.static),
+		open(kindAPI, "GET /health/", s.deps.Health),
+		open(kindAPI, "HEAD /health/", s.deps.Health),
+		open(kindPage, "GET /static/{file}", hf(s.static)),
 
 		// Signing in.
-		open("GET /login", s.loginPage),
-		open("POST /login", s.login),
-		open("GET /login/2fa", s.secondFactorPage),
-		open("POST /login/2fa", s.secondFactor),
-		open("GET /setup", s.setupPage),
-		open("POST /setup", s.setup),
-		open("GET /reset-password", s.resetPage),
-		open("POST /reset-password", s.resetRequest),
-		open("POST /reset-password/confirm", s.resetConfirm),
-		enrol("POST /logout", s.logout),
-		enrol("GET /account/2fa", s.enrolPage),
-		enrol("POST /account/2fa/start", s.enrolStart),
-		enrol("POST /account/2fa", s.enrolConfirm),
-		enrol("GET /account/2fa/qr.png", s.enrolQR),
-		enrol("POST /account/recovery-codes.txt", s.recoveryCodesDownload),
+		open(kindPage, "GET /login", hf(s.loginPage)),
+		open(kindPage, "POST /login", hf(s.login)).limited(signInLimited),
+		open(kindPage, "GET /login/2fa", hf(s.secondFactorPage)),
+		open(kindPage, "POST /login/2fa", hf(s.secondFactor)).limited(signInLimited),
+		open(kindPage, "GET /setup", hf(s.setupPage)),
+		open(kindPage, "POST /setup", hf(s.setup)).limited(signInLimited),
+		open(kindPage, "GET /reset-password", hf(s.resetPage)),
+		open(kindPage, "POST /reset-password", hf(s.resetRequest)).limited(signInLimited),
+		open(kindPage, "POST /reset-password/confirm", hf(s.resetConfirm)).limited(signInLimited),
+		enrol(kindPage, "POST /logout", hf(s.logout)),
+		enrol(kindPage, "GET /account/2fa", hf(s.enrolPage)),
+		enrol(kindPage, "POST /account/2fa/start", hf(s.enrolStart)),
+		enrol(kindPage, "POST /account/2fa", hf(s.enrolConfirm)),
+		enrol(kindPage, "GET /account/2fa/qr.png", hf(s.enrolQR)),
+		enrol(kindPage, "POST /account/recovery-codes.txt", hf(s.recoveryCodesDownload)),
 
 		// Pages.
-		page(auth.RoleViewer, "GET /{$}", s.home),
-		page(auth.RoleViewer, "GET /account", s.accountPage),
-		page(auth.RoleViewer, "POST /account/password", s.changePassword),
-		page(auth.RoleViewer, "POST /account/step-up", s.stepUp),
-		page(auth.RoleViewer, "POST /account/recovery-codes", s.regenerateRecoveryCodes),
-		page(auth.RoleViewer, "POST /account/2fa/disable", s.disableTwoFactor),
-		page(auth.RoleViewer, "GET /sessions", s.sessionsPage),
-		page(auth.RoleViewer, "POST /sessions/end-others", s.endOtherSessions),
-		page(auth.RoleViewer, "POST /sessions/{id}/end", s.endSession),
-		page(auth.RoleAdmin, "GET /admin/users", s.usersPage),
-		page(auth.RoleAdmin, "POST /admin/users", s.createUser),
-		page(auth.RoleAdmin, "POST /admin/users/{name}/{action}", s.userAction),
-		page(auth.RoleAdmin, "GET /admin/audit", s.auditPage),
-		page(auth.RoleAdmin, "GET /admin/audit/export", s.auditExport),
+		viewer(kindPage, "GET /{$}", hf(s.home)),
+		viewer(kindPage, "GET /account", hf(s.accountPage)),
+		viewer(kindPage, "POST /account/password", hf(s.changePassword)),
+		viewer(kindPage, "POST /account/step-up", hf(s.stepUp)),
+		viewer(kindPage, "POST /account/recovery-codes", hf(s.regenerateRecoveryCodes)),
+		viewer(kindPage, "POST /account/2fa/disable", hf(s.disableTwoFactor)),
+		viewer(kindPage, "GET /sessions", hf(s.sessionsPage)),
+		viewer(kindPage, "POST /sessions/end-others", hf(s.endOtherSessions)),
+		viewer(kindPage, "POST /sessions/{id}/end", hf(s.endSession)),
+		admin(kindPage, "GET /admin/users", hf(s.usersPage)),
+		admin(kindPage, "POST /admin/users", hf(s.createUser)),
+		admin(kindPage, "POST /admin/users/{name}/{action}", hf(s.userAction)),
+		admin(kindPage, "GET /admin/audit", hf(s.auditPage)),
+		admin(kindPage, "GET /admin/audit/export", hf(s.auditExport)),
 
-		admin("POST /-/reload", http.HandlerFunc(s.handleReload)),
-		admin("PUT /-/reload", http.HandlerFunc(s.handleReload)),
-		viewer("GET /metrics", promhttp.HandlerFor(s.deps.Gatherer, promhttp.HandlerOpts{ErrorLog: slogErrorLog{s.logger}})),
+		admin(kindAPI, "POST /-/reload", hf(s.handleReload)),
+		admin(kindAPI, "PUT /-/reload", hf(s.handleReload)),
+		viewer(kindAPI, "GET /metrics", metrics).scrapedBySelf(),
 	}
 	for _, p := range PrometheusAPIRoutes() {
 		// POSTs here are queries too long for a URL: reads.
-		table = append(table, viewer(p, s.deps.API))
+		table = append(table, viewer(kindAPI, p, s.deps.API))
 	}
 	// Alertmanager's v2 API, for amtool and Grafana's Alertmanager
 	// datasource. Silences name their real author and are audited.
@@ -134,15 +198,15 @@ func (s *Server) routes() []endpoint {
 		"GET /api/v2/alerts", "GET /api/v2/alerts/groups",
 		"GET /api/v2/silences", "GET /api/v2/silence/{id}",
 	} {
-		table = append(table, viewer(p, am))
+		table = append(table, viewer(kindAPI, p, am))
 	}
 	table = append(table,
-		operator("POST /api/v2/alerts", s.postAlerts(am)),
-		operator("POST /api/v2/silences", s.createSilence(am)),
-		operator("DELETE /api/v2/silence/{id}", s.expireSilence(am)),
-		viewer("GET /api/ward/deliveries", http.HandlerFunc(s.deliveries)),
-		operator("POST /api/ward/receivers/{name}/test", http.HandlerFunc(s.testReceiver)),
-		admin("POST /api/ward/users/{name}/clear-throttle", http.HandlerFunc(s.apiClearThrottle)),
+		operator(kindAPI, "POST /api/v2/alerts", s.postAlerts(am)),
+		operator(kindAPI, "POST /api/v2/silences", s.createSilence(am)),
+		operator(kindAPI, "DELETE /api/v2/silence/{id}", s.expireSilence(am)),
+		viewer(kindAPI, "GET /api/ward/deliveries", hf(s.deliveries)),
+		operator(kindAPI, "POST /api/ward/receivers/{name}/test", hf(s.testReceiver)),
+		admin(kindAPI, "POST /api/ward/users/{name}/clear-throttle", hf(s.apiClearThrottle)),
 	)
 	return table
 }

@@ -51,6 +51,16 @@ var publicRoutes = map[string]bool{
 	"GET /static/{file}":           true,
 }
 
+// signInLimitedRoutes are the routes under the per-IP sign-in limit:
+// every form that checks a password, code or token without a session.
+var signInLimitedRoutes = map[string]bool{
+	"POST /login":                  true,
+	"POST /login/2fa":              true,
+	"POST /setup":                  true,
+	"POST /reset-password":         true,
+	"POST /reset-password/confirm": true,
+}
+
 // syncBuffer is a log sink the server writes while the test reads it.
 type syncBuffer struct {
 	mu  sync.Mutex

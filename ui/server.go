@@ -29,6 +29,10 @@ type Server struct {
 	// enrolments holds each enrolling session's QR code and key between
 	// the wizard page and its image.
 	enrolments *enrolments
+	// mux serves the route table; endpoints holds its entries by
+	// pattern, for the middleware in front of mux.
+	mux       *http.ServeMux
+	endpoints map[string]endpoint
 	// signInLimit bounds sign-in form posts per IP.
 	signInLimit *ipLimiter
 	// denials picks which refused requests (403) are audited.
@@ -54,9 +58,10 @@ func NewServer(ln net.Listener, deps Deps, reload func(context.Context) error) *
 		h := sha256.Sum256([]byte(deps.InternalToken))
 		s.internalTokenHash = h[:]
 	}
-	mux := http.NewServeMux()
-	for _, r := range s.routes() {
-		mux.Handle(r.pattern, s.guard(r, r.handler))
+	s.mux, s.endpoints = http.NewServeMux(), map[string]endpoint{}
+	for _, e := range s.routes() {
+		s.mux.Handle(e.pattern, s.guard(e, e.handler))
+		s.endpoints[e.pattern] = e
 	}
 	// Cross-origin state changes from browsers are refused on every
 	// route (Sec-Fetch-Site / Origin); API clients send neither header
@@ -69,7 +74,7 @@ func NewServer(ln net.Listener, deps Deps, reload func(context.Context) error) *
 	// headers, allowed Host, sign-in rate limit, CSRF; then per route (guard) the
 	// session or token, the sign-in stage and the role.
 	s.srv = &http.Server{
-		Handler:           chain(mux, s.recoverPanics, s.logRequests, s.securityHeaders, s.checkHost, s.limitSignIn, csrf.Handler),
+		Handler:           chain(s.mux, s.recoverPanics, s.logRequests, s.securityHeaders, s.checkHost, s.limitSignIn, csrf.Handler),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		// A query may run for query.timeout; the caller leaves room to
