@@ -32,13 +32,14 @@ test-deps:
 test: test-deps
 	$(GO) test $(TESTFLAGS) ./...
 
-## lint: the commit gates (gofmt, go vet, staticcheck, go mod tidy, generated files)
+## lint: the commit gates (gofmt, go vet, staticcheck, go mod tidy, generated files, govulncheck)
 lint: generate
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 	$(GO) mod tidy -diff
 	@git diff --exit-code -- '*_templ.go' || (echo "generated files are stale: run make generate and commit"; exit 1)
+	@GO=$(GO) scripts/govulncheck.sh
 
 ## generate: regenerate generated code (templ components: *_templ.go)
 generate:
