@@ -108,12 +108,15 @@ func (s *Service) Login(ctx context.Context, req LoginRequest) (*LoginResult, er
 	}
 	if reason != "" {
 		s.login.fail(now, failKeys...)
+		s.login.relate(userKey(name), ipk)
 		s.appendAudit(s.record(target, req.IP, audit.ActionLoginPassword, target, audit.Failure,
 			map[string]string{"reason": reason}))
 		return nil, ErrInvalidCredentials
 	}
-	// A success clears the streaks it was judged by, and the address's:
-	// others' failures from a shared address stop slowing it down.
+	// A success does not count against the window, and clears the
+	// streaks it was judged by and the address's: others' failures from
+	// a shared address stop slowing it down.
+	s.login.refund(keys...)
 	s.login.succeed(append(keys, ipk)...)
 
 	var newHash string
@@ -222,7 +225,7 @@ func (s *Service) auditLoginLimited(target, ip string, wait time.Duration, first
 		return
 	}
 	s.appendAudit(s.record(target, ip, audit.ActionLoginPassword, target, audit.Failure,
-		map[string]string{"reason": "rate_limited", "retry_after": wait.Round(time.Second).String()}))
+		map[string]string{"reason": "rate_limited", "retry_after": max(wait.Round(time.Second), time.Second).String()}))
 }
 
 // clientID names a device: an IP address and user agent pair.

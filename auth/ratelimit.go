@@ -70,7 +70,14 @@ type limitEntry struct {
 	// noted is when the last denial was audited, so a flood of denied
 	// attempts writes one record per window, not one per request.
 	noted time.Time
+	// related are the address keys failures of an account came from
+	// (at most maxRelated, newest last), so that clearing the account's
+	// throttle clears the addresses it was guessed from too.
+	related []string
 }
+
+// maxRelated bounds the addresses remembered per account.
+const maxRelated = 16
 
 func newLimiter(p limitPolicy) *limiter {
 	return &limiter{policy: p, keys: map[string]*limitEntry{}}
@@ -142,6 +149,36 @@ func (l *limiter) fail(now time.Time, keys ...string) {
 	}
 }
 
+// relate remembers that a failure against key came from address key
+// addr.
+func (l *limiter) relate(key, addr string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	e := l.entry(key)
+	for i, a := range e.related {
+		if a == addr {
+			e.related = append(e.related[:i], e.related[i+1:]...)
+			break
+		}
+	}
+	e.related = append(e.related, addr)
+	if len(e.related) > maxRelated {
+		e.related = e.related[len(e.related)-maxRelated:]
+	}
+}
+
+// refund takes back the attempt allow just counted against each key: a
+// successful attempt does not use up the window.
+func (l *limiter) refund(keys ...string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, k := range keys {
+		if e := l.keys[k]; e != nil && len(e.attempts) > 0 {
+			e.attempts = e.attempts[:len(e.attempts)-1]
+		}
+	}
+}
+
 // succeed clears the consecutive failures of each key.
 func (l *limiter) succeed(keys ...string) {
 	l.mu.Lock()
@@ -153,13 +190,22 @@ func (l *limiter) succeed(keys ...string) {
 	}
 }
 
-// clear forgets keys entirely: failures and attempts.
+// clear forgets the keys match selects entirely, failures and attempts,
+// and the address keys related to them.
 func (l *limiter) clear(match func(key string) bool) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	var related []string
 	n := 0
-	for k := range l.keys {
+	for k, e := range l.keys {
 		if match(k) {
+			related = append(related, e.related...)
+			delete(l.keys, k)
+			n++
+		}
+	}
+	for _, k := range related {
+		if _, ok := l.keys[k]; ok {
 			delete(l.keys, k)
 			n++
 		}

@@ -21,7 +21,9 @@ func (s *Service) Throttled(name string) time.Duration {
 }
 
 // ClearThrottle forgets the failed attempts counted against user name:
-// the account's, its devices' and its 2FA step's. Admins only; audited.
+// the account's, its devices', its 2FA step's, and those of the
+// addresses its recent failures came from (or the user, trying again
+// from the same address, would still wait). Admins only; audited.
 // It does not need step-up: it grants nothing, and an admin may need it
 // in a hurry while someone is guessing at the account.
 func (s *Service) ClearThrottle(ctx context.Context, p *Principal, name string) error {

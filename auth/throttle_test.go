@@ -200,3 +200,37 @@ func TestClearThrottle(t *testing.T) {
 		t.Fatalf("clearing an unknown user: %v", err)
 	}
 }
+
+// TestClearThrottleFreesTheAddress: after an admin clears a user's
+// throttle, the user signs in at once from the address their failures
+// came from (found by a new user: the page said cleared, the next right
+// password still got 429).
+func TestClearThrottleFreesTheAddress(t *testing.T) {
+	e := newEnv(t, nil)
+	e.addUser(t, "bob", RoleViewer)
+	const ip = "192.0.2.77"
+	for range 4 {
+		_, _ = e.svc.Login(e.ctx, LoginRequest{Username: "bob", Password: "typo typo", IP: ip, UserAgent: "phone"})
+	}
+	if _, err := e.svc.Login(e.ctx, LoginRequest{Username: "bob", Password: testPassword, IP: ip, UserAgent: "phone"}); !errors.Is(err, ErrRateLimited) {
+		t.Fatalf("before clearing: %v, want throttled", err)
+	}
+	if err := e.svc.ClearThrottle(e.ctx, Local("cli:test"), "bob"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Login(e.ctx, LoginRequest{Username: "bob", Password: testPassword, IP: ip, UserAgent: "phone"}); err != nil {
+		t.Fatalf("right after clearing: %v", err)
+	}
+}
+
+// TestSuccessesDoNotUseUpTheWindow: a device signing in correctly again
+// and again is never throttled; only failures count.
+func TestSuccessesDoNotUseUpTheWindow(t *testing.T) {
+	e := newEnv(t, nil)
+	e.addUser(t, "bob", RoleViewer)
+	for i := range 12 {
+		if _, err := e.svc.Login(e.ctx, LoginRequest{Username: "bob", Password: testPassword, IP: "192.0.2.5", UserAgent: "curl"}); err != nil {
+			t.Fatalf("sign-in %d: %v", i+1, err)
+		}
+	}
+}
