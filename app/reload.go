@@ -83,8 +83,10 @@ func (a *App) loadConfig() (*config.Config, error) {
 // running.
 func (a *App) apply(cfg *config.Config) error {
 	if old := a.cfg.Load(); old != nil {
-		if old.Storage.Path != cfg.Storage.Path || old.Server.Listen != cfg.Server.Listen {
-			a.logger.Warn("storage.path and server.listen take effect only after a restart")
+		if old.Storage.Path != cfg.Storage.Path || old.Server.Listen != cfg.Server.Listen || old.Server.ExternalURL != cfg.Server.ExternalURL {
+			// The external URL is in cookies, alert links and the
+			// allowed hosts of every component built at start.
+			a.logger.Warn("storage.path, server.listen and server.external_url take effect only after a restart")
 		}
 	}
 	if err := cfg.AddSelfScrape(a.selfAddr, a.scrapeToken); err != nil {
