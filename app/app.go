@@ -133,7 +133,7 @@ func New(o Options) (_ *App, err error) {
 		}
 	}()
 
-	a.state, err = storage.OpenState(filepath.Join(cfg.Storage.Path, "ward.db"))
+	a.state, err = storage.OpenState(StatePath(cfg))
 	if err != nil {
 		return nil, err
 	}

@@ -18,7 +18,6 @@ import (
 	"github.com/ward-monitoring/ward/audit"
 	"github.com/ward-monitoring/ward/auth"
 	"github.com/ward-monitoring/ward/config"
-	"github.com/ward-monitoring/ward/storage"
 )
 
 // auditVerifyEvery is how often the background check re-verifies the
@@ -33,23 +32,10 @@ const (
 // state database. A missing or wrong key stops
 // startup with an error that says what to do.
 func (a *App) openIdentity(cfg *config.Config, extURL *url.URL) error {
-	src := auth.KeySourceFromEnv(os.Getenv, cfg.Auth.SecretKeyFile, cfg.Storage.Path)
-	key, err := auth.OpenKey(a.state, src, nil, a.logger)
-	if err != nil {
-		return fmt.Errorf("secret key: %w", err)
-	}
-	// Before anything else is appended: records from here on are sealed
-	// under the key, and the key.init OpenKey may have appended is
-	// re-sealed under it.
-	auditKey, err := key.Derive(audit.KeyPurpose)
+	key, err := openKey(a.state, cfg, a.logger)
 	if err != nil {
 		return err
 	}
-	rep, err := a.state.SetAuditKey(auditKey, time.Now())
-	if err != nil {
-		return fmt.Errorf("audit key: %w", err)
-	}
-	a.reportAuditKey(rep)
 	opts := auth.Options{Key: key, Logger: a.logger.With("component", "auth")}
 	if cfg.Mail != nil {
 		if a.mailer, err = newMailer(cfg.Mail, extURL, a.logger.With("component", "mail")); err != nil {
@@ -87,22 +73,6 @@ func newScrapeToken() string {
 	b := make([]byte, 32)
 	rand.Read(b)
 	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// reportAuditKey logs what handing the audit key to the state did to
-// the chain.
-func (a *App) reportAuditKey(rep storage.AuditKeyReport) {
-	if rep.Migrated > 0 {
-		a.logger.Warn("audit chain re-sealed under the secret key (one-time upgrade from unkeyed SHA-256); an audit.migrate record names the old head",
-			"records", rep.Migrated, "old_head", rep.OldHead.String())
-	}
-	if r := rep.LegacyBroken; r != nil {
-		a.logger.Error("audit chain from before the upgrade does not verify, so it was NOT re-sealed under the secret key: it stays reported as broken",
-			"first_bad", r.FirstBad, "problem", r.Problem)
-	}
-	if rep.KeyChanged {
-		a.logger.Error("audit chain was sealed under a different secret key: records sealed under the old key can no longer be verified")
-	}
 }
 
 // verifyAudit checks the audit chain and exports the result.
@@ -179,6 +149,10 @@ func (a *App) announceSetup(ctx context.Context, dataDir, externalURL string) er
 	}
 	u := strings.TrimSuffix(externalURL, "/") + "/setup?token=" + token
 	if w := a.opts.Terminal; w != nil {
+		// A file from an earlier start holds a token this one replaced.
+		if rerr := os.Remove(file); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+			a.logger.Warn("removing the old setup URL file", "err", rerr, "file", file)
+		}
 		a.logger.Warn("ward has no users yet: open the setup URL printed on the terminal to create the first admin", "expires", expires.Format(time.RFC3339))
 		fmt.Fprintf(w, "\nward has no users yet. Create the first admin within the hour at:\n\n    %s\n\n", u)
 		return nil

@@ -4,15 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
-	"log/slog"
-	"os"
-	"path/filepath"
 	"time"
 
+	"github.com/ward-monitoring/ward/app"
 	"github.com/ward-monitoring/ward/audit"
-	"github.com/ward-monitoring/ward/auth"
-	"github.com/ward-monitoring/ward/config"
 	"github.com/ward-monitoring/ward/storage"
 )
 
@@ -66,22 +61,18 @@ func auditCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ward audit verify: cannot verify: %v\n", err)
 		return 1
 	}
-	st, cfg, err := openStateFile(*cfgFile)
+	off, err := app.OpenOfflineReadOnly(*cfgFile)
 	if err != nil {
 		return fail(err)
 	}
-	defer st.Close()
-	key, where, err := readSecretKey(cfg)
-	if err != nil {
-		return fail(fmt.Errorf("secret key: %w", err))
-	}
-	ak, err := key.Derive(audit.KeyPurpose)
+	defer off.Close()
+	ak, err := off.Key.Derive(audit.KeyPurpose)
 	if err != nil {
 		return fail(err)
 	}
-	res, err := st.VerifyAuditWith(ak, time.Now(), anchors...)
+	res, err := off.State.VerifyAuditWith(ak, time.Now(), anchors...)
 	if errors.Is(err, storage.ErrAuditKeyMismatch) {
-		return fail(fmt.Errorf("the secret key from %s is not the one the audit trail is sealed with, or the key id stored with the trail was altered; run with the key `ward serve` uses", where))
+		return fail(fmt.Errorf("the secret key from %s is not the one the audit trail is sealed with, or the key id stored with the trail was altered; run with the key `ward serve` uses", off.KeyFrom))
 	}
 	if err != nil {
 		return fail(err)
@@ -104,68 +95,4 @@ func auditCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, "  no --anchor given: a chain rewritten and re-sealed by someone holding the secret key would also pass; check against a head kept elsewhere with --anchor SEQ:HASH")
 	}
 	return 0
-}
-
-// keyAudit loads the secret key exactly as `ward serve` does
-// (auth.OpenKey: the same sources, checked against the database, created
-// on a fresh install) and gives the state its audit key before the
-// command appends anything, so the records a command-line change writes
-// are sealed like the server's.
-func keyAudit(st *storage.State, cfg *config.Config, stderr io.Writer) error {
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	src := auth.KeySourceFromEnv(os.Getenv, cfg.Auth.SecretKeyFile, cfg.Storage.Path)
-	key, err := auth.OpenKey(st, src, nil, logger)
-	if err != nil {
-		return fmt.Errorf("secret key: %w", err)
-	}
-	ak, err := key.Derive(audit.KeyPurpose)
-	if err != nil {
-		return err
-	}
-	rep, err := st.SetAuditKey(ak, time.Now())
-	if err != nil {
-		return err
-	}
-	if rep.Migrated > 0 {
-		logger.Warn("audit chain re-sealed under the secret key (one-time upgrade)", "records", rep.Migrated, "old_head", rep.OldHead.String())
-	}
-	if r := rep.LegacyBroken; r != nil {
-		logger.Error("audit chain from before the upgrade does not verify, so it was NOT re-sealed; run `ward audit verify`", "first_bad", r.FirstBad, "problem", r.Problem)
-	}
-	if rep.KeyChanged {
-		logger.Error("audit chain was sealed under a different secret key: records sealed under the old key can no longer be verified")
-	}
-	return nil
-}
-
-// readSecretKey reads the secret key from where `ward serve` would
-// (WARD_SECRET_KEY, then WARD_SECRET_KEY_FILE or auth.secret_key_file,
-// then <data>/ward.key) without creating or replacing it: verifying must
-// change nothing. It says where the key came from.
-func readSecretKey(cfg *config.Config) (*auth.Key, string, error) {
-	src := auth.KeySourceFromEnv(os.Getenv, cfg.Auth.SecretKeyFile, cfg.Storage.Path)
-	if src.Value != "" {
-		where := "$" + auth.EnvSecretKey
-		k, err := auth.ParseKey([]byte(src.Value))
-		if err != nil {
-			return nil, where, fmt.Errorf("%s: %w", where, err)
-		}
-		return k, where, nil
-	}
-	path := src.File
-	if path == "" {
-		path = filepath.Join(src.DataDir, auth.KeyFileName)
-	}
-	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, path, fmt.Errorf("%w: %s not found", auth.ErrKeyMissing, path)
-	}
-	if err != nil {
-		return nil, path, err
-	}
-	k, err := auth.ParseKey(b)
-	if err != nil {
-		return nil, path, fmt.Errorf("%s: %w", path, err)
-	}
-	return k, path, nil
 }

@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"text/tabwriter"
 	"time"
 
+	"github.com/ward-monitoring/ward/app"
 	"github.com/ward-monitoring/ward/auth"
 )
 
@@ -54,18 +54,13 @@ func tokenCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, tokenUsage)
 		return 2
 	}
-	st, _, err := openState(*cfgFile, stderr)
+	off, err := app.OpenOffline(*cfgFile, cliLogger(stderr))
 	if err != nil {
 		fmt.Fprintf(stderr, "ward token %s: %v\n", sub, err)
 		return 1
 	}
-	defer st.Close()
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	svc, err := auth.New(st, auth.DefaultConfig(), auth.Options{Logger: logger})
-	if err != nil {
-		fmt.Fprintf(stderr, "ward token %s: %v\n", sub, err)
-		return 1
-	}
+	defer off.Close()
+	svc := off.Auth
 	ctx := context.Background()
 	p := auth.Local(cliActor())
 	switch sub {

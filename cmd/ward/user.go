@@ -10,16 +10,15 @@ import (
 	"log/slog"
 	"os"
 	"os/user"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"golang.org/x/term"
 
+	"github.com/ward-monitoring/ward/app"
 	"github.com/ward-monitoring/ward/auth"
 	"github.com/ward-monitoring/ward/config"
-	"github.com/ward-monitoring/ward/storage"
 )
 
 const userUsage = `Usage:
@@ -81,18 +80,13 @@ func userCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 
-	st, cfg, err := openState(*cfgFile, stderr)
+	off, err := app.OpenOffline(*cfgFile, cliLogger(stderr))
 	if err != nil {
 		fmt.Fprintf(stderr, "ward user %s: %v\n", sub, err)
 		return 1
 	}
-	defer st.Close()
-	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	svc, err := auth.New(st, auth.DefaultConfig(), auth.Options{Logger: logger})
-	if err != nil {
-		fmt.Fprintf(stderr, "ward user %s: %v\n", sub, err)
-		return 1
-	}
+	defer off.Close()
+	svc, cfg := off.Auth, off.Config
 	ctx := context.Background()
 	p := auth.Local(cliActor())
 	switch sub {
@@ -198,34 +192,9 @@ func userResetPassword(ctx context.Context, svc *auth.Service, p *auth.Principal
 	return nil
 }
 
-// openState opens the state database (openStateFile) and loads the
-// secret key as `ward serve` does, so that the audit records the command
-// appends are sealed under it (keyAudit, audit.go).
-func openState(cfgFile string, stderr io.Writer) (*storage.State, *config.Config, error) {
-	st, cfg, err := openStateFile(cfgFile)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := keyAudit(st, cfg, stderr); err != nil {
-		st.Close()
-		return nil, nil, err
-	}
-	return st, cfg, nil
-}
-
-// openStateFile finds the data directory as `ward serve` does and opens
-// the state database, saying clearly when a running ward holds it.
-func openStateFile(cfgFile string) (*storage.State, *config.Config, error) {
-	cfg, err := config.LoadFileOrDefault(cfgFile)
-	if err != nil {
-		return nil, nil, err
-	}
-	path := filepath.Join(cfg.Storage.Path, "ward.db")
-	st, err := storage.OpenState(path)
-	if errors.Is(err, storage.ErrLocked) {
-		return nil, nil, fmt.Errorf("database in use: %s is held by a running ward; stop `ward serve` first, or make the change in the web UI", path)
-	}
-	return st, cfg, err
+// cliLogger logs warnings and errors of a command to stderr.
+func cliLogger(stderr io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
 // readPassword asks twice, without echo, on a terminal, and otherwise

@@ -153,3 +153,33 @@ func TestAuditVerifyNamesFirstBadRecord(t *testing.T) {
 		t.Fatalf("exit %d\n%s%s", code, out.String(), errOut.String())
 	}
 }
+
+// TestUserListJudges2FAByConfig: `ward user` builds the identity service
+// from the configured auth section, so an operator is not listed as
+// needing 2FA where the config requires it of admins only.
+func TestUserListJudges2FAByConfig(t *testing.T) {
+	cfg, _ := wardConfig(t)
+	f, err := os.OpenFile(cfg, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteString("auth:\n  two_factor: {required_roles: [admin]}\n"); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	const pw = "correct horse battery staple\n"
+	if code, stdout, stderr := runUser(t, pw, "add", "olga", "--role", "operator", "--config", cfg); code != 0 || strings.Contains(stdout, "must enrol") {
+		t.Fatalf("add operator: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if code, stdout, stderr := runUser(t, pw, "add", "root", "--role", "admin", "--config", cfg); code != 0 || !strings.Contains(stdout, "root must enrol") {
+		t.Fatalf("add admin: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, stdout, stderr := runUser(t, "", "list", "--config", cfg)
+	if code != 0 {
+		t.Fatalf("list: exit %d\n%s", code, stderr)
+	}
+	assertStream(t, "stdout of list", stdout, []string{
+		"olga  operator         off                     enabled",
+		"root  admin            required, not enrolled  enabled",
+	})
+}
