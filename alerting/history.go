@@ -8,8 +8,6 @@ import (
 	"github.com/prometheus/alertmanager/alert"
 	"github.com/prometheus/alertmanager/notify"
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/ward-monitoring/ward/storage"
 )
 
 // historyKeep is how many delivery attempts the history keeps.
@@ -21,17 +19,17 @@ type history struct {
 	// failing tracks since when each receiver's attempts have failed.
 	failing *fallbackTracker
 
-	state    *storage.State
+	store    DeliveryStore // nil keeps no attempts
 	logger   *slog.Logger
 	attempts *prometheus.CounterVec
 	failures *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 }
 
-func newHistory(state *storage.State, reg prometheus.Registerer, logger *slog.Logger) *history {
+func newHistory(store DeliveryStore, reg prometheus.Registerer, logger *slog.Logger) *history {
 	h := &history{
 		failing: newFallbackTracker(nil),
-		state:   state,
+		store:   store,
 		logger:  logger,
 		attempts: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ward_notification_attempts_total",
@@ -62,11 +60,19 @@ func (h *history) wrap(receiver string, inner *notify.Integration) notify.Notifi
 func (h *history) failingLongest() (string, time.Duration) { return h.failing.failingLongest() }
 
 // Deliveries returns the last attempts, newest first.
-func (h *history) deliveries(receiver string, limit int) ([]storage.Delivery, error) {
-	if h.state == nil {
+func (h *history) deliveries(receiver string, limit int) ([]Delivery, error) {
+	if h.store == nil {
 		return nil, nil
 	}
-	return h.state.Deliveries(receiver, limit)
+	kept, err := h.store.Deliveries(receiver, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Delivery, len(kept))
+	for i, d := range kept {
+		out[i] = deliveryOf(d)
+	}
+	return out, nil
 }
 
 type recorded struct {
@@ -82,7 +88,7 @@ func (r *recorded) Notify(ctx context.Context, alerts ...*alert.Alert) notify.No
 	name := r.inner.Name()
 	r.h.attempts.WithLabelValues(r.receiver, name).Inc()
 	r.h.latency.WithLabelValues(r.receiver, name).Observe(elapsed.Seconds())
-	d := storage.Delivery{
+	d := Delivery{
 		Time: start, Receiver: r.receiver, Integration: r.inner.String(), Alerts: len(alerts),
 		Resolved: alert.Alerts(alerts...).Status() == "resolved", Status: "success", Duration: elapsed,
 	}
@@ -95,8 +101,8 @@ func (r *recorded) Notify(ctx context.Context, alerts ...*alert.Alert) notify.No
 			d.Status = "retry"
 		}
 	}
-	if r.h.state != nil {
-		if err := r.h.state.AddDelivery(d, historyKeep); err != nil {
+	if r.h.store != nil {
+		if err := r.h.store.AddDelivery(d.stored(), historyKeep); err != nil {
 			r.h.logger.Error("recording delivery attempt failed", "err", err)
 		}
 	}

@@ -33,7 +33,6 @@ import (
 	"github.com/prometheus/common/route"
 
 	"github.com/ward-monitoring/ward/config"
-	"github.com/ward-monitoring/ward/storage"
 )
 
 // retention is how long notification log entries and expired silences
@@ -47,8 +46,9 @@ type Options struct {
 	// DataDir holds the notification log, silences and pending alerts.
 	DataDir     string
 	ExternalURL *url.URL
-	// State records delivery attempts.
-	State *storage.State
+	// State keeps the last delivery attempts (ward's *storage.State);
+	// nil keeps none.
+	State DeliveryStore
 	// Limits bound the alerts held; the zero value means DefaultLimits.
 	Limits Limits
 }

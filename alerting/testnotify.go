@@ -13,7 +13,6 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/ward-monitoring/ward/config"
-	"github.com/ward-monitoring/ward/storage"
 )
 
 // TestResult is the outcome of a test notification through one
@@ -46,7 +45,7 @@ func (m *Manager) SendTest(ctx context.Context, name string) ([]TestResult, erro
 
 // Deliveries returns the last delivery attempts, newest first, optionally
 // for one receiver.
-func (m *Manager) Deliveries(receiver string, limit int) ([]storage.Delivery, error) {
+func (m *Manager) Deliveries(receiver string, limit int) ([]Delivery, error) {
 	return m.history.deliveries(receiver, limit)
 }
 
