@@ -89,10 +89,14 @@ func (a *App) apply(cfg *config.Config) error {
 			a.logger.Warn("storage.path, server.listen and server.external_url take effect only after a restart")
 		}
 	}
-	if err := cfg.AddSelfScrape(a.selfAddr, a.scrapeToken); err != nil {
+	// What the collector scrapes: the config's jobs and ward's own. The
+	// self job is not written into cfg, which is what ward serves and
+	// prints as its configuration.
+	scrape, err := cfg.WithSelfScrape(a.selfAddr, a.scrapeToken)
+	if err != nil {
 		return err
 	}
-	if _, err := cfg.Prometheus.GetScrapeConfigs(); err != nil {
+	if _, err := scrape.GetScrapeConfigs(); err != nil {
 		return fmt.Errorf("%s: %w", cfg.Source, err)
 	}
 	// Validate the rules before changing anything, so that a bad rule
@@ -106,7 +110,7 @@ func (a *App) apply(cfg *config.Config) error {
 	if err := a.rules.ApplyConfig(cfg); err != nil {
 		return err
 	}
-	if err := a.collector.ApplyConfig(cfg.Prometheus); err != nil {
+	if err := a.collector.ApplyConfig(scrape); err != nil {
 		return err
 	}
 	// Accepts every config the loader accepted; last, so it never leaves

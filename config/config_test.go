@@ -183,31 +183,41 @@ storage:
 	}
 }
 
-func TestAddSelfScrape(t *testing.T) {
+func TestWithSelfScrape(t *testing.T) {
 	cfg, err := Load([]byte("scrape_configs: [{job_name: node, static_configs: [{targets: ['127.0.0.1:9100']}]}]"), "x.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cfg.AddSelfScrape("127.0.0.1:1234", "s3cret-scrape-token"); err != nil {
+	prom, err := cfg.WithSelfScrape("127.0.0.1:1234", "s3cret-scrape-token")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if got := cfg.Prometheus.ScrapeConfigs[0]; got.JobName != SelfJob || got.BodySizeLimit != DefaultBodySizeLimit {
+	if got := prom.ScrapeConfigs[0]; got.JobName != SelfJob || got.BodySizeLimit != DefaultBodySizeLimit || len(prom.ScrapeConfigs) != 2 {
 		t.Fatalf("self job = %+v", got)
 	}
-	if _, err := cfg.Prometheus.GetScrapeConfigs(); err != nil {
+	if _, err := prom.GetScrapeConfigs(); err != nil {
 		t.Fatalf("self job invalid: %v", err)
 	}
-	auth := cfg.Prometheus.ScrapeConfigs[0].HTTPClientConfig.Authorization
+	auth := prom.ScrapeConfigs[0].HTTPClientConfig.Authorization
 	if auth == nil || string(auth.Credentials) != "s3cret-scrape-token" || auth.Type != "Bearer" {
 		t.Errorf("self job authorization = %+v, want the bearer token", auth)
 	}
-	if strings.Contains(cfg.String(), "s3cret-scrape-token") {
-		t.Error("the printed config leaks the scrape token")
+	// The loaded config is left alone: the job and its token are not
+	// part of what ward prints or serves as its configuration.
+	if len(cfg.Prometheus.ScrapeConfigs) != 1 || cfg.Prometheus.ScrapeConfigs[0].JobName != "node" {
+		t.Errorf("WithSelfScrape changed the config: %v", cfg.Prometheus.ScrapeConfigs)
+	}
+	if out := cfg.String(); strings.Contains(out, "s3cret-scrape-token") || strings.Contains(out, "job_name: "+SelfJob) {
+		t.Errorf("the printed config shows the self job:\n%s", out)
 	}
 	// A user-defined ward job wins.
-	n := len(cfg.Prometheus.ScrapeConfigs)
-	if err := cfg.AddSelfScrape("127.0.0.1:1234", "s3cret-scrape-token"); err != nil || len(cfg.Prometheus.ScrapeConfigs) != n {
-		t.Fatalf("second AddSelfScrape added a job: %v", err)
+	own, err := Load([]byte("scrape_configs: [{job_name: ward, static_configs: [{targets: ['127.0.0.1:9740']}]}]"), "x.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	prom, err = own.WithSelfScrape("127.0.0.1:1234", "s3cret-scrape-token")
+	if err != nil || len(prom.ScrapeConfigs) != 1 || prom.ScrapeConfigs[0].HTTPClientConfig.Authorization != nil {
+		t.Fatalf("with a user ward job: %v, %v", prom.ScrapeConfigs, err)
 	}
 }
 

@@ -10,15 +10,17 @@ import (
 // SelfJob is the scrape job of ward's own /metrics.
 const SelfJob = "ward"
 
-// AddSelfScrape adds a scrape job for ward's own /metrics at addr,
-// authenticated with token (ward's in-memory scrape token; empty for
-// none), unless the configuration already defines a job of that name (then
-// the user's wins, and needs an API token of its own). Call it before the
-// config is shared.
-func (c *Config) AddSelfScrape(addr, token string) error {
+// WithSelfScrape returns the Prometheus configuration ward scrapes by: c's,
+// with a first job for ward's own /metrics at addr, authenticated with
+// token (ward's in-memory scrape token; empty for none), unless c already
+// defines a job of that name (then the user's wins, and needs an API token
+// of its own). c itself is left as loaded, so the job and its token never
+// show in the configuration ward prints or serves.
+func (c *Config) WithSelfScrape(addr, token string) (*promconfig.Config, error) {
+	out := *c.Prometheus
 	for _, sc := range c.Prometheus.ScrapeConfigs {
 		if sc.JobName == SelfJob {
-			return nil
+			return &out, nil
 		}
 	}
 	var sc promconfig.ScrapeConfig
@@ -27,11 +29,11 @@ func (c *Config) AddSelfScrape(addr, token string) error {
 		doc += fmt.Sprintf("authorization:\n  credentials: %q\n", token)
 	}
 	if err := yaml.UnmarshalStrict([]byte(doc), &sc); err != nil {
-		return fmt.Errorf("config: self-scrape job: %w", err)
+		return nil, fmt.Errorf("config: self-scrape job: %w", err)
 	}
 	if err := sc.Validate(c.Prometheus.GlobalConfig); err != nil {
-		return fmt.Errorf("config: self-scrape job: %w", err)
+		return nil, fmt.Errorf("config: self-scrape job: %w", err)
 	}
-	c.Prometheus.ScrapeConfigs = append([]*promconfig.ScrapeConfig{&sc}, c.Prometheus.ScrapeConfigs...)
-	return nil
+	out.ScrapeConfigs = append([]*promconfig.ScrapeConfig{&sc}, c.Prometheus.ScrapeConfigs...)
+	return &out, nil
 }
