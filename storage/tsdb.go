@@ -1,6 +1,7 @@
-// Package storage opens ward's on-disk state: Prometheus' TSDB for metrics
-// (and, with later features, bbolt for users, sessions and audit records).
-// It uses the TSDB's own types rather than wrapping them.
+// Package storage opens ward's on-disk state: Prometheus' TSDB for metrics,
+// and the bbolt state database (ward.db) for users, sessions, API tokens,
+// the audit trail and notification deliveries. It uses the TSDB's own types
+// rather than wrapping them.
 package storage
 
 import (
