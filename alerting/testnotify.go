@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/ward-monitoring/ward/config"
+	"github.com/ward-monitoring/ward/errkind"
 )
 
 // TestResult is the outcome of a test notification through one
@@ -53,10 +54,10 @@ func (m *Manager) Deliveries(receiver string, limit int) ([]Delivery, error) {
 var (
 	// ErrUnknownReceiver is returned for a receiver the config does not
 	// define.
-	ErrUnknownReceiver = errors.New("alerting: unknown receiver")
+	ErrUnknownReceiver error = errkind.New(errkind.NotFound, "alerting: unknown receiver", "unknown receiver")
 	// ErrNotConfigured is returned before the first configuration is
 	// applied.
-	ErrNotConfigured = errors.New("alerting: not configured yet")
+	ErrNotConfigured error = errkind.New(errkind.Unavailable, "alerting: not configured yet", "alerting is not configured yet")
 )
 
 func sendTest(ctx context.Context, cfg *config.Alerting, name string, externalURL *url.URL, logger *slog.Logger, h *history) ([]TestResult, error) {

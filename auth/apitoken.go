@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ward-monitoring/ward/audit"
+	"github.com/ward-monitoring/ward/errkind"
 	"github.com/ward-monitoring/ward/storage"
 )
 
@@ -23,10 +24,10 @@ const (
 const APITokenPrefix = "ward_"
 
 // ErrTokenNotFound means no API token has the given name.
-var ErrTokenNotFound = errors.New("auth: no such API token")
+var ErrTokenNotFound = newError(errkind.NotFound, "no such API token")
 
 // ErrTokenExists means an API token of that name already exists.
-var ErrTokenExists = errors.New("auth: an API token of that name already exists")
+var ErrTokenExists = newError(errkind.Conflict, "an API token of that name already exists")
 
 // APIToken is what may be shown of an API token: never the token.
 type APIToken struct {

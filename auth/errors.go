@@ -4,35 +4,44 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/ward-monitoring/ward/errkind"
 )
 
-// Errors. Messages are safe to show to the person signing in: the ones a
-// login can return are deliberately generic.
+// Errors. Each has a kind and a message for whoever made the request
+// (package errkind); the ones a sign-in can return are deliberately
+// generic. ErrNoKey is internal.
 var (
-	ErrInvalidCredentials = errors.New("auth: invalid username or password")
-	ErrInvalidCode        = errors.New("auth: invalid or already used code")
-	ErrRateLimited        = errors.New("auth: too many attempts")
-	ErrSessionInvalid     = errors.New("auth: not signed in")
-	ErrSessionExpired     = errors.New("auth: session expired")
-	ErrSessionRevoked     = errors.New("auth: session ended")
-	ErrSessionLimit       = errors.New("auth: the concurrent session limit is reached; sign out elsewhere first")
-	ErrStepUpRequired     = errors.New("auth: confirm with a current two-factor code first")
-	ErrForbidden          = errors.New("auth: permission denied")
-	ErrWrongStage         = errors.New("auth: finish signing in first")
-	ErrTwoFactorRequired  = errors.New("auth: two-factor authentication is required for this role")
-	ErrNotEnrolled        = errors.New("auth: two-factor authentication is not enabled")
-	ErrAlreadyEnrolled    = errors.New("auth: two-factor authentication is already enabled")
-	ErrNoEnrolment        = errors.New("auth: no enrolment in progress; start again")
-	ErrSetupDone          = errors.New("auth: setup is already complete")
-	ErrTokenInvalid       = errors.New("auth: invalid or expired link")
-	ErrUserExists         = errors.New("auth: user already exists")
-	ErrUserNotFound       = errors.New("auth: no such user")
-	ErrInvalidUsername    = errors.New("auth: invalid username")
-	ErrInvalidEmail       = errors.New("auth: invalid email address")
-	ErrInvalidRole        = errors.New("auth: invalid role")
-	ErrLastAdmin          = errors.New("auth: ward must keep at least one enabled admin")
+	ErrInvalidCredentials = newError(errkind.Unauthenticated, "invalid username or password")
+	ErrInvalidCode        = newError(errkind.Unauthenticated, "invalid or already used code")
+	ErrRateLimited        = newError(errkind.RateLimited, "too many attempts")
+	ErrSessionInvalid     = newError(errkind.Unauthenticated, "not signed in")
+	ErrSessionExpired     = newError(errkind.Unauthenticated, "session expired")
+	ErrSessionRevoked     = newError(errkind.Unauthenticated, "session ended")
+	ErrSessionLimit       = newError(errkind.Conflict, "the concurrent session limit is reached; sign out elsewhere first")
+	ErrStepUpRequired     = newError(errkind.Forbidden, "confirm with a current two-factor code first")
+	ErrForbidden          = newError(errkind.Forbidden, "permission denied")
+	ErrWrongStage         = newError(errkind.Conflict, "finish signing in first")
+	ErrTwoFactorRequired  = newError(errkind.Conflict, "two-factor authentication is required for this role")
+	ErrNotEnrolled        = newError(errkind.Conflict, "two-factor authentication is not enabled")
+	ErrAlreadyEnrolled    = newError(errkind.Conflict, "two-factor authentication is already enabled")
+	ErrNoEnrolment        = newError(errkind.Conflict, "no enrolment in progress; start again")
+	ErrSetupDone          = newError(errkind.Conflict, "setup is already complete")
+	ErrTokenInvalid       = newError(errkind.Unauthenticated, "invalid or expired link")
+	ErrUserExists         = newError(errkind.Conflict, "user already exists")
+	ErrUserNotFound       = newError(errkind.NotFound, "no such user")
+	ErrInvalidUsername    = newError(errkind.Invalid, "invalid username")
+	ErrInvalidEmail       = newError(errkind.Invalid, "invalid email address")
+	ErrInvalidRole        = newError(errkind.Invalid, "invalid role")
+	ErrLastAdmin          = newError(errkind.Conflict, "ward must keep at least one enabled admin")
 	ErrNoKey              = errors.New("auth: no secret key loaded")
 )
+
+// newError returns an auth error of kind: "auth: msg" in logs and on
+// the command line, msg for whoever made the request.
+func newError(kind errkind.Kind, msg string) error {
+	return errkind.New(kind, "auth: "+msg, msg)
+}
 
 // RateLimitError is returned while attempts are limited: by the
 // per-minute limit or the progressive delay after failures. There is no
@@ -43,8 +52,14 @@ type RateLimitError struct {
 	RetryAfter time.Duration
 }
 
-func (e *RateLimitError) Error() string {
-	return fmt.Sprintf("auth: too many attempts; try again in %s", max(e.RetryAfter.Round(time.Second), time.Second))
+func (e *RateLimitError) Error() string { return "auth: " + e.ClientMessage() }
+
+// Kind is errkind.RateLimited.
+func (e *RateLimitError) Kind() errkind.Kind { return errkind.RateLimited }
+
+// ClientMessage says when to try again.
+func (e *RateLimitError) ClientMessage() string {
+	return fmt.Sprintf("too many attempts; try again in %s", max(e.RetryAfter.Round(time.Second), time.Second))
 }
 
 // Is makes errors.Is(err, ErrRateLimited) true.
@@ -59,7 +74,13 @@ type RevokedError struct {
 	Expired bool
 }
 
-func (e *RevokedError) Error() string { return "auth: session ended: " + e.Reason }
+func (e *RevokedError) Error() string { return "auth: " + e.ClientMessage() }
+
+// Kind is errkind.Unauthenticated.
+func (e *RevokedError) Kind() errkind.Kind { return errkind.Unauthenticated }
+
+// ClientMessage says why the session ended.
+func (e *RevokedError) ClientMessage() string { return "session ended: " + e.Reason }
 
 // Is matches ErrSessionExpired or ErrSessionRevoked.
 func (e *RevokedError) Is(target error) bool {

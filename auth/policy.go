@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -9,6 +8,8 @@ import (
 
 	"github.com/trustelem/zxcvbn"
 	"github.com/trustelem/zxcvbn/frequency"
+
+	"github.com/ward-monitoring/ward/errkind"
 )
 
 // Password length bounds, in characters (NIST SP 800-63B: at least 8,
@@ -21,11 +22,11 @@ const (
 // Password policy errors, each matched with errors.Is. There are no
 // composition rules (NIST SP 800-63B 3.1.1.2).
 var (
-	ErrPasswordTooShort    = fmt.Errorf("auth: password must be at least %d characters", MinPasswordLength)
-	ErrPasswordTooLong     = fmt.Errorf("auth: password must be at most %d characters", MaxPasswordLength)
-	ErrPasswordCommon      = errors.New("auth: password is too common or predictable; a few unrelated words make a strong one")
-	ErrPasswordHasUsername = errors.New("auth: password must not contain the username")
-	ErrPasswordInvalidUTF8 = errors.New("auth: password is not valid UTF-8")
+	ErrPasswordTooShort    = newError(errkind.Invalid, fmt.Sprintf("password must be at least %d characters", MinPasswordLength))
+	ErrPasswordTooLong     = newError(errkind.Invalid, fmt.Sprintf("password must be at most %d characters", MaxPasswordLength))
+	ErrPasswordCommon      = newError(errkind.Invalid, "password is too common or predictable; a few unrelated words make a strong one")
+	ErrPasswordHasUsername = newError(errkind.Invalid, "password must not contain the username")
+	ErrPasswordInvalidUTF8 = newError(errkind.Invalid, "password is not valid UTF-8")
 )
 
 // minGuesses is zxcvbn's estimate below which a password counts as

@@ -20,7 +20,7 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) {
 
 // changePassword serves POST /account/password.
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
-	if !parseForm(w, r) {
+	if !s.parseForm(w, r) {
 		return
 	}
 	if r.PostFormValue("new") != r.PostFormValue("confirm") {
@@ -29,7 +29,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	}
 	token, err := s.deps.Auth.ChangePassword(r.Context(), PrincipalFrom(r.Context()), r.PostFormValue("current"), r.PostFormValue("new"))
 	if err != nil {
-		status, msg := s.userError(r, err)
+		status, msg := s.formError(r, err)
 		s.renderAccount(w, r, status, msg, "")
 		return
 	}
@@ -41,7 +41,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 func (s *Server) regenerateRecoveryCodes(w http.ResponseWriter, r *http.Request) {
 	codes, err := s.deps.Auth.RegenerateRecoveryCodes(r.Context(), PrincipalFrom(r.Context()))
 	if err != nil {
-		status, msg := s.userError(r, err)
+		status, msg := s.formError(r, err)
 		s.renderAccount(w, r, status, msg, "")
 		return
 	}
@@ -52,7 +52,7 @@ func (s *Server) regenerateRecoveryCodes(w http.ResponseWriter, r *http.Request)
 // the role requires 2FA).
 func (s *Server) disableTwoFactor(w http.ResponseWriter, r *http.Request) {
 	if err := s.deps.Auth.DisableTwoFactor(r.Context(), PrincipalFrom(r.Context())); err != nil {
-		status, msg := s.userError(r, err)
+		status, msg := s.formError(r, err)
 		s.renderAccount(w, r, status, msg, "")
 		return
 	}

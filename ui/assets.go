@@ -55,7 +55,7 @@ func (a *assets) path(name string) string { return a.byName[name] }
 func (s *Server) static(w http.ResponseWriter, r *http.Request) {
 	f, ok := s.assets.byHash[r.PathValue("file")]
 	if !ok {
-		http.Error(w, "no such asset", http.StatusNotFound)
+		s.fail(w, r, notFound("no such asset"))
 		return
 	}
 	w.Header().Set("Content-Type", f.contentType)

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -23,7 +22,7 @@ func auditQuery(r *http.Request) (audit.Query, auditView, error) {
 	v := auditView{Actor: q.Get("actor"), Action: q.Get("action"), Outcome: q.Get("outcome"), Since: q.Get("since"), Until: q.Get("until")}
 	aq := audit.Query{Actor: v.Actor, Action: v.Action, Outcome: audit.Outcome(v.Outcome)}
 	if v.Outcome != "" && aq.Outcome != audit.Success && aq.Outcome != audit.Failure {
-		return aq, v, errors.New("outcome: want success or failure")
+		return aq, v, badRequest("outcome: want success or failure")
 	}
 	var err error
 	parse := func(name, s string) time.Time {
@@ -32,7 +31,7 @@ func auditQuery(r *http.Request) (audit.Query, auditView, error) {
 		}
 		t, perr := time.ParseInLocation(datetimeLocal, s, time.Local)
 		if perr != nil {
-			err = fmt.Errorf("%s: want a date and time like 2025-01-31T14:00", name)
+			err = badRequest(name + ": want a date and time like 2025-01-31T14:00")
 		}
 		return t
 	}
@@ -54,12 +53,12 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 	v.Limit = auditPageLimit
 	status := http.StatusOK
 	if err != nil {
-		status, v.Error = http.StatusBadRequest, err.Error()
+		status, v.Error = s.formError(r, err)
 	} else {
 		q.Limit = auditPageLimit
 		v.Records, err = s.deps.AuditLog.Records(r.Context(), p.User.Name, p.IP, q)
 		if err != nil {
-			status, v.Error = s.userError(r, err)
+			status, v.Error = s.formError(r, err)
 		}
 	}
 	s.render(w, r, status, auditPage(s.page(r, "Audit trail"), v))
@@ -72,18 +71,17 @@ func (s *Server) auditExport(w http.ResponseWriter, r *http.Request) {
 	q, _, err := auditQuery(r)
 	format := r.URL.Query().Get("format")
 	if err == nil && format != audit.FormatCSV && format != audit.FormatJSON {
-		err = errors.New("format: want csv or json")
+		err = badRequest("format: want csv or json")
 	}
 	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
+		s.fail(w, r, err)
 		return
 	}
 	// Rendered in full first, so that a failure is a clean error rather
 	// than a truncated file; the export is audited before it is read.
 	var buf bytes.Buffer
 	if err := s.deps.AuditLog.Export(r.Context(), p.User.Name, p.IP, q, format, &buf); err != nil {
-		status, msg := s.userError(r, err)
-		http.Error(w, msg, status)
+		s.fail(w, r, err)
 		return
 	}
 	ctype := "text/csv; charset=utf-8"

@@ -71,7 +71,7 @@ func (s *Server) enrolPage(w http.ResponseWriter, r *http.Request) {
 // enrolStart serves POST /account/2fa/start: with the password given
 // again, a fresh secret is generated and the wizard shows it.
 func (s *Server) enrolStart(w http.ResponseWriter, r *http.Request) {
-	if !parseForm(w, r) {
+	if !s.parseForm(w, r) {
 		return
 	}
 	p := PrincipalFrom(r.Context())
@@ -81,7 +81,7 @@ func (s *Server) enrolStart(w http.ResponseWriter, r *http.Request) {
 	}
 	en, err := s.deps.Auth.BeginEnrolment(r.Context(), p, r.PostFormValue("password"))
 	if err != nil {
-		status, msg := s.userError(r, err)
+		status, msg := s.formError(r, err)
 		s.render(w, r, status, enrolStartPage(s.page(r, "Set up two-factor authentication"), enrolView{Error: msg, Forced: p.User.MustEnrol}))
 		return
 	}
@@ -93,7 +93,7 @@ func (s *Server) enrolStart(w http.ResponseWriter, r *http.Request) {
 func (s *Server) enrolQR(w http.ResponseWriter, r *http.Request) {
 	en := s.enrolments.get(PrincipalFrom(r.Context()).Session.ID)
 	if en == nil {
-		http.Error(w, "no two-factor enrolment in progress", http.StatusNotFound)
+		s.fail(w, r, notFound("no two-factor enrolment in progress"))
 		return
 	}
 	w.Header().Set("Content-Type", "image/png")
@@ -104,13 +104,13 @@ func (s *Server) enrolQR(w http.ResponseWriter, r *http.Request) {
 // enrolConfirm serves POST /account/2fa: the confirming code turns 2FA on
 // and shows the recovery codes once.
 func (s *Server) enrolConfirm(w http.ResponseWriter, r *http.Request) {
-	if !parseForm(w, r) {
+	if !s.parseForm(w, r) {
 		return
 	}
 	p := PrincipalFrom(r.Context())
 	res, err := s.deps.Auth.ConfirmEnrolment(r.Context(), p, r.PostFormValue("code"))
 	if err != nil {
-		status, msg := s.userError(r, err)
+		status, msg := s.formError(r, err)
 		en := s.enrolments.get(p.Session.ID)
 		if en == nil || errors.Is(err, auth.ErrNoEnrolment) {
 			s.render(w, r, status, enrolStartPage(s.page(r, "Set up two-factor authentication"), enrolView{Error: msg + " Start again for a new key.", Forced: p.User.MustEnrol}))
@@ -133,19 +133,19 @@ const maxRecoveryCodes = 20
 // the page just showed, posted back by the download button, as a text
 // attachment. ward keeps no copy of them to serve.
 func (s *Server) recoveryCodesDownload(w http.ResponseWriter, r *http.Request) {
-	if !parseForm(w, r) {
+	if !s.parseForm(w, r) {
 		return
 	}
 	codes := r.PostForm["code"]
 	if len(codes) == 0 || len(codes) > maxRecoveryCodes {
-		http.Error(w, "no recovery codes", http.StatusBadRequest)
+		s.fail(w, r, badRequest("no recovery codes"))
 		return
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "ward recovery codes for %s\nEach code signs you in once. Keep them safe.\n\n", PrincipalFrom(r.Context()).User.Name)
 	for _, c := range codes {
 		if !recoveryCodeLike(c) {
-			http.Error(w, "not a recovery code", http.StatusBadRequest)
+			s.fail(w, r, badRequest("not a recovery code"))
 			return
 		}
 		b.WriteString(c + "\n")

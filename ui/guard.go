@@ -12,6 +12,7 @@ import (
 
 	"github.com/ward-monitoring/ward/audit"
 	"github.com/ward-monitoring/ward/auth"
+	"github.com/ward-monitoring/ward/errkind"
 )
 
 type principalKey struct{}
@@ -27,35 +28,66 @@ func withPrincipal(r *http.Request, p *auth.Principal) *http.Request {
 	return r.WithContext(context.WithValue(r.Context(), principalKey{}, p))
 }
 
-// guard returns the middleware enforcing a route's access level: deny by
-// default, so that only public routes run without a principal.
-func (s *Server) guard(e endpoint, next http.Handler) http.Handler {
-	if e.access == public {
-		return next
+type routeKey struct{}
+
+// route returns the entry of the route table r is for: the one the guard
+// put in its context, or, in middleware in front of the route table, the
+// one the mux would pick. It is nil when no route matches.
+func (s *Server) route(r *http.Request) *endpoint {
+	if e, ok := r.Context().Value(routeKey{}).(*endpoint); ok {
+		return e
 	}
-	api := e.kind == kindAPI
+	if s.mux == nil {
+		return nil
+	}
+	if _, pattern := s.mux.Handler(r); pattern != "" {
+		if e, ok := s.endpoints[pattern]; ok {
+			return &e
+		}
+	}
+	return nil
+}
+
+// Refusals of the guard, in the words clients see.
+var (
+	errNoCredential = errkind.New(errkind.Unauthenticated, "ui: no usable credential",
+		"unauthorized: sign in or send an API token as Authorization: Bearer TOKEN")
+	errEnrolFirst = errkind.Wrap(auth.ErrTwoFactorRequired, errkind.Forbidden,
+		"two-factor authentication is required for this role: enrol at /account/2fa first")
+	errRoleTooLow = errkind.New(errkind.Forbidden, "ui: role too low", "your role does not allow this")
+)
+
+// guard returns the middleware enforcing a route's access level: deny by
+// default, so that only public routes run without a principal. It puts
+// the route in the request's context, for the handler and s.fail.
+func (s *Server) guard(e endpoint, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = r.WithContext(context.WithValue(r.Context(), routeKey{}, &e))
+		if e.access == public {
+			next.ServeHTTP(w, r)
+			return
+		}
 		p, err := s.principal(r, e)
 		if err != nil {
-			s.unauthenticated(w, r, api, err)
+			s.unauthenticated(w, r, e, err)
 			return
 		}
 		mustEnrol := p.Session.Stage == auth.StageEnrol || p.User.MustEnrol
 		switch {
 		case p.Session.Stage == auth.StageSecondFactor:
 			// Password done, code not yet: nothing but the code page.
-			s.unauthenticated(w, r, api, auth.ErrWrongStage)
+			s.unauthenticated(w, r, e, auth.ErrWrongStage)
 			return
 		case mustEnrol && e.access != enrolling:
 			// Users whose role requires 2FA enrol before anything else.
-			if api {
-				writeJSON(w, http.StatusForbidden, nil, "forbidden", auth.ErrTwoFactorRequired)
+			if e.kind == kindAPI {
+				s.fail(w, r, errEnrolFirst)
 				return
 			}
 			http.Redirect(w, r, "/account/2fa", http.StatusSeeOther)
 			return
 		case e.access == protected && !p.User.Role.AtLeast(e.role):
-			s.forbidden(w, r, api, p, e.role)
+			s.forbidden(w, r, p, e.role)
 			return
 		}
 		next.ServeHTTP(w, withPrincipal(r, p))
@@ -100,20 +132,21 @@ func (s *Server) isInternalToken(token string) bool {
 
 // unauthenticated answers a request without a usable credential: 401 in
 // Prometheus' envelope for programs, the sign-in page for people (saying
-// why when their session was ended).
-func (s *Server) unauthenticated(w http.ResponseWriter, r *http.Request, api bool, err error) {
+// why when their session was ended). A failure to check the credential
+// is logged and answered the same way.
+func (s *Server) unauthenticated(w http.ResponseWriter, r *http.Request, e endpoint, err error) {
 	var revoked *auth.RevokedError
 	isRevoked := errors.As(err, &revoked)
-	if !errors.Is(err, auth.ErrSessionInvalid) && !errors.Is(err, auth.ErrWrongStage) && !isRevoked {
+	if kind, _ := errkind.Of(err); kind == errkind.Internal {
 		s.logger.Error("authenticating a request", "err", err, "path", r.URL.Path)
 	}
-	if api {
+	if e.kind == kindAPI {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="ward"`)
-		msg := errors.New("unauthorized: sign in or send an API token as Authorization: Bearer TOKEN")
 		if isRevoked {
-			msg = errors.New("unauthorized: " + revoked.Reason)
+			s.fail(w, r, revoked)
+			return
 		}
-		writeJSON(w, http.StatusUnauthorized, nil, "unauthorized", msg)
+		s.fail(w, r, errNoCredential)
 		return
 	}
 	if errors.Is(err, auth.ErrWrongStage) {
@@ -138,7 +171,7 @@ func (s *Server) unauthenticated(w http.ResponseWriter, r *http.Request, api boo
 // forbidden answers a signed-in caller whose role is too low, and audits
 // the refusal: the first of each principal on each route per minute, with
 // how many went unrecorded since the last record.
-func (s *Server) forbidden(w http.ResponseWriter, r *http.Request, api bool, p *auth.Principal, need auth.Role) {
+func (s *Server) forbidden(w http.ResponseWriter, r *http.Request, p *auth.Principal, need auth.Role) {
 	if ok, suppressed := s.denials.record(p.User.Name, r.Pattern, s.now()); ok {
 		details := map[string]string{"route": r.Pattern, "role": string(p.User.Role), "required_role": string(need)}
 		if suppressed > 0 {
@@ -146,11 +179,7 @@ func (s *Server) forbidden(w http.ResponseWriter, r *http.Request, api bool, p *
 		}
 		s.audit(withPrincipal(r, p), audit.ActionAccessDenied, r.Pattern, http.StatusForbidden, details)
 	}
-	if api {
-		writeJSON(w, http.StatusForbidden, nil, "forbidden", errors.New("forbidden: your role does not allow this"))
-		return
-	}
-	s.renderMessage(w, r, http.StatusForbidden, "Not allowed", "Your role does not allow this page.")
+	s.fail(w, r, errRoleTooLow)
 }
 
 // localPath returns p, re-serialised, when it is a path on this site,

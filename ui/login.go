@@ -11,11 +11,13 @@ import (
 // maxFormBytes bounds every form post.
 const maxFormBytes = 64 << 10
 
-// parseForm reads a form post of bounded size.
-func parseForm(w http.ResponseWriter, r *http.Request) bool {
+var errBadForm = badRequest("the form could not be read")
+
+// parseForm reads a form post of bounded size, or answers 400.
+func (s *Server) parseForm(w http.ResponseWriter, r *http.Request) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
-		http.Error(w, "bad form", http.StatusBadRequest)
+		s.fail(w, r, errBadForm)
 		return false
 	}
 	return true
@@ -45,7 +47,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 
 // login serves POST /login: the password step.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	if !parseForm(w, r) {
+	if !s.parseForm(w, r) {
 		return
 	}
 	next := localPath(r.PostFormValue("next"))
@@ -55,7 +57,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		IP: s.clientIP(r), UserAgent: r.UserAgent(),
 	})
 	if err != nil {
-		status, msg := s.userError(r, err)
+		status, msg := s.formError(r, err)
 		s.renderLogin(w, r, status, loginView{Next: next, Username: name, Error: msg})
 		return
 	}
@@ -108,7 +110,7 @@ func (s *Server) secondFactorPage(w http.ResponseWriter, r *http.Request) {
 
 // secondFactor serves POST /login/2fa: a TOTP or recovery code.
 func (s *Server) secondFactor(w http.ResponseWriter, r *http.Request) {
-	if !parseForm(w, r) {
+	if !s.parseForm(w, r) {
 		return
 	}
 	next := localPath(r.PostFormValue("next"))
@@ -124,7 +126,7 @@ func (s *Server) secondFactor(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		status, msg := s.userError(r, err)
+		status, msg := s.formError(r, err)
 		p := s.page(r, "Two-factor authentication")
 		p.Narrow = true
 		s.render(w, r, status, secondFactorPage(p, secondFactorView{Next: next, Error: msg}))

@@ -8,6 +8,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+
+	"github.com/ward-monitoring/ward/errkind"
 )
 
 // chain wraps h in middleware, the first listed outermost.
@@ -28,7 +30,7 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 					panic(v)
 				}
 				s.logger.Error("http handler panic", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
-				http.Error(w, "internal server error", http.StatusInternalServerError)
+				s.answer(w, r, problem{status: http.StatusInternalServerError, kind: errkind.Internal, msg: internalMessage})
 			}
 		}()
 		next.ServeHTTP(w, r)

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/ward-monitoring/ward/errkind"
 )
 
 // ipLimiter is a coarse per-IP limit in front of the sign-in forms. The
@@ -59,17 +61,19 @@ func (l *ipLimiter) allow(ip string) time.Duration {
 	return 0
 }
 
+var errSignInLimit = errkind.New(errkind.RateLimited, "ui: sign-in posts over the per-IP limit",
+	"too many sign-in attempts from your address. Wait a minute and try again")
+
 // limitSignIn answers 429 to an address posting sign-in forms (the
 // routes of class signInLimited) too fast. It runs outside the route
 // table's mux, before the CSRF check, so it asks the mux which route a
 // request is for.
 func (s *Server) limitSignIn(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, pattern := s.mux.Handler(r); s.endpoints[pattern].limit == signInLimited {
+		if e := s.route(r); e != nil && e.limit == signInLimited {
 			if wait := s.signInLimit.allow(s.clientIP(r)); wait > 0 {
 				w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-				s.renderMessage(w, r, http.StatusTooManyRequests, "Too many attempts",
-					"Too many sign-in attempts from your address. Wait a minute and try again.")
+				s.fail(w, r, errSignInLimit)
 				return
 			}
 		}

@@ -27,7 +27,7 @@ func (s *Server) resetPage(w http.ResponseWriter, r *http.Request) {
 // resetRequest serves POST /reset-password. The answer is the same
 // whether or not the account exists.
 func (s *Server) resetRequest(w http.ResponseWriter, r *http.Request) {
-	if !parseForm(w, r) {
+	if !s.parseForm(w, r) {
 		return
 	}
 	// The auth service mails the link (or, without a mail section, logs
@@ -35,7 +35,7 @@ func (s *Server) resetRequest(w http.ResponseWriter, r *http.Request) {
 	_, err := s.deps.Auth.RequestPasswordReset(r.Context(), r.PostFormValue("username"), s.clientIP(r))
 	var rl *auth.RateLimitError
 	if errors.As(err, &rl) {
-		status, msg := s.userError(r, err)
+		status, msg := s.formError(r, err)
 		s.render(w, r, status, resetRequestPage(s.narrow(r, "Reset your password"), resetView{Error: msg}))
 		return
 	}
@@ -52,7 +52,7 @@ func (s *Server) resetRequest(w http.ResponseWriter, r *http.Request) {
 
 // resetConfirm serves POST /reset-password/confirm.
 func (s *Server) resetConfirm(w http.ResponseWriter, r *http.Request) {
-	if !parseForm(w, r) {
+	if !s.parseForm(w, r) {
 		return
 	}
 	v := resetView{Token: r.PostFormValue("token")}
@@ -62,7 +62,7 @@ func (s *Server) resetConfirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.deps.Auth.ResetPassword(r.Context(), v.Token, r.PostFormValue("password"), s.clientIP(r)); err != nil {
-		status, msg := s.userError(r, err)
+		status, msg := s.formError(r, err)
 		if errors.Is(err, auth.ErrTokenInvalid) {
 			msg = "This reset link is invalid, used or expired. Ask for a new one."
 		}

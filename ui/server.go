@@ -16,7 +16,12 @@ import (
 	"net/http"
 	"sync/atomic"
 	"time"
+
+	"github.com/ward-monitoring/ward/errkind"
 )
+
+// errCrossOrigin refuses a browser's cross-site state change.
+var errCrossOrigin = errkind.New(errkind.Forbidden, "ui: cross-origin request refused", "this cross-origin request was refused")
 
 // Server serves ward's HTTP endpoints on one listener.
 type Server struct {
@@ -68,7 +73,7 @@ func NewServer(ln net.Listener, deps Deps, reload func(context.Context) error) *
 	// and pass.
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "cross-origin request refused", http.StatusForbidden)
+		s.fail(w, r, errCrossOrigin)
 	}))
 	// The chain, outermost first: recover, request log, security
 	// headers, allowed Host, sign-in rate limit, CSRF; then per route (guard) the

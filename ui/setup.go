@@ -17,8 +17,7 @@ func (s *Server) renderSetup(w http.ResponseWriter, r *http.Request, status int,
 func (s *Server) setupPage(w http.ResponseWriter, r *http.Request) {
 	need, err := s.deps.Auth.NeedsSetup(r.Context())
 	if err != nil {
-		status, msg := s.userError(r, err)
-		s.renderMessage(w, r, status, "Setup", msg)
+		s.fail(w, r, err)
 		return
 	}
 	if !need {
@@ -36,7 +35,7 @@ func (s *Server) setupPage(w http.ResponseWriter, r *http.Request) {
 // setup serves POST /setup: it creates the first admin, signs them in and
 // sends them to 2FA enrolment.
 func (s *Server) setup(w http.ResponseWriter, r *http.Request) {
-	if !parseForm(w, r) {
+	if !s.parseForm(w, r) {
 		return
 	}
 	v := setupView{Token: r.PostFormValue("token"), Username: r.PostFormValue("username"), Email: r.PostFormValue("email")}
@@ -56,13 +55,13 @@ func (s *Server) setup(w http.ResponseWriter, r *http.Request) {
 		return
 	case err != nil:
 		var status int
-		status, v.Error = s.userError(r, err)
+		status, v.Error = s.formError(r, err)
 		s.renderSetup(w, r, status, v)
 		return
 	}
 	res, err := s.deps.Auth.Login(r.Context(), auth.LoginRequest{Username: v.Username, Password: password, IP: s.clientIP(r), UserAgent: r.UserAgent()})
 	if err != nil {
-		status, msg := s.userError(r, err)
+		status, msg := s.formError(r, err)
 		s.renderLogin(w, r, status, loginView{Next: "/", Error: msg})
 		return
 	}

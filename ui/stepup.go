@@ -20,13 +20,13 @@ func (s *Server) stepUpUntil(p *auth.Principal) string {
 // password, for a user without 2FA) unlocks sensitive actions for five
 // minutes, then the user returns where they were.
 func (s *Server) stepUp(w http.ResponseWriter, r *http.Request) {
-	if !parseForm(w, r) {
+	if !s.parseForm(w, r) {
 		return
 	}
 	p := PrincipalFrom(r.Context())
 	next := localPath(r.PostFormValue("next"))
 	if err := s.deps.Auth.StepUp(r.Context(), p, r.PostFormValue("proof")); err != nil {
-		status, msg := s.userError(r, err)
+		status, msg := s.formError(r, err)
 		s.renderMessage(w, r, status, "Not confirmed", msg+" Go back and try again.")
 		return
 	}

@@ -1,18 +1,18 @@
 package ui
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/ward-monitoring/ward/auth"
+	"github.com/ward-monitoring/ward/errkind"
 )
 
 func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int, v usersView) {
 	p := PrincipalFrom(r.Context())
 	users, err := s.deps.Auth.Users(r.Context(), p)
 	if err != nil {
-		status, v.Error = s.userError(r, err)
+		status, v.Error = s.formError(r, err)
 	}
 	v.Users, v.Self, v.TwoFactor, v.StepUntil = users, p.User.Name, p.User.TwoFactor, s.stepUpUntil(p)
 	s.render(w, r, status, usersPage(s.page(r, "Users"), v))
@@ -25,7 +25,7 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request) {
 
 // createUser serves POST /admin/users.
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
-	if !parseForm(w, r) {
+	if !s.parseForm(w, r) {
 		return
 	}
 	u, err := s.deps.Auth.CreateUser(r.Context(), PrincipalFrom(r.Context()), auth.NewUser{
@@ -33,18 +33,20 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		Role: auth.Role(r.PostFormValue("role")), Password: r.PostFormValue("password"),
 	})
 	if err != nil {
-		status, msg := s.userError(r, err)
+		status, msg := s.formError(r, err)
 		s.renderUsers(w, r, status, usersView{Error: msg})
 		return
 	}
 	s.renderUsers(w, r, http.StatusOK, usersView{Notice: "User " + u.Name + " added."})
 }
 
+var errNoSuchAction = errkind.New(errkind.NotFound, "ui: unknown user action", "there is no such action on users")
+
 // userAction serves POST /admin/users/{name}/{action}: role, disable,
 // enable, reset-2fa, delete, reset-link and clear-throttle. All but
 // clear-throttle need step-up (the auth service checks).
 func (s *Server) userAction(w http.ResponseWriter, r *http.Request) {
-	if !parseForm(w, r) {
+	if !s.parseForm(w, r) {
 		return
 	}
 	ctx, p, name := r.Context(), PrincipalFrom(r.Context()), r.PathValue("name")
@@ -76,11 +78,11 @@ func (s *Server) userAction(w http.ResponseWriter, r *http.Request) {
 		v.ResetLink = strings.TrimSuffix(s.deps.ExternalURL.String(), "/") + "/reset-password?token=" + token
 		v.Notice = ""
 	default:
-		s.renderMessage(w, r, http.StatusNotFound, "Unknown action", "There is no such action on users.")
+		s.fail(w, r, errNoSuchAction)
 		return
 	}
 	if err != nil {
-		status, msg := s.userError(r, err)
+		status, msg := s.formError(r, err)
 		s.renderUsers(w, r, status, usersView{Error: msg})
 		return
 	}
@@ -91,14 +93,9 @@ func (s *Server) userAction(w http.ResponseWriter, r *http.Request) {
 // `ward user clear-throttle` against a running ward: the throttle lives
 // in the running process's memory.
 func (s *Server) apiClearThrottle(w http.ResponseWriter, r *http.Request) {
-	err := s.deps.Auth.ClearThrottle(r.Context(), PrincipalFrom(r.Context()), r.PathValue("name"))
-	switch {
-	case err == nil:
-		writeJSON(w, http.StatusOK, map[string]string{"user": r.PathValue("name")}, "", nil)
-	case errors.Is(err, auth.ErrUserNotFound):
-		writeJSON(w, http.StatusNotFound, nil, "not_found", errors.New("no such user"))
-	default:
-		status, msg := s.userError(r, err)
-		writeJSON(w, status, nil, "error", errors.New(msg))
+	if err := s.deps.Auth.ClearThrottle(r.Context(), PrincipalFrom(r.Context()), r.PathValue("name")); err != nil {
+		s.fail(w, r, err)
+		return
 	}
+	writeData(w, http.StatusOK, map[string]string{"user": r.PathValue("name")})
 }
