@@ -12,9 +12,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/ward-monitoring/ward/audit"
+	"github.com/ward-monitoring/ward/auth"
 	"github.com/ward-monitoring/ward/config"
 	"github.com/ward-monitoring/ward/rules"
-	"github.com/ward-monitoring/ward/ui"
 )
 
 // reloadDebounce gathers the burst of file events an editor's save makes
@@ -159,18 +159,17 @@ func (a *App) Reload(ctx context.Context) error {
 
 // auditReload records a reload attempt in the audit trail.
 func (a *App) auditReload(ctx context.Context, reloadErr error) {
-	rec := audit.Record{Time: time.Now(), Actor: "ward", Action: audit.ActionConfigReload, Target: a.opts.ConfigFile, Outcome: audit.Success}
-	if p := ui.PrincipalFrom(ctx); p != nil {
-		rec.Actor, rec.ActorIP = p.User.Name, p.IP
-	}
+	outcome, details := audit.Success, map[string]string(nil)
 	if reloadErr != nil {
-		rec.Outcome = audit.Failure
 		msg := reloadErr.Error()
 		if len(msg) > 1024 {
 			msg = msg[:1024]
 		}
-		rec.Details = map[string]string{"error": msg}
+		outcome, details = audit.Failure, map[string]string{"error": msg}
 	}
+	// By whoever asked through the HTTP API, else by ward itself (SIGHUP,
+	// a changed file).
+	rec := auth.AuditRecord(ctx, time.Now(), audit.ActionConfigReload, a.opts.ConfigFile, outcome, details)
 	if err := a.state.AppendAudit(rec); err != nil {
 		a.logger.Error("audit append failed", "err", err, "action", rec.Action)
 	}

@@ -156,12 +156,10 @@ func checkEmail(email string) error {
 	return nil
 }
 
-// record builds an audit record at the service's clock.
+// record builds an audit record at the service's clock, naming its
+// actor and address itself: a sign-in has no principal yet.
 func (s *Service) record(actor, ip, action, target string, outcome audit.Outcome, details map[string]string) audit.Record {
-	return audit.Record{
-		Time: s.now(), Actor: actor, ActorIP: ip, Action: action,
-		Target: target, Outcome: outcome, Details: details,
-	}
+	return newRecord(s.now(), actor, ip, action, target, outcome, details)
 }
 
 // appendAudit writes a record that accompanies no change (a failure). A

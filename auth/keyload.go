@@ -86,7 +86,7 @@ func OpenKey(st *storage.State, src KeySource, now func() time.Time, logger *slo
 	if err != nil {
 		return nil, err
 	}
-	rec := audit.Record{Time: now(), Actor: "ward", Action: audit.ActionKeyInit, Target: where, Outcome: audit.Success}
+	rec := newRecord(now(), SystemActor, "", audit.ActionKeyInit, where, audit.Success, nil)
 	if check != nil {
 		if _, err := key.open(check, keyCheckAD); err == nil {
 			return key, nil

@@ -33,7 +33,7 @@ func (s *Service) CreateSetupToken(ctx context.Context) (token string, expires t
 	token = newToken()
 	now := s.now()
 	expires = now.Add(SetupTokenLifetime)
-	rec := s.record("ward", "", audit.ActionSetupToken, "", audit.Success, map[string]string{"expires": expires.UTC().Format(time.RFC3339)})
+	rec := s.record(SystemActor, "", audit.ActionSetupToken, "", audit.Success, map[string]string{"expires": expires.UTC().Format(time.RFC3339)})
 	err = s.st.PutSetupToken(storage.SetupToken{Hash: tokenID(token), Expires: expires}, rec)
 	if errors.Is(err, storage.ErrExists) {
 		return "", time.Time{}, ErrSetupDone

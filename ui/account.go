@@ -2,10 +2,12 @@ package ui
 
 import (
 	"net/http"
+
+	"github.com/ward-monitoring/ward/auth"
 )
 
 func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, status int, errText, notice string) {
-	p := PrincipalFrom(r.Context())
+	p := auth.PrincipalFrom(r.Context())
 	v := accountView{
 		User: p.User, Required: s.deps.Auth.TwoFactorRequired(p.User.Role),
 		StepUntil: s.stepUpUntil(p), Error: errText, Notice: notice,
@@ -27,7 +29,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 		s.renderAccount(w, r, http.StatusUnprocessableEntity, "The two new passwords differ.", "")
 		return
 	}
-	token, err := s.deps.Auth.ChangePassword(r.Context(), PrincipalFrom(r.Context()), r.PostFormValue("current"), r.PostFormValue("new"))
+	token, err := s.deps.Auth.ChangePassword(r.Context(), auth.PrincipalFrom(r.Context()), r.PostFormValue("current"), r.PostFormValue("new"))
 	if err != nil {
 		status, msg := s.formError(r, err)
 		s.renderAccount(w, r, status, msg, "")
@@ -39,7 +41,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 
 // regenerateRecoveryCodes serves POST /account/recovery-codes (step-up).
 func (s *Server) regenerateRecoveryCodes(w http.ResponseWriter, r *http.Request) {
-	codes, err := s.deps.Auth.RegenerateRecoveryCodes(r.Context(), PrincipalFrom(r.Context()))
+	codes, err := s.deps.Auth.RegenerateRecoveryCodes(r.Context(), auth.PrincipalFrom(r.Context()))
 	if err != nil {
 		status, msg := s.formError(r, err)
 		s.renderAccount(w, r, status, msg, "")
@@ -51,7 +53,7 @@ func (s *Server) regenerateRecoveryCodes(w http.ResponseWriter, r *http.Request)
 // disableTwoFactor serves POST /account/2fa/disable (step-up; refused when
 // the role requires 2FA).
 func (s *Server) disableTwoFactor(w http.ResponseWriter, r *http.Request) {
-	if err := s.deps.Auth.DisableTwoFactor(r.Context(), PrincipalFrom(r.Context())); err != nil {
+	if err := s.deps.Auth.DisableTwoFactor(r.Context(), auth.PrincipalFrom(r.Context())); err != nil {
 		status, msg := s.formError(r, err)
 		s.renderAccount(w, r, status, msg, "")
 		return

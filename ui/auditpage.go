@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ward-monitoring/ward/audit"
+	"github.com/ward-monitoring/ward/auth"
 )
 
 // auditPageLimit is how many records the page shows; exports have none.
@@ -48,7 +49,7 @@ func auditQuery(r *http.Request) (audit.Query, auditView, error) {
 
 // auditPage serves GET /admin/audit.
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
-	p := PrincipalFrom(r.Context())
+	p := auth.PrincipalFrom(r.Context())
 	q, v, err := auditQuery(r)
 	v.Limit = auditPageLimit
 	status := http.StatusOK
@@ -67,7 +68,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 // auditExport serves GET /admin/audit/export?format=csv|json with the
 // page's filters, as a download.
 func (s *Server) auditExport(w http.ResponseWriter, r *http.Request) {
-	p := PrincipalFrom(r.Context())
+	p := auth.PrincipalFrom(r.Context())
 	q, _, err := auditQuery(r)
 	format := r.URL.Query().Get("format")
 	if err == nil && format != audit.FormatCSV && format != audit.FormatJSON {

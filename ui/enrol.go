@@ -56,7 +56,7 @@ func (e *enrolments) drop(session string) {
 // (QR code, key and the confirming form), or the form that starts one.
 // A GET changes nothing.
 func (s *Server) enrolPage(w http.ResponseWriter, r *http.Request) {
-	p := PrincipalFrom(r.Context())
+	p := auth.PrincipalFrom(r.Context())
 	if p.User.TwoFactor {
 		s.render(w, r, http.StatusOK, enrolledPage(s.page(r, "Two-factor authentication")))
 		return
@@ -74,7 +74,7 @@ func (s *Server) enrolStart(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	p := PrincipalFrom(r.Context())
+	p := auth.PrincipalFrom(r.Context())
 	if p.User.TwoFactor {
 		http.Redirect(w, r, "/account/2fa", http.StatusSeeOther)
 		return
@@ -91,7 +91,7 @@ func (s *Server) enrolStart(w http.ResponseWriter, r *http.Request) {
 
 // enrolQR serves the QR code of the session's enrolment.
 func (s *Server) enrolQR(w http.ResponseWriter, r *http.Request) {
-	en := s.enrolments.get(PrincipalFrom(r.Context()).Session.ID)
+	en := s.enrolments.get(auth.PrincipalFrom(r.Context()).Session.ID)
 	if en == nil {
 		s.fail(w, r, notFound("no two-factor enrolment in progress"))
 		return
@@ -107,7 +107,7 @@ func (s *Server) enrolConfirm(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	p := PrincipalFrom(r.Context())
+	p := auth.PrincipalFrom(r.Context())
 	res, err := s.deps.Auth.ConfirmEnrolment(r.Context(), p, r.PostFormValue("code"))
 	if err != nil {
 		status, msg := s.formError(r, err)
@@ -142,7 +142,7 @@ func (s *Server) recoveryCodesDownload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "ward recovery codes for %s\nEach code signs you in once. Keep them safe.\n\n", PrincipalFrom(r.Context()).User.Name)
+	fmt.Fprintf(&b, "ward recovery codes for %s\nEach code signs you in once. Keep them safe.\n\n", auth.PrincipalFrom(r.Context()).User.Name)
 	for _, c := range codes {
 		if !recoveryCodeLike(c) {
 			s.fail(w, r, badRequest("not a recovery code"))

@@ -15,19 +15,6 @@ import (
 	"github.com/ward-monitoring/ward/errkind"
 )
 
-type principalKey struct{}
-
-// PrincipalFrom returns who made the request whose context is ctx, or nil
-// outside a guarded route (a reload from SIGHUP, say).
-func PrincipalFrom(ctx context.Context) *auth.Principal {
-	p, _ := ctx.Value(principalKey{}).(*auth.Principal)
-	return p
-}
-
-func withPrincipal(r *http.Request, p *auth.Principal) *http.Request {
-	return r.WithContext(context.WithValue(r.Context(), principalKey{}, p))
-}
-
 type routeKey struct{}
 
 // route returns the entry of the route table r is for: the one the guard
@@ -90,7 +77,7 @@ func (s *Server) guard(e endpoint, next http.Handler) http.Handler {
 			s.forbidden(w, r, p, e.role)
 			return
 		}
-		next.ServeHTTP(w, withPrincipal(r, p))
+		next.ServeHTTP(w, r.WithContext(auth.WithPrincipal(r.Context(), p)))
 	})
 }
 
@@ -106,8 +93,8 @@ func (s *Server) principal(r *http.Request, e endpoint) (*auth.Principal, error)
 		token = strings.TrimSpace(token)
 		if e.selfScrape && s.isInternalToken(token) {
 			return &auth.Principal{
-				User:    auth.User{Name: "ward", Role: auth.RoleViewer},
-				Session: auth.SessionInfo{User: "ward", Stage: auth.StageActive},
+				User:    auth.User{Name: auth.SystemActor, Role: auth.RoleViewer},
+				Session: auth.SessionInfo{User: auth.SystemActor, Stage: auth.StageActive},
 				IP:      ip, UserAgent: ua,
 			}, nil
 		}
@@ -177,7 +164,7 @@ func (s *Server) forbidden(w http.ResponseWriter, r *http.Request, p *auth.Princ
 		if suppressed > 0 {
 			details["unrecorded_before"] = strconv.Itoa(suppressed)
 		}
-		s.audit(withPrincipal(r, p), audit.ActionAccessDenied, r.Pattern, http.StatusForbidden, details)
+		s.audit(r.WithContext(auth.WithPrincipal(r.Context(), p)), audit.ActionAccessDenied, r.Pattern, http.StatusForbidden, details)
 	}
 	s.fail(w, r, errRoleTooLow)
 }

@@ -8,7 +8,7 @@ import (
 )
 
 func (s *Server) renderSessions(w http.ResponseWriter, r *http.Request, status int, all bool, errText, notice string) {
-	p := PrincipalFrom(r.Context())
+	p := auth.PrincipalFrom(r.Context())
 	user := ""
 	if all {
 		user = "*"
@@ -28,7 +28,7 @@ func (s *Server) sessionsPage(w http.ResponseWriter, r *http.Request) {
 
 // endSession serves POST /sessions/{id}/end.
 func (s *Server) endSession(w http.ResponseWriter, r *http.Request) {
-	if err := s.deps.Auth.EndSession(r.Context(), PrincipalFrom(r.Context()), r.PathValue("id")); err != nil {
+	if err := s.deps.Auth.EndSession(r.Context(), auth.PrincipalFrom(r.Context()), r.PathValue("id")); err != nil {
 		status, msg := s.formError(r, err)
 		s.renderSessions(w, r, status, false, msg, "")
 		return
@@ -38,7 +38,7 @@ func (s *Server) endSession(w http.ResponseWriter, r *http.Request) {
 
 // endOtherSessions serves POST /sessions/end-others.
 func (s *Server) endOtherSessions(w http.ResponseWriter, r *http.Request) {
-	n, err := s.deps.Auth.EndOtherSessions(r.Context(), PrincipalFrom(r.Context()))
+	n, err := s.deps.Auth.EndOtherSessions(r.Context(), auth.PrincipalFrom(r.Context()))
 	if err != nil {
 		status, msg := s.formError(r, err)
 		s.renderSessions(w, r, status, false, msg, "")

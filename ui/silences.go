@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/alertmanager/api/v2/models"
 
 	"github.com/ward-monitoring/ward/audit"
+	"github.com/ward-monitoring/ward/auth"
 )
 
 // maxSilenceBody bounds a silence posted to the v2 API.
@@ -46,7 +47,7 @@ func (s *Server) createSilence(am http.Handler) http.HandlerFunc {
 			refuse(http.StatusBadRequest, err)
 			return
 		}
-		author := PrincipalFrom(r.Context()).User.Name
+		author := auth.PrincipalFrom(r.Context()).User.Name
 		sil.CreatedBy = &author
 		body, err := json.Marshal(sil)
 		if err != nil {
@@ -302,17 +303,14 @@ func (c *capture) Write(p []byte) (int, error) {
 
 func (c *capture) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 
-// audit appends a record of a request's outcome by its principal.
+// audit appends a record of a request's outcome (its HTTP status) by its
+// principal.
 func (s *Server) audit(r *http.Request, action, target string, status int, details map[string]string) {
-	p := PrincipalFrom(r.Context())
 	outcome := audit.Success
 	if status >= 300 || status == 0 {
 		outcome = audit.Failure
 	}
-	err := s.deps.Audit.AppendAudit(audit.Record{
-		Time: s.now(), Actor: p.User.Name, ActorIP: p.IP, Action: action,
-		Target: target, Outcome: outcome, Details: details,
-	})
+	err := s.deps.Audit.AppendAudit(auth.AuditRecord(r.Context(), s.now(), action, target, outcome, details))
 	if err != nil {
 		s.logger.Error("audit append failed", "err", err, "action", action)
 	}

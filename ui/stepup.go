@@ -23,7 +23,7 @@ func (s *Server) stepUp(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	p := PrincipalFrom(r.Context())
+	p := auth.PrincipalFrom(r.Context())
 	next := localPath(r.PostFormValue("next"))
 	if err := s.deps.Auth.StepUp(r.Context(), p, r.PostFormValue("proof")); err != nil {
 		status, msg := s.formError(r, err)

@@ -9,7 +9,7 @@ import (
 )
 
 func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int, v usersView) {
-	p := PrincipalFrom(r.Context())
+	p := auth.PrincipalFrom(r.Context())
 	users, err := s.deps.Auth.Users(r.Context(), p)
 	if err != nil {
 		status, v.Error = s.formError(r, err)
@@ -28,7 +28,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	u, err := s.deps.Auth.CreateUser(r.Context(), PrincipalFrom(r.Context()), auth.NewUser{
+	u, err := s.deps.Auth.CreateUser(r.Context(), auth.PrincipalFrom(r.Context()), auth.NewUser{
 		Name: strings.TrimSpace(r.PostFormValue("username")), Email: strings.TrimSpace(r.PostFormValue("email")),
 		Role: auth.Role(r.PostFormValue("role")), Password: r.PostFormValue("password"),
 	})
@@ -49,7 +49,7 @@ func (s *Server) userAction(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return
 	}
-	ctx, p, name := r.Context(), PrincipalFrom(r.Context()), r.PathValue("name")
+	ctx, p, name := r.Context(), auth.PrincipalFrom(r.Context()), r.PathValue("name")
 	var err error
 	var v usersView
 	switch r.PathValue("action") {
@@ -93,7 +93,7 @@ func (s *Server) userAction(w http.ResponseWriter, r *http.Request) {
 // `ward user clear-throttle` against a running ward: the throttle lives
 // in the running process's memory.
 func (s *Server) apiClearThrottle(w http.ResponseWriter, r *http.Request) {
-	if err := s.deps.Auth.ClearThrottle(r.Context(), PrincipalFrom(r.Context()), r.PathValue("name")); err != nil {
+	if err := s.deps.Auth.ClearThrottle(r.Context(), auth.PrincipalFrom(r.Context()), r.PathValue("name")); err != nil {
 		s.fail(w, r, err)
 		return
 	}
