@@ -16,20 +16,13 @@ import (
 // maxPendingFailures of them the pending session ends and the password
 // is needed again. The step has its own attempt limit per account.
 func (s *Service) SecondFactor(ctx context.Context, token, code, ip, ua string) (*LoginResult, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if !validToken(token) {
-		return nil, ErrSessionInvalid
-	}
-	id := tokenID(token)
-	se, err := s.st.Session(id)
-	now := s.now()
-	if errors.Is(err, storage.ErrNotFound) || (err == nil && (!se.Pending || !se.Live(now))) {
-		return nil, ErrSessionInvalid
-	}
+	id, se, err := s.sessionByToken(ctx, token)
 	if err != nil {
 		return nil, err
+	}
+	now := s.now()
+	if !se.Pending || !se.Live(now) {
+		return nil, ErrSessionInvalid
 	}
 	name := se.User
 	if wait, first := s.secondFactor.allow(now, userKey(name)); wait > 0 {

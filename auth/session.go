@@ -27,17 +27,7 @@ const (
 // with the reason for one that was ended, and otherwise the principal,
 // whose Session.Stage the UI must honour.
 func (s *Service) Authenticate(ctx context.Context, token, ip, ua string) (*Principal, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if !validToken(token) {
-		return nil, ErrSessionInvalid
-	}
-	id := tokenID(token)
-	se, err := s.st.Session(id)
-	if errors.Is(err, storage.ErrNotFound) {
-		return nil, ErrSessionInvalid
-	}
+	id, se, err := s.sessionByToken(ctx, token)
 	if err != nil {
 		return nil, err
 	}
@@ -226,4 +216,21 @@ func (s *Service) revokeRecord(actor, ip, reason string) func(storage.Session) a
 		return s.record(actor, ip, audit.ActionSessionRevoke, se.User, audit.Success,
 			map[string]string{"session": sessionID(se.ID)[:16], "reason": reason})
 	}
+}
+
+// sessionByToken looks up the session a cookie token names: its ID, or
+// ErrSessionInvalid for a malformed or unknown token.
+func (s *Service) sessionByToken(ctx context.Context, token string) ([]byte, storage.Session, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, storage.Session{}, err
+	}
+	if !validToken(token) {
+		return nil, storage.Session{}, ErrSessionInvalid
+	}
+	id := tokenID(token)
+	se, err := s.st.Session(id)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, storage.Session{}, ErrSessionInvalid
+	}
+	return id, se, err
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/model/value"
+	"github.com/prometheus/prometheus/storage"
 
 	"github.com/ward-monitoring/ward/config"
 )
@@ -160,19 +161,9 @@ func (j *job) write(o outcome) {
 			return
 		}
 	}
-	for k, l := range j.series {
-		if _, ok := cur[k]; !ok {
-			if _, err := app.Append(0, l, ts, math.Float64frombits(value.StaleNaN)); err != nil {
-				j.appendFailed(app.Rollback, err)
-				return
-			}
-		}
+	if j.finish(app, cur, ts) {
+		j.series, j.lastTS = cur, ts
 	}
-	if err := app.Commit(); err != nil {
-		j.appendFailed(func() error { return nil }, err)
-		return
-	}
-	j.series, j.lastTS = cur, ts
 }
 
 // markStale writes staleness markers for every series of the check, which
@@ -183,18 +174,28 @@ func (j *job) markStale() {
 		return
 	}
 	ts := max(time.Now().UnixMilli(), j.lastTS+1)
-	app := j.runner.app.Appender(context.Background())
-	for _, l := range j.series {
+	if j.finish(j.runner.app.Appender(context.Background()), nil, ts) {
+		j.series, j.lastTS = nil, ts
+	}
+}
+
+// finish marks stale, at ts, every series of the previous run that is not
+// in keep, and commits app. It reports whether the commit happened.
+func (j *job) finish(app storage.Appender, keep map[string]labels.Labels, ts int64) bool {
+	for k, l := range j.series {
+		if _, ok := keep[k]; ok {
+			continue
+		}
 		if _, err := app.Append(0, l, ts, math.Float64frombits(value.StaleNaN)); err != nil {
 			j.appendFailed(app.Rollback, err)
-			return
+			return false
 		}
 	}
 	if err := app.Commit(); err != nil {
 		j.appendFailed(func() error { return nil }, err)
-		return
+		return false
 	}
-	j.series, j.lastTS = nil, ts
+	return true
 }
 
 func (j *job) appendFailed(rollback func() error, err error) {
