@@ -12,6 +12,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/ward-monitoring/ward/bench/benchcli"
 )
 
 // goal is one pass/fail check of the report.
@@ -154,22 +156,15 @@ func report(args []string, stdout io.Writer) error {
 			"goals":        goals,
 			"warnings":     warnings,
 		}
-		b, err := json.MarshalIndent(doc, "", "  ")
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(*out, append(b, '\n'), 0o644); err != nil {
+		if err := benchcli.WriteJSON(*out, doc); err != nil {
 			return err
 		}
 	}
-	if *strict {
-		for _, g := range goals {
-			if !g.Met {
-				return errors.New("report: a goal was not met")
-			}
-		}
+	met := make([]bool, len(goals))
+	for i, g := range goals {
+		met[i] = g.Met
 	}
-	return nil
+	return benchcli.Strict(*strict, met...)
 }
 
 // paired compares two runs alert by alert: the same plan index is the

@@ -13,19 +13,11 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/signal"
-	"syscall"
+
+	"github.com/ward-monitoring/ward/bench/benchcli"
 )
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := dispatch(ctx, os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, "measure:", err)
-		stop()
-		os.Exit(1)
-	}
-}
+func main() { benchcli.Main("measure", dispatch) }
 
 func dispatch(ctx context.Context, args []string) error {
 	if len(args) == 0 {

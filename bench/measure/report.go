@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -11,6 +10,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/ward-monitoring/ward/bench/benchcli"
 )
 
 // goal is a ratio (subject / baseline) the subject must stay within.
@@ -183,22 +184,15 @@ func report(args []string, stdout io.Writer) error {
 			"goals":        goals,
 			"warnings":     sanity(results),
 		}
-		b, err := json.MarshalIndent(doc, "", "  ")
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(*out, append(b, '\n'), 0o644); err != nil {
+		if err := benchcli.WriteJSON(*out, doc); err != nil {
 			return err
 		}
 	}
-	if *strict {
-		for _, g := range goals {
-			if !g.Met {
-				return errors.New("report: a goal was not met")
-			}
-		}
+	met := make([]bool, len(goals))
+	for i, g := range goals {
+		met[i] = g.Met
 	}
-	return nil
+	return benchcli.Strict(*strict, met...)
 }
 
 // sanity lists differences that would make the comparison unfair: the
