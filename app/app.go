@@ -36,6 +36,7 @@ import (
 	"github.com/ward-monitoring/ward/rules"
 	"github.com/ward-monitoring/ward/storage"
 	"github.com/ward-monitoring/ward/ui"
+	"github.com/ward-monitoring/ward/usermail"
 )
 
 // Options configure one ward process.
@@ -73,7 +74,7 @@ type App struct {
 	api *promapi.API
 
 	auth        *auth.Service
-	mailer      *mailer // nil without a mail section
+	mailer      *usermail.Mailer // nil without a mail section
 	auditLog    *audit.Log
 	auditValid  prometheus.Gauge
 	auditHead   prometheus.Gauge

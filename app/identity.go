@@ -18,6 +18,7 @@ import (
 	"github.com/ward-monitoring/ward/audit"
 	"github.com/ward-monitoring/ward/auth"
 	"github.com/ward-monitoring/ward/config"
+	"github.com/ward-monitoring/ward/usermail"
 )
 
 // auditVerifyEvery is how often the background check re-verifies the
@@ -38,7 +39,7 @@ func (a *App) openIdentity(cfg *config.Config, extURL *url.URL) error {
 	}
 	opts := auth.Options{Key: key, Logger: a.logger.With("component", "auth")}
 	if cfg.Mail != nil {
-		if a.mailer, err = newMailer(cfg.Mail, extURL, a.logger.With("component", "mail")); err != nil {
+		if a.mailer, err = usermail.New(cfg.Mail, extURL, a.logger.With("component", "mail")); err != nil {
 			return err
 		}
 		opts.Notifier = a.mailer // only when non-nil: a nil *mailer is a non-nil interface

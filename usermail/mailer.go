@@ -1,4 +1,10 @@
-package app
+// Package usermail sends ward's own mail to its users — password-reset
+// links and security notices (a recovery code used, a sign-in from a new
+// device) — through the SMTP client alerting/email also sends
+// notifications with. It implements auth.Notifier: notices are queued on
+// the request path and sent one at a time by Run, each with its own
+// timeout, so a slow or hung SMTP server never delays a sign-in.
+package usermail
 
 import (
 	"context"
@@ -25,11 +31,11 @@ const (
 	mailTimeout = 30 * time.Second
 )
 
-// mailer sends ward's own mail to users: reset links and security
+// Mailer sends ward's own mail to users: reset links and security
 // notices. The auth service hands it notices on the request path; it only
 // queues them there, and Run sends them one at a time, each with its own
 // timeout, so a slow or hung SMTP server never delays a sign-in.
-type mailer struct {
+type Mailer struct {
 	logger    *slog.Logger
 	transport *email.Transport
 	base      *url.URL // ward's external URL, for links
@@ -44,12 +50,13 @@ type queuedMail struct {
 	user string
 }
 
-var _ auth.Notifier = (*mailer)(nil)
+var _ auth.Notifier = (*Mailer)(nil)
 
-// newMailer checks the mail section and builds the SMTP transport over
-// alerting/email's client. A password from auth_password_env is read now;
-// one from auth_password_file at every send.
-func newMailer(cfg *config.Mail, base *url.URL, logger *slog.Logger) (*mailer, error) {
+// New checks the mail section and builds the SMTP transport over
+// alerting/email's client. base is ward's external URL, for links. A
+// password from auth_password_env is read now; one from
+// auth_password_file at every send.
+func New(cfg *config.Mail, base *url.URL, logger *slog.Logger) (*Mailer, error) {
 	host, port, err := net.SplitHostPort(cfg.Smarthost)
 	if err != nil {
 		return nil, fmt.Errorf("mail.smarthost: %w", err)
@@ -76,7 +83,7 @@ func newMailer(cfg *config.Mail, base *url.URL, logger *slog.Logger) (*mailer, e
 	if err != nil {
 		return nil, fmt.Errorf("mail: %w", err)
 	}
-	return &mailer{
+	return &Mailer{
 		logger: logger, transport: tr, base: base,
 		queue: make(chan queuedMail, mailQueueLen), timeout: mailTimeout,
 	}, nil
@@ -84,7 +91,7 @@ func newMailer(cfg *config.Mail, base *url.URL, logger *slog.Logger) (*mailer, e
 
 // Run sends queued mail until ctx ends. Mail still queued then is dropped
 // and counted in the log.
-func (m *mailer) Run(ctx context.Context) error {
+func (m *Mailer) Run(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
@@ -98,7 +105,7 @@ func (m *mailer) Run(ctx context.Context) error {
 	}
 }
 
-func (m *mailer) send(ctx context.Context, q queuedMail) {
+func (m *Mailer) send(ctx context.Context, q queuedMail) {
 	ctx, cancel := context.WithTimeout(ctx, m.timeout)
 	defer cancel()
 	if err := m.transport.Send(ctx, q.msg); err != nil {
@@ -109,7 +116,7 @@ func (m *mailer) send(ctx context.Context, q queuedMail) {
 }
 
 // enqueue hands a message to Run without waiting.
-func (m *mailer) enqueue(kind string, n auth.Notice, subject string, v mailView) {
+func (m *Mailer) enqueue(kind string, n auth.Notice, subject string, v mailView) {
 	text, html, err := renderMail(kind, v)
 	if err != nil {
 		m.logger.Error("mail not sent", "kind", kind, "user", n.User, "err", err)
@@ -124,14 +131,14 @@ func (m *mailer) enqueue(kind string, n auth.Notice, subject string, v mailView)
 }
 
 // link is the absolute URL of path below ward's external URL.
-func (m *mailer) link(path string, query url.Values) string {
+func (m *Mailer) link(path string, query url.Values) string {
 	u := m.base.JoinPath(path)
 	u.RawQuery = query.Encode()
 	return u.String()
 }
 
 // PasswordReset implements auth.Notifier.
-func (m *mailer) PasswordReset(n auth.Notice, token string, expires time.Time) {
+func (m *Mailer) PasswordReset(n auth.Notice, token string, expires time.Time) {
 	v := newMailView(n)
 	v.Link = m.link("reset-password", url.Values{"token": {token}})
 	v.Expires = expires.UTC().Format(time.RFC1123)
@@ -140,7 +147,7 @@ func (m *mailer) PasswordReset(n auth.Notice, token string, expires time.Time) {
 }
 
 // RecoveryCodeUsed implements auth.Notifier.
-func (m *mailer) RecoveryCodeUsed(n auth.Notice, left int) {
+func (m *Mailer) RecoveryCodeUsed(n auth.Notice, left int) {
 	v := newMailView(n)
 	v.Left = left
 	v.Link = m.link("account", nil)
@@ -148,7 +155,7 @@ func (m *mailer) RecoveryCodeUsed(n auth.Notice, left int) {
 }
 
 // NewClient implements auth.Notifier.
-func (m *mailer) NewClient(n auth.Notice) {
+func (m *Mailer) NewClient(n auth.Notice) {
 	v := newMailView(n)
 	v.Link = m.link("sessions", nil)
 	m.enqueue("new_client", n, "New sign-in to your account", v)
