@@ -31,7 +31,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 	}
 	token, err := s.deps.Auth.ChangePassword(r.Context(), auth.PrincipalFrom(r.Context()), r.PostFormValue("current"), r.PostFormValue("new"))
 	if err != nil {
-		status, msg := s.formError(r, err)
+		status, msg := s.formError(w, r, err)
 		s.renderAccount(w, r, status, msg, "")
 		return
 	}
@@ -43,7 +43,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 func (s *Server) regenerateRecoveryCodes(w http.ResponseWriter, r *http.Request) {
 	codes, err := s.deps.Auth.RegenerateRecoveryCodes(r.Context(), auth.PrincipalFrom(r.Context()))
 	if err != nil {
-		status, msg := s.formError(r, err)
+		status, msg := s.formError(w, r, err)
 		s.renderAccount(w, r, status, msg, "")
 		return
 	}
@@ -54,7 +54,7 @@ func (s *Server) regenerateRecoveryCodes(w http.ResponseWriter, r *http.Request)
 // the role requires 2FA).
 func (s *Server) disableTwoFactor(w http.ResponseWriter, r *http.Request) {
 	if err := s.deps.Auth.DisableTwoFactor(r.Context(), auth.PrincipalFrom(r.Context())); err != nil {
-		status, msg := s.formError(r, err)
+		status, msg := s.formError(w, r, err)
 		s.renderAccount(w, r, status, msg, "")
 		return
 	}

@@ -54,12 +54,12 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 	v.Limit = auditPageLimit
 	status := http.StatusOK
 	if err != nil {
-		status, v.Error = s.formError(r, err)
+		status, v.Error = s.formError(w, r, err)
 	} else {
 		q.Limit = auditPageLimit
 		v.Records, err = s.deps.AuditLog.Records(r.Context(), p.User.Name, p.IP, q)
 		if err != nil {
-			status, v.Error = s.formError(r, err)
+			status, v.Error = s.formError(w, r, err)
 		}
 	}
 	s.render(w, r, status, auditPage(s.page(r, "Audit trail"), v))

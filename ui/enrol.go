@@ -81,7 +81,7 @@ func (s *Server) enrolStart(w http.ResponseWriter, r *http.Request) {
 	}
 	en, err := s.deps.Auth.BeginEnrolment(r.Context(), p, r.PostFormValue("password"))
 	if err != nil {
-		status, msg := s.formError(r, err)
+		status, msg := s.formError(w, r, err)
 		s.render(w, r, status, enrolStartPage(s.page(r, "Set up two-factor authentication"), enrolView{Error: msg, Forced: p.User.MustEnrol}))
 		return
 	}
@@ -110,7 +110,7 @@ func (s *Server) enrolConfirm(w http.ResponseWriter, r *http.Request) {
 	p := auth.PrincipalFrom(r.Context())
 	res, err := s.deps.Auth.ConfirmEnrolment(r.Context(), p, r.PostFormValue("code"))
 	if err != nil {
-		status, msg := s.formError(r, err)
+		status, msg := s.formError(w, r, err)
 		en := s.enrolments.get(p.Session.ID)
 		if en == nil || errors.Is(err, auth.ErrNoEnrolment) {
 			s.render(w, r, status, enrolStartPage(s.page(r, "Set up two-factor authentication"), enrolView{Error: msg + " Start again for a new key.", Forced: p.User.MustEnrol}))

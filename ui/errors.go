@@ -2,11 +2,15 @@ package ui
 
 import (
 	"encoding/json"
+	"errors"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/ward-monitoring/ward/auth"
 	"github.com/ward-monitoring/ward/errkind"
 )
 
@@ -118,7 +122,17 @@ func (s *Server) explain(r *http.Request, err error) problem {
 // fail answers a request that failed with err, in the form its route's
 // kind asks for: a page for people, Prometheus' envelope for programs.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	setRetryAfter(w, err)
 	s.answer(w, r, s.explain(r, err))
+}
+
+// setRetryAfter tells a rate-limited client, in the standard header, how
+// many seconds to wait.
+func setRetryAfter(w http.ResponseWriter, err error) {
+	var rl *auth.RateLimitError
+	if errors.As(err, &rl) {
+		w.Header().Set("Retry-After", strconv.Itoa(max(int(math.Ceil(rl.RetryAfter.Seconds())), 1)))
+	}
 }
 
 // answer writes p as a page or in Prometheus' envelope, by the kind of
@@ -147,8 +161,10 @@ func badRequest(msg string) error { return errkind.New(errkind.Malformed, "ui: "
 func notFound(msg string) error { return errkind.New(errkind.NotFound, "ui: "+msg, msg) }
 
 // formError is explain for a page that shows the problem inside its own
-// form: the status and the message as a sentence.
-func (s *Server) formError(r *http.Request, err error) (int, string) {
+// form: the status and the message as a sentence (and Retry-After when
+// rate limited).
+func (s *Server) formError(w http.ResponseWriter, r *http.Request, err error) (int, string) {
+	setRetryAfter(w, err)
 	p := s.explain(r, err)
 	return p.status, p.sentence()
 }

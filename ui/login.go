@@ -57,7 +57,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		IP: s.clientIP(r), UserAgent: r.UserAgent(),
 	})
 	if err != nil {
-		status, msg := s.formError(r, err)
+		status, msg := s.formError(w, r, err)
 		s.renderLogin(w, r, status, loginView{Next: next, Username: name, Error: msg})
 		return
 	}
@@ -126,7 +126,7 @@ func (s *Server) secondFactor(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		status, msg := s.formError(r, err)
+		status, msg := s.formError(w, r, err)
 		p := s.page(r, "Two-factor authentication")
 		p.Narrow = true
 		s.render(w, r, status, secondFactorPage(p, secondFactorView{Next: next, Error: msg}))

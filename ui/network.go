@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
@@ -134,7 +135,9 @@ func parseHostPort(s string) (netip.Addr, bool) {
 func (s *Server) checkHost(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !s.allowedHost(r.Host) {
-			http.Error(w, "misdirected request: this host name is not served here (see server.allowed_hosts)", http.StatusMisdirectedRequest)
+			// Plain text with nosniff: the echoed name cannot run.
+			s.logger.Debug("request for a host name ward does not serve", "host", clip(r.Host, 256))
+			http.Error(w, fmt.Sprintf("misdirected request: ward does not serve the host name %q; add it to server.allowed_hosts or set server.external_url", clip(r.Host, 256)), http.StatusMisdirectedRequest)
 			return
 		}
 		next.ServeHTTP(w, r)

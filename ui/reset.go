@@ -35,7 +35,7 @@ func (s *Server) resetRequest(w http.ResponseWriter, r *http.Request) {
 	_, err := s.deps.Auth.RequestPasswordReset(r.Context(), r.PostFormValue("username"), s.clientIP(r))
 	var rl *auth.RateLimitError
 	if errors.As(err, &rl) {
-		status, msg := s.formError(r, err)
+		status, msg := s.formError(w, r, err)
 		s.render(w, r, status, resetRequestPage(s.narrow(r, "Reset your password"), resetView{Error: msg}))
 		return
 	}
@@ -62,7 +62,7 @@ func (s *Server) resetConfirm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.deps.Auth.ResetPassword(r.Context(), v.Token, r.PostFormValue("password"), s.clientIP(r)); err != nil {
-		status, msg := s.formError(r, err)
+		status, msg := s.formError(w, r, err)
 		if errors.Is(err, auth.ErrTokenInvalid) {
 			msg = "This reset link is invalid, used or expired. Ask for a new one."
 		}

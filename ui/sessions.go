@@ -15,7 +15,7 @@ func (s *Server) renderSessions(w http.ResponseWriter, r *http.Request, status i
 	}
 	list, err := s.deps.Auth.Sessions(r.Context(), p, user)
 	if err != nil {
-		status, errText = s.formError(r, err)
+		status, errText = s.formError(w, r, err)
 	}
 	v := sessionsView{Sessions: list, All: all, Admin: p.Can(auth.RoleAdmin), Error: errText, Notice: notice}
 	s.render(w, r, status, sessionsPage(s.page(r, "Sessions"), v))
@@ -29,7 +29,7 @@ func (s *Server) sessionsPage(w http.ResponseWriter, r *http.Request) {
 // endSession serves POST /sessions/{id}/end.
 func (s *Server) endSession(w http.ResponseWriter, r *http.Request) {
 	if err := s.deps.Auth.EndSession(r.Context(), auth.PrincipalFrom(r.Context()), r.PathValue("id")); err != nil {
-		status, msg := s.formError(r, err)
+		status, msg := s.formError(w, r, err)
 		s.renderSessions(w, r, status, false, msg, "")
 		return
 	}
@@ -40,7 +40,7 @@ func (s *Server) endSession(w http.ResponseWriter, r *http.Request) {
 func (s *Server) endOtherSessions(w http.ResponseWriter, r *http.Request) {
 	n, err := s.deps.Auth.EndOtherSessions(r.Context(), auth.PrincipalFrom(r.Context()))
 	if err != nil {
-		status, msg := s.formError(r, err)
+		status, msg := s.formError(w, r, err)
 		s.renderSessions(w, r, status, false, msg, "")
 		return
 	}

@@ -55,13 +55,13 @@ func (s *Server) setup(w http.ResponseWriter, r *http.Request) {
 		return
 	case err != nil:
 		var status int
-		status, v.Error = s.formError(r, err)
+		status, v.Error = s.formError(w, r, err)
 		s.renderSetup(w, r, status, v)
 		return
 	}
 	res, err := s.deps.Auth.Login(r.Context(), auth.LoginRequest{Username: v.Username, Password: password, IP: s.clientIP(r), UserAgent: r.UserAgent()})
 	if err != nil {
-		status, msg := s.formError(r, err)
+		status, msg := s.formError(w, r, err)
 		s.renderLogin(w, r, status, loginView{Next: "/", Error: msg})
 		return
 	}

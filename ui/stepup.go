@@ -26,7 +26,7 @@ func (s *Server) stepUp(w http.ResponseWriter, r *http.Request) {
 	p := auth.PrincipalFrom(r.Context())
 	next := localPath(r.PostFormValue("next"))
 	if err := s.deps.Auth.StepUp(r.Context(), p, r.PostFormValue("proof")); err != nil {
-		status, msg := s.formError(r, err)
+		status, msg := s.formError(w, r, err)
 		s.renderMessage(w, r, status, "Not confirmed", msg+" Go back and try again.")
 		return
 	}

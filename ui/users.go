@@ -12,7 +12,7 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, status int,
 	p := auth.PrincipalFrom(r.Context())
 	users, err := s.deps.Auth.Users(r.Context(), p)
 	if err != nil {
-		status, v.Error = s.formError(r, err)
+		status, v.Error = s.formError(w, r, err)
 	}
 	v.Users, v.Self, v.TwoFactor, v.StepUntil = users, p.User.Name, p.User.TwoFactor, s.stepUpUntil(p)
 	s.render(w, r, status, usersPage(s.page(r, "Users"), v))
@@ -33,7 +33,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) {
 		Role: auth.Role(r.PostFormValue("role")), Password: r.PostFormValue("password"),
 	})
 	if err != nil {
-		status, msg := s.formError(r, err)
+		status, msg := s.formError(w, r, err)
 		s.renderUsers(w, r, status, usersView{Error: msg})
 		return
 	}
@@ -82,7 +82,7 @@ func (s *Server) userAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		status, msg := s.formError(r, err)
+		status, msg := s.formError(w, r, err)
 		s.renderUsers(w, r, status, usersView{Error: msg})
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -60,5 +61,25 @@ func TestClearThrottleFromUIAndAPI(t *testing.T) {
 	}
 	if len(recs) != 2 {
 		t.Fatalf("%d audit records of clearing, want 2", len(recs))
+	}
+}
+
+// TestThrottledSignInSaysRetryAfter: a sign-in refused by the account's
+// throttle answers 429 with Retry-After, like every other limit.
+func TestThrottledSignInSaysRetryAfter(t *testing.T) {
+	s, base := startServer(t, discardLogger())
+	ctx := context.Background()
+	if _, err := s.deps.Auth.CreateUser(ctx, auth.Local("test"), auth.NewUser{Name: "alice", Role: auth.RoleViewer, Password: testPassword}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 6 {
+		_, _ = s.deps.Auth.Login(ctx, auth.LoginRequest{Username: "alice", Password: "wrong password", IP: fmt.Sprintf("203.0.113.%d", i), UserAgent: "x"})
+	}
+	form := url.Values{"username": {"alice"}, "password": {testPassword}}
+	req, _ := http.NewRequest("POST", base+"/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, body := send(t, req)
+	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("throttled sign-in: %d, Retry-After %q, want 429 with the header\n%s", resp.StatusCode, resp.Header.Get("Retry-After"), body)
 	}
 }
