@@ -11,6 +11,8 @@ import (
 	commoncfg "github.com/prometheus/common/config"
 
 	amemail "github.com/prometheus/alertmanager/notify/email"
+
+	"github.com/ward-monitoring/ward/secret"
 )
 
 // credentials are the SMTP AUTH settings of one email config. Passwords and
@@ -100,14 +102,16 @@ func (c *credentials) readPassword() (string, error) {
 	if c.passwordFile == "" {
 		return string(c.password), nil
 	}
-	b, err := os.ReadFile(c.passwordFile)
+	v, err := secret.Read("", c.passwordFile)
 	if err != nil {
 		return "", fmt.Errorf("auth_password_file: %w", err)
 	}
-	return strings.TrimSpace(string(b)), nil
+	return strings.TrimSpace(string(v)), nil
 }
 
 // readSecret returns the CRAM-MD5 secret, reading auth_secret_file if set.
+// The file is used byte for byte, trailing newline included, as
+// Alertmanager does; secret.Read would trim it, so it is not used here.
 func (c *credentials) readSecret() (string, error) {
 	if c.secretFile == "" {
 		return string(c.secret), nil

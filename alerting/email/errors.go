@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"net/textproto"
-	"strings"
 	"time"
 
 	mail "github.com/wneessen/go-mail"
 
 	"github.com/prometheus/alertmanager/notify"
+
+	"github.com/ward-monitoring/ward/secret"
 )
 
 // verdict classifies a failed delivery for Alertmanager's retry stage.
@@ -91,12 +92,7 @@ func redact(err error, secrets ...string) error {
 		return nil
 	}
 	msg := err.Error()
-	hidden := msg
-	for _, s := range secrets {
-		if s != "" {
-			hidden = strings.ReplaceAll(hidden, s, "<redacted>")
-		}
-	}
+	hidden := secret.Redact(msg, secrets...)
 	if hidden == msg {
 		return err
 	}

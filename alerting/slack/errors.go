@@ -12,6 +12,8 @@ import (
 
 	"github.com/prometheus/alertmanager/notify"
 	"github.com/slack-go/slack"
+
+	"github.com/ward-monitoring/ward/secret"
 )
 
 // authErrors are Slack API error codes saying the token may not do this;
@@ -98,10 +100,7 @@ func isAPIError(err error, codes ...string) bool {
 // the text is scrubbed, not just the *url.Error.
 func redact(err error, secrets ...string) error {
 	msg := err.Error()
-	clean := msg
-	for _, s := range secretForms(secrets) {
-		clean = strings.ReplaceAll(clean, s, "<redacted>")
-	}
+	clean := secret.Redact(msg, secretForms(secrets)...)
 	if clean == msg {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"math"
 	"net/http"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +13,8 @@ import (
 	"github.com/prometheus/alertmanager/notify"
 	amslack "github.com/prometheus/alertmanager/notify/slack"
 	commoncfg "github.com/prometheus/common/config"
+
+	"github.com/ward-monitoring/ward/secret"
 )
 
 // defaultAPIBase is Slack's Web API, which slack-go addresses as base+method.
@@ -26,19 +27,19 @@ const (
 	modeWebhook
 )
 
-// secret is a credential given inline or in a file. Files are read again on
+// credential is a secret given inline or in a file. Files are read again on
 // every notification, as Alertmanager does, so a rotated token or webhook
 // takes effect without a reload.
-type secret struct {
+type credential struct {
 	value string
 	file  string
 }
 
-func (s secret) read() (string, error) {
+func (s credential) read() (string, error) {
 	if s.file == "" {
 		return s.value, nil
 	}
-	b, err := os.ReadFile(s.file)
+	b, err := secret.Read("", s.file)
 	if err != nil {
 		return "", err
 	}
@@ -52,9 +53,9 @@ func (s secret) read() (string, error) {
 // target is where and how a Notifier delivers.
 type target struct {
 	mode    mode
-	apiBase string // bot mode: Web API base URL ending in "/"
-	token   secret // bot mode
-	webhook secret // webhook mode: the incoming-webhook URL, itself a secret
+	apiBase string     // bot mode: Web API base URL ending in "/"
+	token   credential // bot mode
+	webhook credential // webhook mode: the incoming-webhook URL, itself a secret
 }
 
 // resolveTarget picks bot or webhook mode from an Alertmanager Slack config.
@@ -71,14 +72,14 @@ func resolveTarget(cfg *amslack.SlackConfig) (target, error) {
 		if cfg.AppURL != nil {
 			appURL = cfg.AppURL.URL
 		}
-		t = target{mode: modeBot, apiBase: apiBase(appURL), token: secret{value: string(cfg.AppToken), file: cfg.AppTokenFile}}
+		t = target{mode: modeBot, apiBase: apiBase(appURL), token: credential{value: string(cfg.AppToken), file: cfg.AppTokenFile}}
 	case bearerToPostMessage(cfg):
 		auth := cfg.HTTPConfig.Authorization
-		t = target{mode: modeBot, apiBase: apiBase(cfg.APIURL.URL), token: secret{value: string(auth.Credentials), file: auth.CredentialsFile}}
+		t = target{mode: modeBot, apiBase: apiBase(cfg.APIURL.URL), token: credential{value: string(auth.Credentials), file: auth.CredentialsFile}}
 	case cfg.APIURL != nil && cfg.APIURL.URL != nil:
-		return target{mode: modeWebhook, webhook: secret{value: cfg.APIURL.String()}}, nil
+		return target{mode: modeWebhook, webhook: credential{value: cfg.APIURL.String()}}, nil
 	case cfg.APIURLFile != "":
-		return target{mode: modeWebhook, webhook: secret{file: cfg.APIURLFile}}, nil
+		return target{mode: modeWebhook, webhook: credential{file: cfg.APIURLFile}}, nil
 	default:
 		return target{}, errors.New("one of app_token, app_token_file, api_url or api_url_file is required")
 	}
