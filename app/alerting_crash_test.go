@@ -2,8 +2,11 @@ package app
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -53,24 +56,32 @@ func TestAlertingSurvivesKill9(t *testing.T) {
 		dir := t.TempDir()
 		writeFile(t, filepath.Join(dir, "rules.yml"), testRule)
 		cfg := filepath.Join(dir, "ward.yaml")
-		writeFile(t, cfg, crashConfig(dir, servicetest.FreeAddr(t), g.addr(), hook.srv.URL, "0s"))
+		addr := servicetest.FreeAddr(t)
+		writeFile(t, cfg, crashConfig(dir, addr, g.addr(), hook.srv.URL, "0s"))
 		log := filepath.Join(dir, "ward.log")
 		dumpOnFailure(t, log)
+		client := tokenClient(createTokenOffline(t, cfg))
 
 		p := startProcess(t, cfg, log)
 		g.v.Store(1)
-		eventually(t, 30*time.Second, "firing notification", func() bool { return hook.count("firing") == 1 })
+		servicetest.Eventually(t, 30*time.Second, "firing notification", func() bool { return hook.count("firing") == 1 })
 		kill9(t, p)
 
 		startProcess(t, cfg, log)
 		// The restarted rule manager sends the still-firing alert again;
 		// the persisted notification log must suppress a second message.
-		time.Sleep(6 * time.Second)
+		// A duplicate would go out at the group's first flush; every
+		// flush queries the notification log once and flushes run one
+		// after another, so a second query means the first flush is over.
+		servicetest.Eventually(t, 30*time.Second, "two rule evaluations and two flushes after restart", func() bool {
+			return processMetricSum(t, client, addr, "prometheus_rule_group_iterations_total") >= 2 &&
+				processMetricSum(t, client, addr, "alertmanager_nflog_queries_total") >= 2
+		})
 		if n := hook.count("firing"); n != 1 {
 			t.Fatalf("%d firing notifications after restart, want 1", n)
 		}
 		g.v.Store(0)
-		eventually(t, 30*time.Second, "resolved notification", func() bool { return hook.count("resolved") == 1 })
+		servicetest.Eventually(t, 30*time.Second, "resolved notification", func() bool { return hook.count("resolved") == 1 })
 	})
 	t.Run("killed during group_wait: the due notification is sent after restart", func(t *testing.T) {
 		t.Parallel()
@@ -78,14 +89,16 @@ func TestAlertingSurvivesKill9(t *testing.T) {
 		dir := t.TempDir()
 		writeFile(t, filepath.Join(dir, "rules.yml"), testRule)
 		cfg := filepath.Join(dir, "ward.yaml")
-		writeFile(t, cfg, crashConfig(dir, servicetest.FreeAddr(t), g.addr(), hook.srv.URL, "4s"))
+		addr := servicetest.FreeAddr(t)
+		writeFile(t, cfg, crashConfig(dir, addr, g.addr(), hook.srv.URL, "4s"))
 		log := filepath.Join(dir, "ward.log")
 		dumpOnFailure(t, log)
+		client := tokenClient(createTokenOffline(t, cfg))
 
 		p := startProcess(t, cfg, log)
 		g.v.Store(1)
 		alertsFile := filepath.Join(dir, "data", "alerting", "alerts.json")
-		eventually(t, 30*time.Second, "alert stored", func() bool {
+		servicetest.Eventually(t, 30*time.Second, "alert stored", func() bool {
 			b, err := os.ReadFile(alertsFile)
 			return err == nil && len(b) > 10
 		})
@@ -97,12 +110,44 @@ func TestAlertingSurvivesKill9(t *testing.T) {
 		// produce the notification that was due.
 		writeFile(t, cfg, strings.Replace(readFile(t, cfg), "rule_files: [rules.yml]", "rule_files: []", 1))
 		startProcess(t, cfg, log)
-		eventually(t, 30*time.Second, "the due notification", func() bool { return hook.count("firing") == 1 })
-		time.Sleep(3 * time.Second)
+		servicetest.Eventually(t, 30*time.Second, "the due notification", func() bool { return hook.count("firing") == 1 })
+		// Two more notification log queries: the flush that sent it is
+		// over and a later one found it logged, so it is not sent again.
+		sent := processMetricSum(t, client, addr, "alertmanager_nflog_queries_total")
+		servicetest.Eventually(t, 30*time.Second, "two more flushes", func() bool {
+			return processMetricSum(t, client, addr, "alertmanager_nflog_queries_total") >= sent+2
+		})
 		if n := hook.count("firing"); n != 1 {
 			t.Fatalf("%d firing notifications, want 1", n)
 		}
 	})
+}
+
+// processMetricSum adds up every sample of the metric name that the
+// ward process at addr exposes on /metrics; -1 means it did not answer.
+func processMetricSum(tb testing.TB, client *http.Client, addr, name string) float64 {
+	tb.Helper()
+	resp, err := client.Get("http://" + addr + "/metrics")
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return -1
+	}
+	var sum float64
+	for _, line := range strings.Split(string(body), "\n") {
+		rest, ok := strings.CutPrefix(line, name)
+		if !ok || rest == "" || (rest[0] != ' ' && rest[0] != '{') {
+			continue
+		}
+		v, err := strconv.ParseFloat(rest[strings.LastIndexByte(rest, ' ')+1:], 64)
+		if err == nil {
+			sum += v
+		}
+	}
+	return sum
 }
 
 func dumpOnFailure(t *testing.T, log string) {

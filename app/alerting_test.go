@@ -125,7 +125,7 @@ func TestAlertDelivery(t *testing.T) {
 	in := startWardIn(t, dir, alertingConfig(g.addr(), primary.srv.URL, fallback.srv.URL, ""))
 
 	g.v.Store(1)
-	eventually(t, 20*time.Second, "firing notification", func() bool { return primary.count("firing") == 1 })
+	servicetest.Eventually(t, 20*time.Second, "firing notification", func() bool { return primary.count("firing") == 1 })
 	resp, err := in.client.Get(in.base + "/api/v2/alerts")
 	if err != nil {
 		t.Fatal(err)
@@ -139,7 +139,7 @@ func TestAlertDelivery(t *testing.T) {
 		t.Fatalf("/api/v2/alerts: %v %+v", err, v2)
 	}
 	g.v.Store(0)
-	eventually(t, 20*time.Second, "resolved notification", func() bool { return primary.count("resolved") == 1 })
+	servicetest.Eventually(t, 20*time.Second, "resolved notification", func() bool { return primary.count("resolved") == 1 })
 	if n := primary.count("firing"); n != 1 {
 		t.Errorf("%d firing notifications, want exactly 1", n)
 	}
@@ -190,7 +190,7 @@ func TestFallbackReceiver(t *testing.T) {
 	in := startWardIn(t, dir, alertingConfig(g.addr(), primary.srv.URL, fallback.srv.URL, "    fallback: fallback\n    fallback_after: 2s\n"))
 	start := time.Now()
 	g.v.Store(1)
-	eventually(t, 60*time.Second, "fallback notified", func() bool { return fallback.count("firing") >= 1 })
+	servicetest.Eventually(t, 60*time.Second, "fallback notified", func() bool { return fallback.count("firing") >= 1 })
 	if took := time.Since(start); took < 2*time.Second {
 		t.Errorf("fallback used after %s, before fallback_after", took)
 	}
@@ -234,7 +234,7 @@ alerting:
       webhook_configs: [{url: %q}]
 `, g.addr(), servicetest.FreeAddr(t), fallback.srv.URL))
 	g.v.Store(1)
-	eventually(t, 60*time.Second, "fallback notified", func() bool { return fallback.count("firing") >= 1 })
+	servicetest.Eventually(t, 60*time.Second, "fallback notified", func() bool { return fallback.count("firing") >= 1 })
 	if v := in.metricValue(t, `ward_notification_fallbacks_total{fallback="hook",receiver="mail"}`); v == "" || v == "0" {
 		t.Errorf("fallback metric = %q", v)
 	}

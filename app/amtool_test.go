@@ -36,7 +36,7 @@ func TestAmtool(t *testing.T) {
 	}
 
 	g.v.Store(1)
-	eventually(t, 20*time.Second, "alert in the store", func() bool { return strings.Contains(run("alert", "query"), "ValueHigh") })
+	servicetest.Eventually(t, 20*time.Second, "alert in the store", func() bool { return strings.Contains(run("alert", "query"), "ValueHigh") })
 	// `amtool config routes` is left out: Debian's amtool 0.25 cannot parse
 	// the redacted `url: <secret>` that Alertmanager 0.35's status API (and
 	// so ward's) returns for webhook URLs.
@@ -57,7 +57,7 @@ func TestAmtool(t *testing.T) {
 	if strings.Contains(out, "alice") {
 		t.Errorf("silence author taken from the client:\n%s", out)
 	}
-	eventually(t, 10*time.Second, "alert silenced", func() bool {
+	servicetest.Eventually(t, 10*time.Second, "alert silenced", func() bool {
 		return strings.Contains(run("alert", "query", "--silenced"), "ValueHigh")
 	})
 	run("silence", "expire", id)

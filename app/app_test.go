@@ -147,18 +147,6 @@ func (in *instance) query(tb testing.TB, q string) []sample {
 	return d.Result
 }
 
-// eventually polls cond until it holds or the timeout passes.
-func eventually(tb testing.TB, timeout time.Duration, what string, cond func() bool) {
-	tb.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 func value(s sample) string {
 	v, _ := s.Value[1].(string)
 	return v

@@ -93,7 +93,7 @@ func TestCrashKeepsData(t *testing.T) {
 	p := startProcess(t, cfgFile, logFile)
 	var mark time.Time
 	var before int
-	eventually(t, 30*time.Second, "ward scraped itself 5 times", func() bool {
+	servicetest.Eventually(t, 30*time.Second, "ward scraped itself 5 times", func() bool {
 		mark = time.Now()
 		before = countAt(t, client, base, mark)
 		return before >= 5
@@ -104,7 +104,7 @@ func TestCrashKeepsData(t *testing.T) {
 	<-p.done
 
 	p = startProcess(t, cfgFile, logFile)
-	eventually(t, 30*time.Second, "ward back after SIGKILL", func() bool { return countAt(t, client, base, mark) >= 0 })
+	servicetest.Eventually(t, 30*time.Second, "ward back after SIGKILL", func() bool { return countAt(t, client, base, mark) >= 0 })
 	if after := countAt(t, client, base, mark); after < before {
 		t.Fatalf("after kill -9: %d samples up to the mark, had %d", after, before)
 	}
@@ -119,7 +119,7 @@ func TestCrashKeepsData(t *testing.T) {
 		t.Fatalf("graceful stop: %v", p.err)
 	}
 	startProcess(t, cfgFile, logFile)
-	eventually(t, 30*time.Second, "ward back after SIGTERM", func() bool { return countAt(t, client, base, mark) >= 0 })
+	servicetest.Eventually(t, 30*time.Second, "ward back after SIGTERM", func() bool { return countAt(t, client, base, mark) >= 0 })
 	if after := countAt(t, client, base, mark); after < before {
 		t.Fatalf("after graceful restart: %d samples up to the mark, had %d", after, before)
 	}

@@ -39,7 +39,7 @@ scrape_configs:
     static_configs: [{targets: [%q]}]
 `, node, strings.TrimPrefix(garbage.URL, "http://"), strings.TrimPrefix(huge.URL, "http://")))
 
-	eventually(t, 30*time.Second, "node_exporter and ward scraped", func() bool {
+	servicetest.Eventually(t, 30*time.Second, "node_exporter and ward scraped", func() bool {
 		up := in.query(t, `up`)
 		n, okN := byLabel(up, "job", "node")
 		w, okW := byLabel(up, "job", "ward")
@@ -52,24 +52,31 @@ scrape_configs:
 		}
 	})
 	t.Run("range query", func(t *testing.T) {
-		time.Sleep(2 * time.Second)
-		end := time.Now()
-		q := url.Values{"query": {`up{job="node"}`}, "start": {fmt.Sprint(end.Add(-time.Minute).Unix())}, "end": {fmt.Sprint(end.Unix())}, "step": {"1"}}
-		code, r := in.get(t, "/api/v1/query_range?"+q.Encode())
-		if code != 200 {
-			t.Fatalf("query_range: %d %s", code, r.Error)
-		}
-		var d struct {
+		type matrix struct {
 			ResultType string `json:"resultType"`
 			Result     []struct {
 				Values [][2]any `json:"values"`
 			} `json:"result"`
 		}
-		if err := json.Unmarshal(r.Data, &d); err != nil {
-			t.Fatal(err)
-		}
-		if d.ResultType != "matrix" || len(d.Result) != 1 || len(d.Result[0].Values) < 2 {
-			t.Fatalf("want a matrix with points, got %s", r.Data)
+		// Ward has just started: wait for a second scrape of the node
+		// exporter, so the range holds at least two points.
+		var d matrix
+		var raw []byte
+		servicetest.Eventually(t, 30*time.Second, "query_range to return two points", func() bool {
+			end := time.Now()
+			q := url.Values{"query": {`up{job="node"}`}, "start": {fmt.Sprint(end.Add(-time.Minute).Unix())}, "end": {fmt.Sprint(end.Unix())}, "step": {"1"}}
+			code, r := in.get(t, "/api/v1/query_range?"+q.Encode())
+			if code != 200 {
+				t.Fatalf("query_range: %d %s", code, r.Error)
+			}
+			raw, d = r.Data, matrix{}
+			if err := json.Unmarshal(r.Data, &d); err != nil {
+				t.Fatal(err)
+			}
+			return len(d.Result) == 1 && len(d.Result[0].Values) >= 2
+		})
+		if d.ResultType != "matrix" {
+			t.Fatalf("want a matrix with points, got %s", raw)
 		}
 	})
 	t.Run("bad query is a Prometheus-shaped error", func(t *testing.T) {
@@ -114,7 +121,7 @@ scrape_configs:
 		var d struct {
 			ActiveTargets []target `json:"activeTargets"`
 		}
-		eventually(t, 15*time.Second, "bad targets scraped", func() bool {
+		servicetest.Eventually(t, 15*time.Second, "bad targets scraped", func() bool {
 			_, r := in.get(t, "/api/v1/targets")
 			if err := json.Unmarshal(r.Data, &d); err != nil {
 				t.Fatal(err)

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/ward-monitoring/ward/servicetest"
 )
 
 type healthAnswer struct {
@@ -62,7 +64,7 @@ checks:
     critical: true
 `, site.URL))
 
-	eventually(t, 15*time.Second, "healthy", func() bool { return in.health(t).code == http.StatusOK })
+	servicetest.Eventually(t, 15*time.Second, "healthy", func() bool { return in.health(t).code == http.StatusOK })
 	h := in.health(t)
 	if h.Status != "pass" || len(h.Checks) != 1 || h.Checks[0].Status != "up" {
 		t.Fatalf("healthy answer: %+v", h)
@@ -80,13 +82,13 @@ checks:
 		}
 	}
 	// The check result also lands in the TSDB.
-	eventually(t, 10*time.Second, "ward_check_up in the TSDB", func() bool {
+	servicetest.Eventually(t, 10*time.Second, "ward_check_up in the TSDB", func() bool {
 		r := in.query(t, `ward_check_up{check="site"}`)
 		return len(r) == 1 && value(r[0]) == "1"
 	})
 
 	failing.Store(true)
-	eventually(t, 15*time.Second, "unhealthy", func() bool { return in.health(t).code == http.StatusServiceUnavailable })
+	servicetest.Eventually(t, 15*time.Second, "unhealthy", func() bool { return in.health(t).code == http.StatusServiceUnavailable })
 	if h := in.health(t); h.Status != "fail" || h.Checks[0].Status != "down" {
 		t.Fatalf("failing answer: %+v", h)
 	}

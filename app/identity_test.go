@@ -14,6 +14,7 @@ import (
 
 	"github.com/ward-monitoring/ward/audit"
 	"github.com/ward-monitoring/ward/auth"
+	"github.com/ward-monitoring/ward/servicetest"
 )
 
 // TestIdentityWiring: the audit chain is verified and exported, reloads
@@ -36,7 +37,7 @@ func TestIdentityWiring(t *testing.T) {
 	if len(recs) == 0 || recs[0].Actor != "token:test-admin" || recs[0].Outcome != audit.Success {
 		t.Errorf("reload audit records %+v: want one by token:test-admin", recs)
 	}
-	eventually(t, 20*time.Second, "ward scraping itself with its token", func() bool {
+	servicetest.Eventually(t, 20*time.Second, "ward scraping itself with its token", func() bool {
 		s, ok := byLabel(in.query(t, `up{job="ward"}`), "job", "ward")
 		return ok && value(s) == "1"
 	})

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ward-monitoring/ward/auth"
+	"github.com/ward-monitoring/ward/servicetest"
 )
 
 // answer is one API response: status, Retry-After and Prometheus'
@@ -129,7 +130,7 @@ func keepQuerying(c *http.Client, base string, stop <-chan struct{}) func() (ok,
 // ordinary queries keep working meanwhile.
 func TestQueryBombs(t *testing.T) {
 	in := startWard(t, fastGlobal)
-	eventually(t, 30*time.Second, "ward's own up series", func() bool { return len(in.query(t, `up{job="ward"}`)) == 1 })
+	servicetest.Eventually(t, 30*time.Second, "ward's own up series", func() bool { return len(in.query(t, `up{job="ward"}`)) == 1 })
 	c := viewerClient(t, in, 5*time.Second)
 	now := time.Now()
 	rangeForm := func(q string) url.Values {
@@ -259,7 +260,7 @@ query:
 	}()
 	// The tracker writes each running query into <data>/queries.active.
 	active := filepath.Join(in.dir, "data", "queries.active")
-	eventually(t, 10*time.Second, "the slow query to hold the slot", func() bool {
+	servicetest.Eventually(t, 10*time.Second, "the slow query to hold the slot", func() bool {
 		data, err := os.ReadFile(active)
 		return err == nil && strings.Contains(string(data), slow)
 	})
@@ -285,7 +286,7 @@ query:
 			t.Errorf("extra query %d: Retry-After %q, want 1", i, a.retryAfter)
 		}
 	}
-	eventually(t, 10*time.Second, "rule evaluations while the query slot is busy", func() bool {
+	servicetest.Eventually(t, 10*time.Second, "rule evaluations while the query slot is busy", func() bool {
 		return metricSum(t, in, "prometheus_rule_evaluations_total") > evals
 	})
 	select {
@@ -296,7 +297,7 @@ query:
 
 	cancel()
 	<-slowDone
-	eventually(t, 30*time.Second, "a query after the slot is free", func() bool {
+	servicetest.Eventually(t, 30*time.Second, "a query after the slot is free", func() bool {
 		a, err := ask(t.Context(), c, in.base, "GET", "/api/v1/query", url.Values{"query": {"up"}})
 		return err == nil && a.code == http.StatusOK
 	})

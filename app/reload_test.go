@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ward-monitoring/ward/servicetest"
 )
 
 func ruleGroup(alert, expr string) string {
@@ -59,7 +61,7 @@ func TestReload(t *testing.T) {
 
 	t.Run("invalid rule file is rejected by the watcher", func(t *testing.T) {
 		writeFile(t, rulesFile, ruleGroup("BrokenAlert", "sum(up"))
-		eventually(t, 10*time.Second, "failed reload recorded", reloaded("0"))
+		servicetest.Eventually(t, 10*time.Second, "failed reload recorded", reloaded("0"))
 		names := in.alertNames(t)
 		if !names["FirstAlert"] || names["BrokenAlert"] {
 			t.Fatalf("previous rules must keep running, got %v", names)
@@ -73,8 +75,8 @@ func TestReload(t *testing.T) {
 	})
 	t.Run("valid rule file is picked up", func(t *testing.T) {
 		writeFile(t, rulesFile, ruleGroup("SecondAlert", "up == 0"))
-		eventually(t, 10*time.Second, "SecondAlert loaded", func() bool { return in.alertNames(t)["SecondAlert"] })
-		eventually(t, 5*time.Second, "successful reload recorded", reloaded("1"))
+		servicetest.Eventually(t, 10*time.Second, "SecondAlert loaded", func() bool { return in.alertNames(t)["SecondAlert"] })
+		servicetest.Eventually(t, 5*time.Second, "successful reload recorded", reloaded("1"))
 		if in.alertNames(t)["FirstAlert"] {
 			t.Fatal("FirstAlert should be gone")
 		}
@@ -83,7 +85,7 @@ func TestReload(t *testing.T) {
 		cfg := in.cfgFile
 		good := readFile(t, cfg)
 		writeFile(t, cfg, strings.Replace(good, "evaluation_interval: 1s", "evaluation_interval: 1s\n  evaluation_intervall: 2s", 1))
-		eventually(t, 10*time.Second, "failed reload recorded", reloaded("0"))
+		servicetest.Eventually(t, 10*time.Second, "failed reload recorded", reloaded("0"))
 		code, body := in.postReload(t)
 		if code != 500 || !strings.Contains(body, "ward.yaml:6:3: global.evaluation_intervall: unknown key") {
 			t.Fatalf("got %d %q", code, body)
@@ -92,12 +94,12 @@ func TestReload(t *testing.T) {
 			t.Fatal("rules must keep running after a rejected config")
 		}
 		writeFile(t, cfg, good)
-		eventually(t, 10*time.Second, "successful reload recorded", reloaded("1"))
+		servicetest.Eventually(t, 10*time.Second, "successful reload recorded", reloaded("1"))
 	})
 	t.Run("SIGHUP channel reloads", func(t *testing.T) {
 		before := in.metricValue(t, `ward_config_reloads_total{result="success"}`)
 		in.hup <- struct{}{}
-		eventually(t, 5*time.Second, "reload counted", func() bool {
+		servicetest.Eventually(t, 5*time.Second, "reload counted", func() bool {
 			return in.metricValue(t, `ward_config_reloads_total{result="success"}`) != before
 		})
 	})

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ward-monitoring/ward/config"
+	"github.com/ward-monitoring/ward/servicetest"
 )
 
 // TestSelfScrapeNotInConfig: ward scrapes itself with its internal token,
@@ -22,7 +23,7 @@ func TestSelfScrapeNotInConfig(t *testing.T) {
 	}
 	check := func(when string) {
 		t.Helper()
-		eventually(t, 30*time.Second, "ward's own up series", func() bool {
+		servicetest.Eventually(t, 30*time.Second, "ward's own up series", func() bool {
 			r := in.query(t, `up{job="ward"} == 1`)
 			return len(r) == 1
 		})

@@ -150,7 +150,7 @@ func TestPostgresReplicationLag(t *testing.T) {
 		return err == nil && ok
 	}
 	mustExec(t, pconn, "INSERT INTO ticks VALUES (now())")
-	waitFor(t, "replica replays the first insert", caughtUp)
+	servicetest.Eventually(t, 30*time.Second, "replica replays the first insert", caughtUp)
 	o := probeOnce(t, cfg)
 	wantResult(t, o, StatusUp, "")
 	if lag, ok := gaugeValue(o, "ward_check_postgres_replication_lag_seconds"); !ok || lag != 0 {
@@ -164,7 +164,7 @@ func TestPostgresReplicationLag(t *testing.T) {
 	time.Sleep(1500 * time.Millisecond)
 	mustExec(t, pconn, "INSERT INTO ticks VALUES (now())")
 	target := currentLSN(t, pconn)
-	waitFor(t, "replica receives the second insert", func() bool {
+	servicetest.Eventually(t, 30*time.Second, "replica receives the second insert", func() bool {
 		var ok bool
 		err := rconn.QueryRow(ctx, "SELECT pg_last_wal_receive_lsn() >= $1::pg_lsn", target).Scan(&ok)
 		return err == nil && ok
@@ -178,7 +178,7 @@ func TestPostgresReplicationLag(t *testing.T) {
 	}
 
 	mustExec(t, rconn, "SELECT pg_wal_replay_resume()")
-	waitFor(t, "replica catches up", caughtUp)
+	servicetest.Eventually(t, 30*time.Second, "replica catches up", caughtUp)
 	if lag, _ := gaugeValue(probeOnce(t, cfg), "ward_check_postgres_replication_lag_seconds"); lag != 0 {
 		t.Errorf("resumed replica: lag %v, want 0", lag)
 	}
@@ -200,15 +200,4 @@ func currentLSN(tb testing.TB, conn *pgx.Conn) string {
 		tb.Fatal(err)
 	}
 	return lsn
-}
-
-// waitFor polls cond for up to 30 s.
-func waitFor(tb testing.TB, what string, cond func() bool) {
-	tb.Helper()
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	tb.Fatalf("timed out waiting until %s", what)
 }

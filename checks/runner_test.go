@@ -36,7 +36,7 @@ func startRunner(tb testing.TB, r *Runner) {
 func waitResults(tb testing.TB, r *Runner, since time.Time, names ...string) map[string]Result {
 	tb.Helper()
 	var got map[string]Result
-	waitFor(tb, "checks "+strings.Join(names, ", ")+" have run", func() bool {
+	servicetest.Eventually(tb, 30*time.Second, "checks "+strings.Join(names, ", ")+" have run", func() bool {
 		got = map[string]Result{}
 		for _, res := range r.Results() {
 			got[res.Check] = res
