@@ -46,9 +46,9 @@ type Options struct {
 	// DataDir holds the notification log, silences and pending alerts.
 	DataDir     string
 	ExternalURL *url.URL
-	// State keeps the last delivery attempts (ward's *storage.State);
-	// nil keeps none.
-	State DeliveryStore
+	// Deliveries keeps the last delivery attempts (ward's
+	// *storage.State); nil keeps none.
+	Deliveries DeliveryStore
 	// Limits bound the alerts held; the zero value means DefaultLimits.
 	Limits Limits
 }
@@ -177,7 +177,7 @@ func New(o Options) (*Manager, error) {
 	m.handler = m.api.Register(route.New(), "/")
 	m.pipelineBuilder = notify.NewPipelineBuilder(o.Registerer, flags, m.recorder)
 	m.dispatcherMetrics = dispatch.NewDispatcherMetrics(false, o.Registerer, flags)
-	m.history = newHistory(o.State, o.Registerer, m.logger)
+	m.history = newHistory(o.Deliveries, o.Registerer, m.logger)
 	m.fallbacks = newFallbackTracker(o.Registerer)
 	return m, nil
 }

@@ -87,7 +87,7 @@ func startPipeline(tb testing.TB, dataDir string, state *storage.State, alerting
 		Registerer:  reg,
 		DataDir:     dataDir,
 		ExternalURL: ext,
-		State:       state,
+		Deliveries:  state,
 	})
 	if err != nil {
 		tb.Fatal(err)

@@ -182,7 +182,7 @@ func New(o Options) (_ *App, err error) {
 		Registerer:  a.reg,
 		DataDir:     filepath.Join(cfg.Storage.Path, "alerting"),
 		ExternalURL: extURL,
-		State:       a.state,
+		Deliveries:  a.state,
 	})
 	if err != nil {
 		return nil, err

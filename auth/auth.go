@@ -25,9 +25,8 @@ type Options struct {
 	Logger *slog.Logger
 	// Hasher hashes passwords; nil means DefaultHasher().
 	Hasher Hasher
-	// Key seals TOTP secrets (see OpenKey). Nil is for offline tools such
-	// as the CLI, which never read a secret: then enrolment and the 2FA
-	// step fail with ErrNoKey.
+	// Key seals TOTP secrets (see OpenKey). Without one, enrolment and
+	// the 2FA step fail with ErrNoKey.
 	Key *Key
 	// Issuer names ward in authenticator apps; empty means "ward".
 	Issuer string

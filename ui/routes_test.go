@@ -155,7 +155,7 @@ func startServerWith(tb testing.TB, logger *slog.Logger, authCfg auth.Config) (*
 		Registerer:  reg,
 		DataDir:     filepath.Join(dir, "alerting"),
 		ExternalURL: extURL,
-		State:       state,
+		Deliveries:  state,
 	})
 	if err != nil {
 		ln.Close()
