@@ -65,6 +65,15 @@ func TestAlertingSurvivesKill9(t *testing.T) {
 		p := startProcess(t, cfg, log)
 		g.v.Store(1)
 		servicetest.Eventually(t, 30*time.Second, "firing notification", func() bool { return hook.count("firing") == 1 })
+		// "After notifying" is after ward recorded the notification:
+		// between the receiver's answer and the notification log's
+		// snapshot lies a window of milliseconds that no receiver
+		// without idempotency keys can close (see README, Alerting).
+		nflog := filepath.Join(dir, "data", "alerting", "nflog")
+		servicetest.Eventually(t, 30*time.Second, "notification log written", func() bool {
+			fi, err := os.Stat(nflog)
+			return err == nil && fi.Size() > 0
+		})
 		kill9(t, p)
 
 		startProcess(t, cfg, log)

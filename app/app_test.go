@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -15,8 +16,6 @@ import (
 	"time"
 
 	"github.com/ward-monitoring/ward/auth"
-	"github.com/ward-monitoring/ward/config"
-	"github.com/ward-monitoring/ward/storage"
 )
 
 // instance is a ward started in-process for a test.
@@ -215,20 +214,15 @@ func createToken(tb testing.TB, svc *auth.Service, name string, role auth.Role) 
 // as a separate process.
 func createTokenOffline(tb testing.TB, cfgFile string) string {
 	tb.Helper()
-	cfg, err := config.LoadFile(cfgFile)
+	// Through OpenOffline, as `ward token create` does: the key is loaded
+	// (or created) first, so the token's audit record is sealed under it
+	// and the chain ward serve verifies stays whole.
+	o, err := OpenOffline(cfgFile, slog.New(slog.DiscardHandler))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	st, err := storage.OpenState(filepath.Join(cfg.Storage.Path, "ward.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer st.Close()
-	svc, err := auth.New(st, auth.DefaultConfig(), auth.Options{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return createToken(tb, svc, "test-admin", auth.RoleAdmin)
+	defer o.Close()
+	return createToken(tb, o.Auth, "test-admin", auth.RoleAdmin)
 }
 
 // bearer adds an API token to every request it carries.
