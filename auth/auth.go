@@ -94,12 +94,13 @@ func New(st *storage.State, cfg Config, o Options) (*Service, error) {
 	}
 	if h, ok := s.hasher.(Argon2id); ok && h == DefaultHasher() {
 		s.dummyHash = defaultDummyHash
-		return s, nil
+	} else {
+		var err error
+		if s.dummyHash, err = s.hasher.Hash(newToken()); err != nil {
+			return nil, fmt.Errorf("auth: %w", err)
+		}
 	}
-	var err error
-	if s.dummyHash, err = s.hasher.Hash(newToken()); err != nil {
-		return nil, fmt.Errorf("auth: %w", err)
-	}
+	s.hasher = newBoundedHasher(s.hasher, MaxConcurrentHashes)
 	return s, nil
 }
 

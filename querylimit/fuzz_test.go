@@ -32,6 +32,13 @@ func FuzzCheck(f *testing.F) {
 		if err == nil {
 			return
 		}
+		var tooLong *TooLongError
+		if errors.As(err, &tooLong) {
+			if len(query) <= MaxQueryBytes {
+				t.Fatalf("%d-byte query refused as too long", len(query))
+			}
+			return
+		}
 		var tooMany *TooManyStepsError
 		if !errors.As(err, &tooMany) {
 			t.Fatalf("%q: unexpected error type %T: %v", query, err, err)

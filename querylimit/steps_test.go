@@ -132,3 +132,22 @@ func TestGuardRefusesBeforeTheEngine(t *testing.T) {
 		t.Errorf("result %s, want a count of 100", got)
 	}
 }
+
+// TestLongQueryRefusedBeforeParsing: a query past MaxQueryBytes is
+// refused without being parsed (20 KB of "1+1+…" took 1 GB to parse).
+func TestLongQueryRefusedBeforeParsing(t *testing.T) {
+	g := NewGuard(nil, parser.NewParser(parser.Options{}), 11000, func(int64) int64 { return 1000 })
+	long := strings.Repeat("1+", 10_000) + "1"
+	start := time.Now()
+	err := g.Check(long, start, start, 0)
+	var tl *TooLongError
+	if !errors.As(err, &tl) || tl.Bytes != len(long) {
+		t.Fatalf("%d-byte query: %v, want a TooLongError", len(long), err)
+	}
+	if d := time.Since(start); d > 100*time.Millisecond {
+		t.Errorf("refusing took %s: it was parsed", d)
+	}
+	if err := g.Check(strings.Repeat("1+", 100)+"1", start, start, 0); err != nil {
+		t.Fatalf("a short query: %v", err)
+	}
+}

@@ -220,8 +220,6 @@ func PrometheusAPIRoutes() []string {
 		"GET /api/v1/query", "POST /api/v1/query",
 		"GET /api/v1/query_range", "POST /api/v1/query_range",
 		"GET /api/v1/query_exemplars", "POST /api/v1/query_exemplars",
-		"GET /api/v1/format_query", "POST /api/v1/format_query",
-		"GET /api/v1/parse_query", "POST /api/v1/parse_query",
 		"GET /api/v1/series", "POST /api/v1/series",
 		"GET /api/v1/labels", "POST /api/v1/labels",
 		"GET /api/v1/label/{name}/values",
