@@ -25,16 +25,27 @@ func (s *Service) SecondFactor(ctx context.Context, token, code, ip, ua string) 
 		return nil, ErrSessionInvalid
 	}
 	name := se.User
-	if wait, first := s.secondFactor.allow(now, userKey(name)); wait > 0 {
-		if first {
-			s.appendAudit(s.record(name, ip, audit.ActionLogin, name, audit.Failure,
-				map[string]string{"reason": "2fa_rate_limited", "retry_after": wait.Round(time.Second).String()}))
-		}
-		return nil, &RateLimitError{RetryAfter: wait}
-	}
 	u, err := s.st.User(name)
 	if err != nil {
 		return nil, storeErr(err)
+	}
+	// As at the password step: a device that has signed in as the user
+	// before is limited by its own wrong codes only, so someone who
+	// knows the password cannot keep the user out of this step by
+	// guessing codes from elsewhere; every other device shares the
+	// account's limit.
+	keys := []string{userKey(name)}
+	failKeys := keys
+	if knowsClient(u, ip, ua) {
+		ck := clientKey(name, clientID(ip, ua))
+		keys, failKeys = []string{ck}, []string{ck, userKey(name)}
+	}
+	if wait, first := s.secondFactor.allow(now, keys...); wait > 0 {
+		if first {
+			s.appendAudit(s.record(name, ip, audit.ActionLogin, name, audit.Failure,
+				map[string]string{"reason": "2fa_rate_limited", "retry_after": max(wait.Round(time.Second), time.Second).String()}))
+		}
+		return nil, &RateLimitError{RetryAfter: wait}
 	}
 	if u.Disabled {
 		s.appendAudit(s.record(name, ip, audit.ActionLogin, name, audit.Failure, map[string]string{"reason": "disabled"}))
@@ -46,7 +57,8 @@ func (s *Service) SecondFactor(ctx context.Context, token, code, ip, ua string) 
 		var res *LoginResult
 		res, err = s.startSession(name, StageActive, ip, ua, apply, id, method)
 		if err == nil {
-			s.secondFactor.succeed(userKey(name))
+			s.secondFactor.refund(keys...)
+			s.secondFactor.succeed(keys...)
 			return res, nil
 		}
 		// Consuming the code failed inside the transaction: another
@@ -56,7 +68,7 @@ func (s *Service) SecondFactor(ctx context.Context, token, code, ip, ua string) 
 	if !errors.Is(err, ErrInvalidCode) {
 		return nil, err
 	}
-	s.secondFactor.fail(now, userKey(name))
+	s.secondFactor.fail(now, failKeys...)
 	ended := false
 	_ = s.st.Update(func(tx *storage.Tx) error {
 		x, err := tx.Session(id)

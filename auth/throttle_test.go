@@ -234,3 +234,29 @@ func TestSuccessesDoNotUseUpTheWindow(t *testing.T) {
 		}
 	}
 }
+
+// TestKnownDevicePassesTheSecondFactorUnderAttack: someone who knows the
+// password and keeps posting wrong codes from elsewhere cannot keep the
+// user, on a device they signed in from before, out of the 2FA step
+// (attack review: the real user got 429 on /login/2fa for 80+ s).
+func TestKnownDevicePassesTheSecondFactorUnderAttack(t *testing.T) {
+	e := newEnv(t, nil)
+	e.addUser(t, "alice", RoleAdmin)
+	en := e.enrol(t, "alice") // signs in from 192.0.2.1 / test-agent: a known device
+	for round := range 8 {
+		for i := range 5 {
+			res, err := e.svc.Login(e.ctx, LoginRequest{Username: "alice", Password: testPassword, IP: fmt.Sprintf("203.0.113.%d", i), UserAgent: "attacker"})
+			if err == nil {
+				_, _ = e.svc.SecondFactor(e.ctx, res.Token, "000000", fmt.Sprintf("203.0.113.%d", i), "attacker")
+			}
+		}
+		e.clk.Advance(10 * time.Second)
+		if round%2 == 1 {
+			res := e.login(t, "alice", "192.0.2.1")
+			e.clk.Advance(30 * time.Second) // a fresh code: each is accepted once
+			if _, err := e.svc.SecondFactor(e.ctx, res.Token, code(t, en.secret, e.clk.Now()), "192.0.2.1", "test-agent"); err != nil {
+				t.Fatalf("round %d: the known device's right code was refused: %v", round, err)
+			}
+		}
+	}
+}
