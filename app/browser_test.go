@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -13,42 +12,49 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/pquerna/otp/totp"
+
+	"github.com/ward-monitoring/ward/auth"
+	"github.com/ward-monitoring/ward/servicetest"
 )
 
 var setupURLRE = regexp.MustCompile(`http://\S+/setup\?token=\S+`)
 
-// browser starts Debian's headless Chromium for the test; a missing
-// chromium is a failure (make test-deps installs it), never a skip.
+// browser starts headless Chromium at a desktop width.
 func browser(tb testing.TB) context.Context {
 	tb.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		tb.Fatalf("chromium not found (apt-get install chromium, or make test-deps): %v", err)
+	return servicetest.Browser(tb, 1100, 1000)
+}
+
+// noTwoFactor lets every role sign in with a password alone, so that
+// browser tests of the console reach it in one step.
+const noTwoFactor = "auth:\n  two_factor:\n    required_roles: []\n"
+
+// browserPassword is the password of the users signInBrowser creates.
+const browserPassword = "purple otters juggle quietly at dawn"
+
+// signInBrowser creates the user name with role in the running ward and
+// signs in as them through the sign-in form, in a browser width pixels
+// wide (390 for a phone). in must run with noTwoFactor in its config.
+func signInBrowser(tb testing.TB, in *instance, name string, role auth.Role, width int) context.Context {
+	tb.Helper()
+	if _, err := in.app.auth.CreateUser(context.Background(), auth.Local("test"), auth.NewUser{
+		Name: name, Email: name + "@example.com", Role: role, Password: browserPassword,
+	}); err != nil {
+		tb.Fatalf("creating %s: %v", name, err)
 	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.Flag("headless", true),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.NoFirstRun,
-		chromedp.UserDataDir(tb.TempDir()),
-		chromedp.WindowSize(1100, 1000),
+	ctx := servicetest.Browser(tb, width, 900)
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(in.base+"/login"),
+		chromedp.WaitVisible(chromedp.CSS(`#username`)),
+		chromedp.SendKeys(chromedp.CSS(`#username`), name),
+		chromedp.SendKeys(chromedp.CSS(`#password`), browserPassword),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`nav`)),
+	); err != nil {
+		html, _ := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html")))
+		tb.Fatalf("signing in as %s: %v\npage:\n%s", name, err, html)
 	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	// The first Do starts the browser and binds it to ctx, which has no
-	// deadline; the actions get one.
-	if err := chromedp.Do(ctx); err != nil {
-		cancel()
-		cancelAlloc()
-		tb.Fatalf("starting chromium: %v", err)
-	}
-	tctx, cancelTimeout := context.WithTimeout(ctx, 3*time.Minute)
-	tb.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
-	return tctx
+	return ctx
 }
 
 // TestBrowserSignIn drives the real UI in headless Chromium: first-run
@@ -214,4 +220,14 @@ func TestBrowserSignIn(t *testing.T) {
 	if got := text(ctx2, `main`); !strings.Contains(got, "You were signed out: the session was ended from the sessions page") {
 		t.Errorf("ended session sees: %q", got)
 	}
+}
+
+// TestBrowserHarness proves the console tests' tools work: a viewer signs
+// in on a phone-wide browser, and axe-core and the sideways-scroll check
+// run on the page.
+func TestBrowserHarness(t *testing.T) {
+	in := startWard(t, "rules: {builtin: false}\nscrape_configs: []\n"+noTwoFactor)
+	ctx := signInBrowser(t, in, "vera", auth.RoleViewer, 390)
+	servicetest.Axe(t, ctx, "home")
+	servicetest.NoSidewaysScroll(t, ctx, "home")
 }
