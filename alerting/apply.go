@@ -71,15 +71,17 @@ func (m *Manager) ApplyConfig(cfg *config.Alerting) error {
 			stages[from] = m.fallbacks.stage(from, fb, primary, stages[fb.Receiver], m.logger)
 		}
 	}
-	m.api.Update(conf, func(ctx context.Context, ls labelset.LabelSet) {
+	mutes := mutesFunc(func(ctx context.Context, ls labelset.LabelSet) {
 		inhibitor.Mutes(ctx, ls)
 		m.silencer.Mutes(ctx, ls)
 	})
+	m.api.Update(conf, mutes)
 	d := dispatch.NewDispatcher(m.alerts, routes, stages, intervener, notifyTimeout, 30*time.Second, m.limits, m.logger, m.recorder, m.dispatcherMetrics, tmpl)
 
 	go inhibitor.Run()
 	inhibitor.WaitForLoading()
 	m.inhibitor.Store(inhibitor)
+	m.mutes.Store(&mutes)
 	go d.Run(m.started)
 	d.WaitForLoading()
 	m.dispatcher.Store(d)

@@ -81,8 +81,10 @@ type Manager struct {
 	mu         sync.Mutex // serialises ApplyConfig
 	dispatcher atomic.Pointer[dispatch.Dispatcher]
 	inhibitor  atomic.Pointer[inhibit.Inhibitor]
-	current    atomic.Pointer[config.Alerting]
-	started    time.Time
+	// mutes predicts silences and inhibitions for the console (view.go).
+	mutes   atomic.Pointer[mutesFunc]
+	current atomic.Pointer[config.Alerting]
+	started time.Time
 }
 
 // New builds the long-lived parts of the pipeline and restores persisted

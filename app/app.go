@@ -232,6 +232,9 @@ func New(o Options) (_ *App, err error) {
 		Health: ui.HealthHandler(a.health, func(*http.Request) bool {
 			return a.cfg.Load().Server.HealthDetails
 		}),
+		Rules:         a.rules.Prometheus(),
+		Targets:       a.collector.Targets(),
+		Report:        a.health,
 		Auth:          a.auth,
 		AuditLog:      a.auditLog,
 		Audit:         a.state,

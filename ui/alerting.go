@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/prometheus/alertmanager/pkg/labels"
 	"github.com/prometheus/common/model"
 
 	"github.com/ward-monitoring/ward/alerting"
@@ -23,6 +24,11 @@ type Alerting interface {
 	// AdmitAlerts refuses, with alerting.ErrAlertLimit, alerts that would
 	// pass the alert store's limits.
 	AdmitAlerts(labels []model.LabelSet) error
+	// Alerts lists the unresolved alerts matching matchers, silenced
+	// and inhibited ones marked, at most limit; total counts matches.
+	Alerts(ctx context.Context, matchers []*labels.Matcher, limit int) (views []alerting.AlertView, total int)
+	// Summary counts alerts by state and severity and active silences.
+	Summary(ctx context.Context) alerting.Summary
 }
 
 var _ Alerting = (*alerting.Manager)(nil)

@@ -1,15 +1,19 @@
 package ui
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	promrules "github.com/prometheus/prometheus/rules"
+	"github.com/prometheus/prometheus/scrape"
 
 	"github.com/ward-monitoring/ward/audit"
 	"github.com/ward-monitoring/ward/auth"
+	"github.com/ward-monitoring/ward/checks"
 )
 
 // Deps is what the HTTP server serves and reads from the running ward.
@@ -32,6 +36,17 @@ type Deps struct {
 	Alerting Alerting
 	// Health serves /health/: check results and ward's own components.
 	Health http.Handler
+
+	// The console's sources (issue 10).
+	//
+	// Rules is Prometheus' rule manager: groups, rule health and the
+	// pending and firing alerts of alerting rules.
+	Rules *promrules.Manager
+	// Targets is the scrape manager: active and dropped targets.
+	Targets *scrape.Manager
+	// Report runs the health report: every check's last result and
+	// ward's own components.
+	Report func(context.Context) checks.Health
 
 	// Auth signs people and API tokens in.
 	Auth *auth.Service
