@@ -89,6 +89,9 @@ func sendTest(ctx context.Context, cfg *config.Alerting, name string, externalUR
 		ctx = notify.WithGroupKey(ctx, "ward-test:"+name)
 		ctx = notify.WithGroupLabels(ctx, model.LabelSet{"alertname": "WardTestNotification"})
 		ctx = notify.WithNow(ctx, now)
+		// The dispatcher sets a reason on every notification; without one
+		// Alertmanager logs "Missing notification reason" as an error.
+		ctx = notify.WithNotificationReason(ctx, notify.ReasonFirstNotification)
 		ctx = notify.WithRepeatInterval(ctx, time.Hour)
 		ctx = notify.WithFiringAlerts(ctx, []uint64{uint64(a.Fingerprint())})
 		ctx = notify.WithResolvedAlerts(ctx, nil)

@@ -60,6 +60,7 @@ type App struct {
 	logger   *slog.Logger
 	reg      *prometheus.Registry
 	db       *tsdb.DB
+	dirLock  *storage.DirLock
 	ln       net.Listener
 	selfAddr string
 
@@ -120,6 +121,16 @@ func New(o Options) (_ *App, err error) {
 	if err := storage.PrepareDataDir(cfg.Storage.Path, a.logger); err != nil {
 		return nil, err
 	}
+	// Before the TSDB and bbolt, whose own locks give a second ward on
+	// the same directory only cryptic errors.
+	if a.dirLock, err = storage.LockDataDir(cfg.Storage.Path); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			a.dirLock.Release()
+		}
+	}()
 	var stats storage.AdminStats
 	a.db, stats, err = storage.OpenTSDB(cfg.TSDBPath(), storage.TSDBOptions{
 		Retention: time.Duration(cfg.Storage.Retention.Time),
@@ -268,8 +279,9 @@ func (a *App) Addr() string { return a.selfAddr }
 // and evaluations end);
 // then the alert pipeline, so alerts from the last evaluation still reach
 // its store and its state is written to disk; then the TSDB, then the
-// state database.
+// state database, and last the data directory's lock.
 func (a *App) Run(ctx context.Context) error {
+	defer a.dirLock.Release() // last: after the TSDB and the state database
 	defer func() {
 		if err := a.state.Close(); err != nil {
 			a.logger.Error("closing state database", "err", err)

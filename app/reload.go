@@ -110,6 +110,9 @@ func (a *App) apply(cfg *config.Config) error {
 	if err := a.rules.ApplyConfig(cfg); err != nil {
 		return err
 	}
+	for _, pat := range rules.UnmatchedFiles(cfg) {
+		a.logger.Warn("rule_files pattern matches no file; no rules are loaded from it", "pattern", pat)
+	}
 	if err := a.collector.ApplyConfig(scrape); err != nil {
 		return err
 	}

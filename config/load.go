@@ -68,6 +68,7 @@ func Load(data []byte, source string) (*Config, error) {
 
 	chk := newChecker()
 	chk.walk(doc, documentType, "")
+	chk.checkJobNames(doc)
 	if len(chk.problems) > 0 {
 		return nil, chk.err(source)
 	}

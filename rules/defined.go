@@ -3,6 +3,7 @@ package rules
 import (
 	"errors"
 	"log/slog"
+	"path/filepath"
 
 	"github.com/prometheus/prometheus/model/rulefmt"
 
@@ -46,4 +47,18 @@ func AlertNames(cfg *config.Config) (map[string]bool, error) {
 		}
 	}
 	return names, nil
+}
+
+// UnmatchedFiles returns the rule_files patterns that match no file. They
+// are not errors (Prometheus accepts them, and a directory may be filled
+// later), but a typo in one means its rules silently never load, so
+// `ward check config` and every reload warn about them.
+func UnmatchedFiles(cfg *config.Config) []string {
+	var out []string
+	for _, pat := range cfg.RuleFiles() {
+		if m, err := filepath.Glob(pat); err == nil && len(m) == 0 {
+			out = append(out, pat)
+		}
+	}
+	return out
 }

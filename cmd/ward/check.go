@@ -64,8 +64,20 @@ func checkConfig(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: FAILED\n%s\n", file, err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "%s: SUCCESS: %d scrape jobs, %d rules, %d receivers\n", file, len(jobs), n, len(cfg.Alerting.Alertmanager.Receivers))
+	for _, pat := range rules.UnmatchedFiles(cfg) {
+		fmt.Fprintf(stderr, "%s: WARNING: rule_files pattern %q matches no file; no rules are loaded from it\n", file, pat)
+	}
+	fmt.Fprintf(stdout, "%s: SUCCESS: %s, %s, %s\n", file,
+		plural(len(jobs), "scrape job"), plural(n, "rule"), plural(len(cfg.Alerting.Alertmanager.Receivers), "receiver"))
 	return 0
+}
+
+// plural counts things in English: "1 receiver", "2 receivers".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // checkRules validates rule files like promtool check rules: every file
@@ -91,7 +103,7 @@ func checkRules(args []string, stdout, stderr io.Writer) int {
 			code = 1
 			continue
 		}
-		fmt.Fprintf(stdout, "  SUCCESS: %d rules found\n", n)
+		fmt.Fprintf(stdout, "  SUCCESS: %s found\n", plural(n, "rule"))
 	}
 	return code
 }
