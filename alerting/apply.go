@@ -30,7 +30,7 @@ func (m *Manager) ApplyConfig(cfg *config.Alerting) error {
 	if err != nil {
 		return err
 	}
-	routes := dispatch.NewRoute(conf.Route, nil)
+	routes := dispatch.NewRoute(withWatchdogRoute(conf.Route), nil)
 	active := map[string]bool{}
 	routes.Walk(func(r *dispatch.Route) { active[r.RouteOpts.Receiver] = true })
 	for _, fb := range cfg.Fallbacks {
@@ -46,6 +46,9 @@ func (m *Manager) ApplyConfig(cfg *config.Alerting) error {
 			return fmt.Errorf("alerting: receiver %q: %w", rcv.Name, err)
 		}
 		receivers[rcv.Name] = ints
+	}
+	if active[WatchdogUnrouted] && receivers[WatchdogUnrouted] == nil {
+		receivers[WatchdogUnrouted] = []notify.Integration{} // sends nothing
 	}
 	intervals := make(map[string][]timeinterval.TimeInterval, len(conf.MuteTimeIntervals)+len(conf.TimeIntervals))
 	for _, ti := range conf.MuteTimeIntervals {
