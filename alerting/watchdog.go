@@ -3,8 +3,8 @@ package alerting
 import (
 	"strings"
 
-	amcommoncfg "github.com/prometheus/alertmanager/config/common"
 	amconfig "github.com/prometheus/alertmanager/config"
+	amcommoncfg "github.com/prometheus/alertmanager/config/common"
 	"github.com/prometheus/alertmanager/pkg/labels"
 )
 
