@@ -1,11 +1,11 @@
 package alerting
 
 import (
-	"net/url"
-	"time"
-
 	"context"
 	"fmt"
+	"net/url"
+	"slices"
+	"time"
 
 	amconfig "github.com/prometheus/alertmanager/config"
 	"github.com/prometheus/alertmanager/dispatch"
@@ -66,7 +66,8 @@ func (m *Manager) ApplyConfig(cfg *config.Alerting) error {
 	if old := m.dispatcher.Load(); old != nil {
 		old.Stop()
 	}
-	inhibitor := inhibit.NewInhibitor(m.alerts, conf.InhibitRules, m.logger, m.recorder)
+	inhibitRules := append(slices.Clip(conf.InhibitRules), cfg.BuiltinInhibitRules...)
+	inhibitor := inhibit.NewInhibitor(m.alerts, inhibitRules, m.logger, m.recorder)
 	var peer notify.Peer // no cluster: must stay an untyped nil
 	stages := m.pipelineBuilder.New(receivers, func() time.Duration { return 0 }, inhibitor, m.silencer, intervener, m.nflog, peer)
 	for from, fb := range cfg.Fallbacks {

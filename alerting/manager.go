@@ -19,6 +19,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/alertmanager/alert"
 	"github.com/prometheus/alertmanager/api"
 	"github.com/prometheus/alertmanager/dispatch"
 	"github.com/prometheus/alertmanager/eventrecorder"
@@ -85,6 +86,9 @@ type Manager struct {
 	mutes   atomic.Pointer[mutesFunc]
 	current atomic.Pointer[config.Alerting]
 	started time.Time
+	// restored are the alerts read from alerts.json at start, until
+	// ResolveRestored has looked at them.
+	restored []storedAlert
 }
 
 // New builds the long-lived parts of the pipeline and restores persisted
@@ -142,17 +146,22 @@ func New(o Options) (*Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("alerting: alert store: %w", err)
 	}
-	alertsSnap := newSnapshotter("alerts", alertsPath, writeAlerts(m.alerts), m.logger)
+	alertsSnap := newSnapshotter("alerts", alertsPath, writeAlerts(m.alerts, ownGeneratorPrefix(o.ExternalURL)), m.logger)
 	cb.changed = alertsSnap.changed
 	pending, err := readAlerts(alertsPath)
 	if err != nil {
 		m.logger.Error("pending alerts could not be restored", "err", err)
 	}
 	if len(pending) > 0 {
-		if err := m.alerts.Put(context.Background(), pending...); err != nil {
+		put := make([]*alert.Alert, len(pending))
+		for i, a := range pending {
+			put[i] = a.Alert
+		}
+		if err := m.alerts.Put(context.Background(), put...); err != nil {
 			m.logger.Error("pending alerts could not be restored", "err", err)
 		}
 		m.logger.Info("restored pending alerts", "count", len(pending))
+		m.restored = pending
 	}
 	m.snapshots = []*snapshotter{nflogSnap, silencesSnap, alertsSnap}
 

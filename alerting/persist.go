@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/prometheus/alertmanager/alert"
 	"github.com/prometheus/alertmanager/provider"
@@ -78,14 +80,26 @@ func writeAtomic(path string, write func(io.Writer) error) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-// writeAlerts snapshots every alert the provider holds.
-func writeAlerts(alerts provider.Alerts) func(io.Writer) error {
+// storedAlert is an alert as alerts.json keeps it. Ward marks the alerts
+// ward's own rule manager raised (ResolveRestored may resolve those); it
+// is decided when the snapshot is written, by the generator URL under the
+// external URL of the process that raised them, so it survives a restart
+// with another external URL. Files written before the mark existed read
+// as "not ward's", which only means such alerts expire on their own.
+type storedAlert struct {
+	*alert.Alert
+	Ward bool `json:"ward,omitempty"`
+}
+
+// writeAlerts snapshots every alert the provider holds; own is the
+// generator URL prefix of ward's own alerts.
+func writeAlerts(alerts provider.Alerts, own string) func(io.Writer) error {
 	return func(w io.Writer) error {
 		it := alerts.GetPending()
 		defer it.Close()
-		var all []*alert.Alert
+		var all []storedAlert
 		for a := range it.Next() {
-			all = append(all, a.Data)
+			all = append(all, storedAlert{Alert: a.Data, Ward: own != "" && strings.HasPrefix(a.Data.GeneratorURL, own)})
 		}
 		if err := it.Err(); err != nil {
 			return err
@@ -95,7 +109,7 @@ func writeAlerts(alerts provider.Alerts) func(io.Writer) error {
 }
 
 // readAlerts loads an alerts snapshot; a missing file is an empty one.
-func readAlerts(path string) ([]*alert.Alert, error) {
+func readAlerts(path string) ([]storedAlert, error) {
 	b, err := os.ReadFile(path)
 	if os.IsNotExist(err) {
 		return nil, nil
@@ -103,17 +117,26 @@ func readAlerts(path string) ([]*alert.Alert, error) {
 	if err != nil {
 		return nil, err
 	}
-	var stored []*alert.Alert
+	var stored []storedAlert
 	if err := json.Unmarshal(b, &stored); err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	// Rebuild through alert.New so derived state (the fingerprint) is set.
-	out := make([]*alert.Alert, 0, len(stored))
+	out := make([]storedAlert, 0, len(stored))
 	for _, a := range stored {
-		if a == nil {
+		if a.Alert == nil {
 			continue
 		}
-		out = append(out, alert.New(a.Alert, a.UpdatedAt, a.Timeout))
+		out = append(out, storedAlert{Alert: alert.New(a.Alert.Alert, a.UpdatedAt, a.Timeout), Ward: a.Ward})
 	}
 	return out, nil
+}
+
+// ownGeneratorPrefix is how the generator URL of every alert ward's rule
+// manager raises begins (see NotifyFunc); "" without an external URL.
+func ownGeneratorPrefix(externalURL *url.URL) string {
+	if externalURL == nil {
+		return ""
+	}
+	return externalURL.JoinPath("graph").String() + "?"
 }

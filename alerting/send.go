@@ -18,7 +18,7 @@ func (m *Manager) NotifyFunc(externalLabels func() labels.Labels) promrules.Noti
 	return func(ctx context.Context, expr string, rulesAlerts ...*promrules.Alert) {
 		now := time.Now()
 		ext := externalLabels()
-		generator := m.opts.ExternalURL.JoinPath("graph").String() + "?" + url.Values{"g0.expr": {expr}, "g0.tab": {"1"}}.Encode()
+		generator := ownGeneratorPrefix(m.opts.ExternalURL) + url.Values{"g0.expr": {expr}, "g0.tab": {"1"}}.Encode()
 		out := make([]*alert.Alert, 0, len(rulesAlerts))
 		for _, ra := range rulesAlerts {
 			ls := model.LabelSet{}

@@ -115,9 +115,11 @@ func TestAlertingSurvivesKill9(t *testing.T) {
 		if n := hook.count("firing"); n != 0 {
 			t.Fatalf("notified before group_wait ended: %d", n)
 		}
-		// Restart without any rules: only the persisted alert can still
-		// produce the notification that was due.
-		writeFile(t, cfg, strings.Replace(readFile(t, cfg), "rule_files: [rules.yml]", "rule_files: []", 1))
+		// Restart with a rule of the same name that never fires: only
+		// the persisted alert can still produce the notification that
+		// was due. (With no rule of that name, ward resolves the
+		// restored alert unsent: TestRestoredAlertOfRemovedRuleResolvedOnce.)
+		writeFile(t, filepath.Join(dir, "rules.yml"), strings.Replace(testRule, "test_value > 0", "test_value > 1e9", 1))
 		startProcess(t, cfg, log)
 		servicetest.Eventually(t, 30*time.Second, "the due notification", func() bool { return hook.count("firing") == 1 })
 		// Two more notification log queries: the flush that sent it is

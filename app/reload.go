@@ -104,6 +104,15 @@ func (a *App) apply(cfg *config.Config) error {
 	if _, err := rules.Validate(cfg); err != nil {
 		return err
 	}
+	if a.cfg.Load() == nil {
+		// The first apply starts the dispatcher: resolve restored
+		// alerts whose rule is gone before it can send them as firing.
+		names, err := rules.AlertNames(cfg)
+		if err != nil {
+			return err
+		}
+		a.alerting.ResolveRestored(func(n string) bool { return names[n] })
+	}
 	if err := a.alerting.ApplyConfig(cfg.Alerting); err != nil {
 		return err
 	}

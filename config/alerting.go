@@ -10,6 +10,7 @@ import (
 	"time"
 
 	amconfig "github.com/prometheus/alertmanager/config"
+	amcommoncfg "github.com/prometheus/alertmanager/config/common"
 	"github.com/prometheus/common/model"
 	"go.yaml.in/yaml/v3"
 )
@@ -37,6 +38,11 @@ type Alerting struct {
 	// Fallbacks maps a receiver to the receiver that takes over when it
 	// has been failing for a while.
 	Fallbacks map[string]Fallback
+	// BuiltinInhibitRules are the rule pack's inhibit rules, applied
+	// after Alertmanager.InhibitRules; empty when rules.builtin is false.
+	// They stay out of Alertmanager so that the config ward prints is
+	// the user's.
+	BuiltinInhibitRules []amcommoncfg.InhibitRule
 }
 
 // Fallback names the receiver that takes over from a failing one.

@@ -98,6 +98,11 @@ func Load(data []byte, source string) (*Config, error) {
 	if cfg.Alerting, err = loadAlerting(data, doc, source, filepath.Dir(source)); err != nil {
 		return nil, err
 	}
+	if cfg.Rules.Builtin {
+		if cfg.Alerting.BuiltinInhibitRules, err = builtinInhibitRules(); err != nil {
+			return nil, err
+		}
+	}
 	applyScrapeDefaults(prom)
 	for _, fe := range cfg.validate() {
 		chk.problems = append(chk.problems, chk.at(fe.path, fe.msg))

@@ -13,3 +13,10 @@ import "embed"
 //
 //go:embed *.yml
 var FS embed.FS
+
+// InhibitRules is the pack's Alertmanager inhibit rules (an
+// `inhibit_rules:` document), which ward adds to the config's own while
+// the pack is enabled.
+//
+//go:embed inhibit_rules.yaml
+var InhibitRules []byte
