@@ -39,10 +39,14 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if setup, err := s.deps.Auth.NeedsSetup(r.Context()); err == nil && setup {
-		s.renderLogin(w, r, http.StatusOK, loginView{Next: next, Notice: "ward has no users yet: open the setup link that `ward serve` printed when it started."})
+		s.renderLogin(w, r, http.StatusOK, loginView{Next: next, Notice: "ward has no users yet: open the one-time setup link that ward printed when it started."})
 		return
 	}
-	s.renderLogin(w, r, http.StatusOK, loginView{Next: next})
+	v := loginView{Next: next}
+	if r.URL.Query().Get("signed_out") == "1" {
+		v.Success = "You are signed out."
+	}
+	s.renderLogin(w, r, http.StatusOK, v)
 }
 
 // login serves POST /login: the password step.
@@ -141,5 +145,8 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 		s.logger.Error("signing out", "err", err)
 	}
 	s.clearSessionCookie(w, r)
-	s.renderLogin(w, r, http.StatusOK, loginView{Next: "/", Notice: "You are signed out."})
+	// A redirect, so the address bar does not stay at /logout (where a
+	// reload would post again) and the page says what happened.
+	w.Header().Set("Clear-Site-Data", `"cache", "cookies", "storage"`)
+	http.Redirect(w, r, "/login?signed_out=1", http.StatusSeeOther)
 }

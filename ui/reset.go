@@ -70,5 +70,5 @@ func (s *Server) resetConfirm(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, status, resetConfirmPage(s.narrow(r, "Choose a new password"), v))
 		return
 	}
-	s.renderLogin(w, r, http.StatusOK, loginView{Next: "/", Notice: "Password changed. Sign in with the new one."})
+	s.renderLogin(w, r, http.StatusOK, loginView{Next: "/", Success: "Password changed. Sign in with the new one."})
 }

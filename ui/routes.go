@@ -179,6 +179,8 @@ func (s *Server) routes() []endpoint {
 		admin(kindPage, "GET /admin/users", hf(s.usersPage)),
 		admin(kindPage, "POST /admin/users", hf(s.createUser)),
 		admin(kindPage, "POST /admin/users/{name}/{action}", hf(s.userAction)),
+		// console-defects: deleting a user asks first.
+		admin(kindPage, "GET /admin/users/{name}/delete", hf(s.confirmDeleteUser)),
 		admin(kindPage, "GET /admin/audit", hf(s.auditPage)),
 		admin(kindPage, "GET /admin/audit/export", hf(s.auditExport)),
 

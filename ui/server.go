@@ -79,7 +79,7 @@ func NewServer(ln net.Listener, deps Deps, reload func(context.Context) error) *
 	// headers, allowed Host, sign-in rate limit, CSRF; then per route (guard) the
 	// session or token, the sign-in stage and the role.
 	s.srv = &http.Server{
-		Handler:           chain(s.mux, s.recoverPanics, s.logRequests, s.securityHeaders, s.checkHost, s.limitSignIn, csrf.Handler),
+		Handler:           chain(s.withNotFoundPage(s.mux), s.recoverPanics, s.logRequests, s.securityHeaders, s.checkHost, s.limitSignIn, csrf.Handler),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		// A query may run for query.timeout; the caller leaves room to

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"net/http"
 
 	"github.com/ward-monitoring/ward/auth"
@@ -44,5 +43,5 @@ func (s *Server) endOtherSessions(w http.ResponseWriter, r *http.Request) {
 		s.renderSessions(w, r, status, false, msg, "")
 		return
 	}
-	s.renderSessions(w, r, http.StatusOK, false, "", fmt.Sprintf("%d other sessions ended.", n))
+	s.renderSessions(w, r, http.StatusOK, false, "", othersEnded(n))
 }

@@ -26,7 +26,7 @@ func (s *Server) setupPage(w http.ResponseWriter, r *http.Request) {
 	}
 	tok := r.URL.Query().Get("token")
 	if tok == "" {
-		s.renderMessage(w, r, http.StatusUnauthorized, "Setup", "Open the setup link that `ward serve` printed when it started; restart ward for a new one.")
+		s.renderMessage(w, r, http.StatusUnauthorized, "Setup", "Open the one-time setup link that ward printed when it started; restart ward for a new one.")
 		return
 	}
 	s.renderSetup(w, r, http.StatusOK, setupView{Token: tok})

@@ -67,6 +67,11 @@ func (s *Server) userAction(w http.ResponseWriter, r *http.Request) {
 		err = s.deps.Auth.ResetTwoFactor(ctx, p, name)
 		v.Notice = "Two-factor authentication of " + name + " was reset; they set it up again at their next sign-in."
 	case "delete":
+		// Only from the confirmation page (GET .../delete).
+		if r.PostFormValue("confirm") != "yes" {
+			s.confirmDeleteUser(w, r)
+			return
+		}
 		err = s.deps.Auth.DeleteUser(ctx, p, name)
 		v.Notice = name + " was deleted."
 	case "clear-throttle":
