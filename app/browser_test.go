@@ -139,6 +139,15 @@ func TestBrowserSignIn(t *testing.T) {
 	if dir := os.Getenv("WARD_SCREENSHOT_DIR"); dir != "" {
 		_ = os.WriteFile(filepath.Join(dir, "enrol.png"), shot, 0o600)
 	}
+	// The key reads in groups of four and copies as one value; the page
+	// says where in the wizard it is.
+	if got := text(ctx, `main`); !strings.Contains(got, "Step 2 of 2") {
+		t.Errorf("enrolment page does not say its step: %q", got)
+	}
+	if groups, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#manual-key span").length`)); err != nil || groups != 8 {
+		t.Errorf("manual key in %d groups (%v), want 8 of 4", groups, err)
+	}
+	servicetest.Axe(t, ctx, "2FA enrolment")
 	secret := strings.TrimSpace(text(ctx, `#manual-key`))
 	enrolAt := time.Now()
 	code, err := totp.GenerateCode(secret, enrolAt)
@@ -165,6 +174,9 @@ func TestBrowserSignIn(t *testing.T) {
 	)
 	if got := text(ctx, `main`); !strings.Contains(got, "You are signed out") {
 		t.Errorf("after sign-out: %q", got)
+	}
+	if loc, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname + location.search`)); err != nil || loc != "/login?signed_out=1" {
+		t.Errorf("after sign-out the address is %q (%v), want /login?signed_out=1", loc, err)
 	}
 
 	// 4. Sign in with TOTP. The enrolment used the current 30 s step;
@@ -208,7 +220,7 @@ func TestBrowserSignIn(t *testing.T) {
 	}
 	run(ctx, "end the other session",
 		chromedp.Click(chromedp.CSS(`form[action^="/sessions/"][action$="/end"] button`)),
-		chromedp.WaitVisible(chromedp.CSS(`.notice`)),
+		chromedp.WaitVisible(chromedp.CSS(`.success`)),
 	)
 	if rows := count(ctx, "tbody tr"); rows != 1 {
 		t.Errorf("sessions after ending one: %d, want 1", rows)
