@@ -30,7 +30,7 @@ func auditQuery(r *http.Request) (audit.Query, auditView, error) {
 		if s == "" || err != nil {
 			return time.Time{}
 		}
-		t, perr := time.ParseInLocation(datetimeLocal, s, time.Local)
+		t, perr := time.ParseInLocation(datetimeLocal, s, time.UTC)
 		if perr != nil {
 			err = badRequest(name + ": want a date and time like 2025-01-31T14:00")
 		}

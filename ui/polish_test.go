@@ -79,6 +79,10 @@ func TestSuccessNoticesAreGreen(t *testing.T) {
 	if strings.Contains(body, `class="notice"`) {
 		t.Error("a success shown as a notice")
 	}
+	// Times name their zone (ada's last sign-in, the step-up's end).
+	if !strings.Contains(body, " UTC</td>") || !strings.Contains(body, " UTC.</p>") {
+		t.Errorf("users page times without a zone:\n%s", body)
+	}
 }
 
 // TestNotFoundPage: a path no route serves answers 404 with ward's page

@@ -13,7 +13,7 @@ func (s *Server) stepUpUntil(p *auth.Principal) string {
 	if s.deps.Auth.RequireStepUp(p) != nil {
 		return ""
 	}
-	return p.Session.SecondFactorAt.Add(auth.StepUpWindow).Local().Format("15:04")
+	return p.Session.SecondFactorAt.Add(auth.StepUpWindow).UTC().Format("15:04 UTC")
 }
 
 // stepUp serves POST /account/step-up: a current TOTP code (or the
@@ -33,10 +33,11 @@ func (s *Server) stepUp(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
-// timeText formats a time for tables.
+// timeText formats a time for tables, in UTC and saying so: the reader
+// may be in another zone than the server.
 func timeText(t time.Time) string {
 	if t.IsZero() {
 		return "never"
 	}
-	return t.Local().Format("2006-01-02 15:04")
+	return t.UTC().Format("2006-01-02 15:04 UTC")
 }
