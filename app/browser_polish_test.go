@@ -125,4 +125,13 @@ func TestBrowserPolish(t *testing.T) {
 		t.Errorf("after sign-out at %q (%v)", loc, err)
 	}
 	servicetest.Axe(t, ctx, "sign-in after sign-out")
+
+	// On a phone the new pages fit the screen.
+	phone := signInBrowser(t, in, "ama", auth.RoleAdmin, 390)
+	for _, path := range []string{"/alertz", "/admin/users/ada/delete"} {
+		if err := chromedp.Do(phone, chromedp.Navigate(in.base+path), chromedp.WaitVisible(chromedp.CSS(`h1`))); err != nil {
+			t.Fatalf("%s on a phone: %v", path, err)
+		}
+		servicetest.NoSidewaysScroll(t, phone, path)
+	}
 }
