@@ -632,7 +632,7 @@ func overviewTile(t tile, problems bool) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			var templ_7745c5c3_Var31 = []any{"tile", t.Level.class()}
+			var templ_7745c5c3_Var31 = []any{"tile", tileClass(t)}
 			templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_ElementWriter, templ_7745c5c3_Var31...)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
@@ -653,7 +653,7 @@ func overviewTile(t tile, problems bool) templ.Component {
 			var templ_7745c5c3_Var33 string
 			templ_7745c5c3_Var33, templ_7745c5c3_Err = templruntime.NewAttributeExpression("tile-" + t.ID + "-title").Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `ui/overview.templ`, Line: 103, Col: 109}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `ui/overview.templ`, Line: 103, Col: 106}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var33)
 			if templ_7745c5c3_Err != nil {
@@ -917,6 +917,14 @@ func counterClass(bad, warn bool) string {
 		return "counter warn"
 	}
 	return "counter"
+}
+
+// tileClass colours a tile by its level; a tile without data is grey.
+func tileClass(t tile) string {
+	if t.NoData {
+		return "nodata"
+	}
+	return t.Level.class()
 }
 
 var _ = templruntime.GeneratedTemplate

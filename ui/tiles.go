@@ -313,6 +313,6 @@ func setupSteps(st WardStatus) []setupStep {
 		{What: "Scrape your app", Why: "add a scrape_configs job for its /metrics (django-prometheus, or edit the app recording rules); the app tile and its alerts use it", Href: docsExampleConfig},
 		{What: "Scrape PostgreSQL through postgres_exporter", Why: "a scrape_configs job named postgres; the built-in PostgreSQL alerts use it", Href: docsRules},
 		{What: "Add health checks", Why: "checks: PostgreSQL, Redis, S3, HTTP and TCP, as your app connects", Href: docsChecks},
-		{What: "Send alerts to Slack", Why: "a receiver with slack_configs under alerting:", Href: docsAlerting},
+		{What: "Send alerts to Slack", Why: "a receiver with slack_configs in the alerting section", Href: docsAlerting},
 	}
 }
