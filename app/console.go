@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/prometheus/prometheus/promql"
@@ -37,13 +38,14 @@ func (a *App) consoleQuery(engine *promql.Engine) func(context.Context, string, 
 
 // consoleStatus reports ward itself for /status and the overview.
 func (a *App) consoleStatus(started time.Time) func() ui.WardStatus {
+	disk := &diskUsage{}
 	return func() ui.WardStatus {
 		cfg := a.cfg.Load()
 		st := ui.WardStatus{
 			Started: started, ConfigFile: cfg.Source, Reload: a.metrics.state(),
 			DataDir: cfg.Storage.Path, HeadSeries: a.db.Head().NumSeries(),
 			Retention: time.Duration(cfg.Storage.Retention.Time), RetentionSize: int64(cfg.Storage.Retention.Size),
-			DiskBytes: dirSize(a.db.Dir()),
+			DiskBytes: disk.size(a.db.Dir()),
 		}
 		blocks := a.db.Blocks()
 		st.Blocks = len(blocks)
@@ -70,6 +72,26 @@ func (a *App) consoleStatus(started time.Time) func() ui.WardStatus {
 		}
 		return st
 	}
+}
+
+// diskUsageTTL is how long the TSDB's measured disk use is reused: the
+// overview asks on every render and a walk of a large TSDB is not free.
+const diskUsageTTL = 30 * time.Second
+
+// diskUsage caches dirSize for diskUsageTTL.
+type diskUsage struct {
+	mu    sync.Mutex
+	at    time.Time
+	bytes int64
+}
+
+func (d *diskUsage) size(dir string) int64 {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if time.Since(d.at) > diskUsageTTL {
+		d.bytes, d.at = dirSize(dir), time.Now()
+	}
+	return d.bytes
 }
 
 // dirSize is the bytes the files under dir take; files that vanish

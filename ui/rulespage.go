@@ -3,6 +3,7 @@ package ui
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	promrules "github.com/prometheus/prometheus/rules"
@@ -42,6 +43,9 @@ const maxRulesShown = 5000
 func (s *Server) rulesPage(w http.ResponseWriter, r *http.Request) {
 	var groups []ruleGroupView
 	shown, total := 0, 0
+	// Prometheus allows one name for several rules of a group; each row
+	// still needs its own id, so repeats get -2, -3...
+	ids := map[string]int{}
 	if s.deps.Rules != nil {
 		for _, g := range s.deps.Rules.RuleGroups() {
 			gv := ruleGroupView{
@@ -54,7 +58,11 @@ func (s *Server) rulesPage(w http.ResponseWriter, r *http.Request) {
 					continue
 				}
 				shown++
-				gv.Rules = append(gv.Rules, ruleViewOf(g.Name(), rule))
+				rv := ruleViewOf(g.Name(), rule)
+				if ids[rv.ID]++; ids[rv.ID] > 1 {
+					rv.ID += "-" + strconv.Itoa(ids[rv.ID])
+				}
+				gv.Rules = append(gv.Rules, rv)
 				if rule.Health() == promrules.HealthBad {
 					gv.Unhealthy++
 				}
