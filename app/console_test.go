@@ -62,6 +62,8 @@ func TestBrowserConsole(t *testing.T) {
 	dir := t.TempDir()
 	rulesFile := filepath.Join(dir, "console.rules.yml")
 	writeFile(t, rulesFile, consoleRules)
+	// Nothing listens here: the target is never up.
+	gone := servicetest.FreeAddr(t)
 	pwFile := filepath.Join(dir, "pg.password")
 	writeFile(t, pwFile, pg.Password)
 	cfg := fastGlobal + noTwoFactor + fmt.Sprintf(`
@@ -69,6 +71,8 @@ rules: {builtin: false}
 rule_files: [%q]
 scrape_configs:
   - job_name: node
+    static_configs: [{targets: [%q]}]
+  - job_name: gone
     static_configs: [{targets: [%q]}]
 checks:
   - name: db
@@ -78,18 +82,19 @@ checks:
     interval: 1s
     timeout: 1s
     critical: true
-`, rulesFile, nodeAddr, pg.DSN(), pwFile)
+`, rulesFile, nodeAddr, gone, pg.DSN(), pwFile)
 	in := startWardIn(t, dir, cfg)
 
-	servicetest.Eventually(t, 30*time.Second, "node target up, the check run and the alert firing", func() bool {
-		up := false
+	servicetest.Eventually(t, 30*time.Second, "node target up, gone down, the check run and the alert firing", func() bool {
+		up, down := false, false
 		for _, ts := range in.app.collector.Targets().TargetsActive() {
 			for _, tg := range ts {
-				up = up || tg.Health() == "up" && strings.Contains(tg.URL().Host, nodeAddr)
+				up = up || tg.Health() == "up" && tg.URL().Host == nodeAddr
+				down = down || tg.Health() == "down" && tg.URL().Host == gone
 			}
 		}
 		h := in.app.health(context.Background())
-		return up && len(h.Checks) == 1 && h.Checks[0].OK() &&
+		return up && down && len(h.Checks) == 1 && h.Checks[0].OK() &&
 			in.app.alerting.Summary(context.Background()).Firing["critical"] == 1 &&
 			len(in.query(t, "scrape_samples_scraped")) >= 2
 	})
@@ -143,7 +148,8 @@ checks:
 	// target count; the PostgreSQL tile from the check; no app data.
 	open("/", "#verdict")
 	want("banner", text("#verdict"), "Production: Down", "1 critical alert is firing")
-	want("counters", text("#counters-title + ul"), "1 critical firing", "0 targets down", "2 targets up", "0 of 1 checks failing")
+	want("counters", text("#counters-title + ul"), "1 critical firing", "1 targets down", "2 targets up", "0 of 1 checks failing")
+	want("reasons", text("#verdict"), "1 target is down: gone "+gone)
 	want("PostgreSQL tile", text("#tile-postgres"), "db", "up: PostgreSQL")
 	want("app tile", text("#tile-app"), "No data")
 	want("ward tile", text("#tile-ward"), "Series in head", "Ingestion")
@@ -160,7 +166,7 @@ checks:
 		t.Errorf("not OK only shows the OK PostgreSQL tile")
 	}
 	want("problems counters", text("#counters-title + ul"), "1 critical firing")
-	if got := text("#counters-title + ul"); strings.Contains(got, "targets up") || strings.Contains(got, "0 targets down") {
+	if got := text("#counters-title + ul"); strings.Contains(got, "targets up") || strings.Contains(got, "checks failing") {
 		t.Errorf("not OK only counters show what is fine: %q", got)
 	}
 	checkPage("overview, not OK only")
@@ -170,12 +176,14 @@ checks:
 	want("alert rule", text("#rule-console-consoletestalert"), "ConsoleTestAlert", "vector(1)", "ok", "1 firing", "UTC")
 	want("recording rule", text("#rule-console-console-answer"), "console:answer", "record")
 	checkPage("rules")
+	screenshot(t, ctx, "rules")
 
 	// Checks: the PostgreSQL check up, ward's components listed.
 	open("/checks", "#check-db")
 	want("check", text("#check-db"), "db", "postgres", "critical", "up", "ms", "UTC")
 	want("components", text("table.components"), "tsdb", "rule_evaluation", "notifier")
 	checkPage("checks")
+	screenshot(t, ctx, "checks")
 
 	// Status: version, head series, the config file, the last reload.
 	open("/status", "#head-series")
@@ -185,15 +193,18 @@ checks:
 	want("status", text("main"), in.cfgFile, "Version", "UTC")
 	want("last reload", text("#last-reload"), "ok")
 	checkPage("status")
+	screenshot(t, ctx, "status")
 
 	// Targets: node up with its series count; then node_exporter dies
-	// and the page says it went down, and ?state=down lists only it.
+	// and the page says it went down, while the target nothing ever
+	// answered on was never up; ?state=down lists just the two.
 	open("/targets", "#job-node")
 	want("node target", text("#job-node tr.target-up"), nodeAddr, "up", "UTC")
 	if got := text("#job-node tr.target-up td[data-label=Series]"); strings.TrimSpace(got) == "unknown" {
 		t.Errorf("node series count unknown")
 	}
 	checkPage("targets")
+	screenshot(t, ctx, "targets")
 	node.Stop()
 	servicetest.Eventually(t, 30*time.Second, "the node target down", func() bool {
 		for _, tg := range in.app.collector.Targets().TargetsActive()["node"] {
@@ -203,15 +214,17 @@ checks:
 		}
 		return false
 	})
-	open("/targets?state=down", "tr.target-down")
-	want("down target", text("tr.target-down"), nodeAddr, "down", "went down")
-	if n := count("tr.target"); n != 1 {
-		t.Errorf("?state=down lists %d targets, want 1", n)
+	open("/targets?state=down", "#job-node tr.target-down")
+	want("killed target", text("#job-node tr.target-down"), nodeAddr, "down", "went down")
+	want("never up target", text("#job-gone tr.target-down"), gone, "down", "never up since ward started", "connection refused")
+	if n := count("tr.target"); n != 2 {
+		t.Errorf("?state=down lists %d targets, want 2", n)
 	}
 	checkPage("targets, down")
 	open("/", "#verdict")
-	want("overview after the target died", text("#counters-title + ul"), "1 targets down")
-	want("banner after the target died", text("#verdict"), "1 target is down: node "+nodeAddr)
+	want("overview after the target died", text("#counters-title + ul"), "2 targets down")
+	want("banner after the target died", text("#verdict"), "2 targets are down: gone "+gone+", node "+nodeAddr)
+	screenshot(t, ctx, "overview-down")
 
 	// A rejected reload: admins see its error on every page.
 	writeFile(t, in.cfgFile, readFile(t, in.cfgFile)+"\nno_such_section: true\n")
@@ -262,8 +275,21 @@ func TestBrowserConsoleGettingStarted(t *testing.T) {
 	}
 	servicetest.Axe(t, ctx, "overview, getting started")
 	servicetest.NoSidewaysScroll(t, ctx, "overview, getting started")
-	if os.Getenv("WARD_SCREENSHOT_DIR") != "" {
-		shot, _ := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		_ = os.WriteFile(filepath.Join(os.Getenv("WARD_SCREENSHOT_DIR"), "overview-getting-started.png"), shot, 0o600)
+	screenshot(t, ctx, "overview-getting-started")
+}
+
+// screenshot saves the page as name.png in $WARD_SCREENSHOT_DIR, when
+// set, for people to look at.
+func screenshot(tb testing.TB, ctx context.Context, name string) {
+	tb.Helper()
+	dir := os.Getenv("WARD_SCREENSHOT_DIR")
+	if dir == "" {
+		return
 	}
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		tb.Errorf("screenshot %s: %v", name, err)
+		return
+	}
+	_ = os.WriteFile(filepath.Join(dir, name+".png"), shot, 0o600)
 }

@@ -11,16 +11,16 @@ import (
 
 // statusView is what /status shows about ward itself.
 type statusView struct {
-	Now                     time.Time
-	Version, Revision, Info string
-	GoVersion               string
-	Status                  WardStatus
+	Now               time.Time
+	Version, Revision string
+	GoVersion         string
+	Status            WardStatus
 }
 
 // statusPage serves GET /status: version, uptime, configuration and last
 // reload, and the TSDB's size.
 func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) {
-	v := statusView{Now: s.now(), Version: version.Version, Revision: version.Revision, Info: version.Info(), GoVersion: runtime.Version()}
+	v := statusView{Now: s.now(), Version: version.Version, Revision: version.Revision, GoVersion: runtime.Version()}
 	if s.deps.Status != nil {
 		v.Status = s.deps.Status()
 	}
@@ -51,4 +51,17 @@ func retentionText(st WardStatus) string {
 		s += ", no size bound"
 	}
 	return s
+}
+
+// versionText is ward's version, revision and Go version; a build
+// without version information (go run, go test) says so.
+func versionText(v statusView) string {
+	s := v.Version
+	if s == "" {
+		s = "development build"
+	}
+	if v.Revision != "" {
+		s += ", revision " + v.Revision
+	}
+	return s + ", " + v.GoVersion
 }
