@@ -70,14 +70,18 @@ const maxTileRows = 8
 // tiles builds the overview's tiles in a fixed order: the app,
 // PostgreSQL, Redis, S3, TLS expiry, ward.
 func (s *Server) tiles(ctx context.Context, now time.Time, h checks.Health, st WardStatus) []tile {
-	return []tile{
+	ts := []tile{
 		s.appTile(ctx, now),
-		checkTile("postgres", "PostgreSQL", h.Checks),
-		checkTile("redis", "Redis", h.Checks),
+		s.serviceTile(ctx, now, checkTile("postgres", "PostgreSQL", h.Checks), "pg_up"),
+		s.serviceTile(ctx, now, checkTile("redis", "Redis", h.Checks), "redis_up"),
 		checkTile("s3", "S3", h.Checks),
 		s.tlsTile(ctx, now),
 		s.wardTile(ctx, now, h, st),
 	}
+	for i := range ts {
+		ts[i].finish()
+	}
+	return ts
 }
 
 func (s *Server) appTile(ctx context.Context, now time.Time) tile {
@@ -141,7 +145,6 @@ func (s *Server) appTile(ctx context.Context, now time.Time) tile {
 		row.Value = strings.Join(parts, " · ")
 		t.Rows = append(t.Rows, row)
 	}
-	t.finish()
 	return t
 }
 
@@ -172,7 +175,26 @@ func checkTile(kind, title string, results []checks.Result) tile {
 		t.Rows = append(t.Rows, row)
 	}
 	t.NoData = len(t.Rows) == 0
-	t.finish()
+	return t
+}
+
+// serviceTile adds to a check tile what the service's exporter says
+// (postgres_exporter's pg_up, redis_exporter's redis_up), one row per
+// instance: a service watched only through its exporter has data too.
+func (s *Server) serviceTile(ctx context.Context, now time.Time, t tile, upMetric string) tile {
+	vec, err := s.instant(ctx, upMetric, now)
+	if err != nil {
+		t.Err = err.Error()
+		return t
+	}
+	for _, smp := range vec {
+		row := tileRow{Label: "exporter " + smp.Metric.Get("instance"), Value: "up"}
+		if smp.F != 1 {
+			row.Value, row.Level = "down (the exporter cannot reach it)", levelDegraded
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	t.NoData = len(t.Rows) == 0
 	return t
 }
 
@@ -212,7 +234,6 @@ func (s *Server) tlsTile(ctx context.Context, now time.Time) tile {
 		}
 		t.Rows = append(t.Rows, row)
 	}
-	t.finish()
 	return t
 }
 
@@ -257,7 +278,6 @@ func (s *Server) wardTile(ctx context.Context, now time.Time, h checks.Health, s
 		}
 		t.Rows = append(t.Rows, row)
 	}
-	t.finish()
 	return t
 }
 
