@@ -46,12 +46,14 @@ generate:
 	$(GO) tool templ generate
 	$(GO) generate ./...
 
-## bench: compare ward with Debian's prometheus on the same synthetic targets
+## bench: compare ward with Debian's prometheus on the same synthetic targets; measure the console
 bench: build
 	bench/run.sh
 	bench/alerts.sh
 	$(GO) test ./checks -run '^$$' -bench . -benchtime 1x
 	$(GO) test ./querylimit -run '^$$' -bench BenchmarkQueryGuard
+	# The console: render p50/p95, JS+CSS gzipped, first contentful paint.
+	$(GO) test ./app -run '^$$' -bench BenchmarkConsole -benchtime 1x
 
 ## fuzz: run each fuzz target briefly (FUZZTIME=30s)
 FUZZTIME ?= 20s

@@ -243,9 +243,13 @@ func New(o Options) (_ *App, err error) {
 		Health: ui.HealthHandler(a.health, func(*http.Request) bool {
 			return a.cfg.Load().Server.HealthDetails
 		}),
-		Rules:         a.rules.Prometheus(),
-		Targets:       a.collector.Targets(),
-		Report:        a.health,
+		Rules:   a.rules.Prometheus(),
+		Targets: a.collector.Targets(),
+		Report:  a.health,
+		// Console pages (overview, rules, targets, checks, status).
+		Query:         a.consoleQuery(engines.NewConsoleEngine()),
+		Status:        a.consoleStatus(time.Now()),
+		LastReload:    a.metrics.state,
 		Auth:          a.auth,
 		AuditLog:      a.auditLog,
 		Audit:         a.state,

@@ -15,6 +15,7 @@ import (
 	"github.com/ward-monitoring/ward/auth"
 	"github.com/ward-monitoring/ward/config"
 	"github.com/ward-monitoring/ward/rules"
+	"github.com/ward-monitoring/ward/ui"
 )
 
 // reloadDebounce gathers the burst of file events an editor's save makes
@@ -29,6 +30,10 @@ type reloadMetrics struct {
 	mu       sync.Mutex
 	ok       bool
 	lastTime time.Time
+	// The last attempt, for the console (/status and the admins'
+	// reload-failed banner): when, and its error.
+	attempt    time.Time
+	attemptErr string
 }
 
 func newReloadMetrics(reg prometheus.Registerer) *reloadMetrics {
@@ -56,6 +61,10 @@ func (m *reloadMetrics) record(ok bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.ok = ok
+	m.attempt = time.Now()
+	if ok {
+		m.attemptErr = ""
+	}
 	if ok {
 		m.lastTime = time.Now()
 		m.successful.Set(1)
@@ -65,6 +74,20 @@ func (m *reloadMetrics) record(ok bool) {
 	}
 	m.successful.Set(0)
 	m.total.WithLabelValues("failure").Inc()
+}
+
+// fail keeps why the last attempt failed.
+func (m *reloadMetrics) fail(err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.attemptErr = err.Error()
+}
+
+// state is the last attempt as the console shows it.
+func (m *reloadMetrics) state() ui.ReloadState {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return ui.ReloadState{At: m.attempt, OK: m.ok, Err: m.attemptErr}
 }
 
 func (m *reloadMetrics) last() (bool, time.Time) {
@@ -162,6 +185,7 @@ func (a *App) Reload(ctx context.Context) error {
 	a.metrics.record(err == nil)
 	a.auditReload(ctx, err)
 	if err != nil {
+		a.metrics.fail(err)
 		a.logger.Error("configuration reload rejected; the previous configuration keeps running", "err", err)
 		return err
 	}

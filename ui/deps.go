@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/prometheus/promql"
 	promrules "github.com/prometheus/prometheus/rules"
 	"github.com/prometheus/prometheus/scrape"
 
@@ -47,6 +48,20 @@ type Deps struct {
 	// Report runs the health report: every check's last result and
 	// ward's own components.
 	Report func(context.Context) checks.Health
+
+	// The console pages' own sources (overview, rules, targets, checks,
+	// status).
+	//
+	// Query runs an instant PromQL query over the TSDB for the
+	// overview's tiles and the targets page, under the query section's
+	// timeout and sample limit.
+	Query func(ctx context.Context, expr string, ts time.Time) (promql.Vector, error)
+	// Status reports ward itself for /status and the overview: start,
+	// configuration, last reload, TSDB.
+	Status func() WardStatus
+	// LastReload is the last configuration reload, read on every page
+	// an admin opens (the reload-failed banner); it must be cheap.
+	LastReload func() ReloadState
 
 	// Auth signs people and API tokens in.
 	Auth *auth.Service

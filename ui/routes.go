@@ -167,7 +167,12 @@ func (s *Server) routes() []endpoint {
 		enrol(kindPage, "POST /account/recovery-codes.txt", hf(s.recoveryCodesDownload)),
 
 		// Pages.
-		viewer(kindPage, "GET /{$}", hf(s.home)),
+		// Console pages (overview, rules, targets, checks, status).
+		viewer(kindPage, "GET /{$}", hf(s.overviewPage)),
+		viewer(kindPage, "GET /rules", hf(s.rulesPage)),
+		viewer(kindPage, "GET /targets", hf(s.targetsPage)),
+		viewer(kindPage, "GET /checks", hf(s.checksPage)),
+		viewer(kindPage, "GET /status", hf(s.statusPage)),
 		viewer(kindPage, "GET /account", hf(s.accountPage)),
 		viewer(kindPage, "POST /account/password", hf(s.changePassword)),
 		viewer(kindPage, "POST /account/step-up", hf(s.stepUp)),
