@@ -65,7 +65,8 @@ fuzz:
 	$(GO) test ./auth -run '^$$' -fuzz FuzzParseArgon2id -fuzztime $(FUZZTIME)
 	$(GO) test ./auth -run '^$$' -fuzz FuzzCheckPassword -fuzztime $(FUZZTIME)
 	$(GO) test ./auth -run '^$$' -fuzz FuzzParseKey -fuzztime $(FUZZTIME)
-	$(GO) test ./ui -run '^$$' -fuzz FuzzDecodeSilence -fuzztime $(FUZZTIME)
+	$(GO) test ./ui -run '^$$' -fuzz '^FuzzDecodeSilence$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./ui -run '^$$' -fuzz '^FuzzDecodeSilenceForm$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./querylimit -run '^$$' -fuzz FuzzCheck -fuzztime $(FUZZTIME)
 
 clean:

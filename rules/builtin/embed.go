@@ -13,3 +13,9 @@ import "embed"
 //
 //go:embed *.yml
 var FS embed.FS
+
+// Runbooks is runbooks.md: one "## AlertName" section per built-in
+// alert, which ward serves at /runbooks/AlertName.
+//
+//go:embed runbooks.md
+var Runbooks []byte
