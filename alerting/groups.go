@@ -93,6 +93,10 @@ type SilenceView struct {
 	Comment   string
 	// State is "active", "pending" or "expired".
 	State string
+	// OtherSets counts matcher sets beyond the first (Matchers): a
+	// silence holding several mutes alerts any of them matches. ward's
+	// API and forms make silences of one set.
+	OtherSets int
 }
 
 // Silences returns the silences held (active, pending, and expired ones
@@ -149,7 +153,11 @@ func silenceView(s *pb.Silence, now time.Time) SilenceView {
 		StartsAt: s.StartsAt.AsTime(), EndsAt: s.EndsAt.AsTime(), UpdatedAt: s.UpdatedAt.AsTime(),
 		State: string(silence.StateFromProtoAt(s, now)),
 	}
-	for _, pm := range s.Matchers {
+	pms := s.Matchers
+	if len(s.MatcherSets) > 0 {
+		pms, v.OtherSets = s.MatcherSets[0].Matchers, len(s.MatcherSets)-1
+	}
+	for _, pm := range pms {
 		t := map[pb.Matcher_Type]labels.MatchType{
 			pb.Matcher_EQUAL: labels.MatchEqual, pb.Matcher_NOT_EQUAL: labels.MatchNotEqual,
 			pb.Matcher_REGEXP: labels.MatchRegexp, pb.Matcher_NOT_REGEXP: labels.MatchNotRegexp,

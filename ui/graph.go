@@ -67,6 +67,7 @@ func (s *Server) instantQuery(r *http.Request, v *graphView) int {
 	fwd.URL = &url.URL{Path: "/api/v1/query", RawQuery: url.Values{"query": {v.Expr}}.Encode()}
 	fwd.RequestURI = fwd.URL.RequestURI()
 	fwd.Body, fwd.ContentLength = http.NoBody, 0
+	fwd.Header.Del("Accept-Encoding") // the API would gzip its answer
 	rec := &bufferWriter{}
 	s.deps.API.ServeHTTP(rec, fwd)
 

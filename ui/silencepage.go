@@ -146,6 +146,7 @@ var (
 	errSilenceID      = badRequest("silence: the ID is not a UUID")
 	errNoSilence      = notFound("there is no such silence")
 	errSilenceExpired = errkind.New(errkind.Conflict, "ui: silence expired", "the silence has expired; create a new one instead")
+	errSilenceSets    = errkind.New(errkind.Conflict, "ui: silence has several matcher sets", "the silence has several matcher sets, which this form cannot keep; change it through the API")
 )
 
 // silenceExpire serves POST /silences/{id}/expire.
@@ -181,6 +182,10 @@ func (s *Server) silenceExtend(w http.ResponseWriter, r *http.Request) {
 	}
 	if cur.State == "expired" {
 		s.refuseSilenceForm(w, r, audit.ActionSilenceUpdate, errSilenceExpired)
+		return
+	}
+	if cur.OtherSets > 0 {
+		s.refuseSilenceForm(w, r, audit.ActionSilenceUpdate, errSilenceSets)
 		return
 	}
 	now := time.Now()

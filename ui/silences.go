@@ -67,8 +67,13 @@ func (s *Server) storeSilence(w http.ResponseWriter, r *http.Request, am http.Ha
 		s.audit(r, audit.ActionSilenceCreate, "", code, map[string]string{"status": strconv.Itoa(code), "reason": "internal error"})
 		return code, "", "internal error"
 	}
+	fwd := withJSONBody(r, body)
+	// The silence forms post elsewhere: Alertmanager answers at its own
+	// path only.
+	fwd.Method = http.MethodPost
+	fwd.URL.Path, fwd.URL.RawPath, fwd.URL.RawQuery = "/api/v2/silences", "", ""
 	rec := &capture{ResponseWriter: w}
-	am.ServeHTTP(rec, withJSONBody(r, body))
+	am.ServeHTTP(rec, fwd)
 
 	action, target := audit.ActionSilenceCreate, ""
 	details := map[string]string{
