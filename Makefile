@@ -52,6 +52,7 @@ bench: build
 	bench/alerts.sh
 	$(GO) test ./checks -run '^$$' -bench . -benchtime 1x
 	$(GO) test ./querylimit -run '^$$' -bench BenchmarkQueryGuard
+	$(GO) test ./ui -run '^$$' -bench ConsoleAlertPages -benchtime 200x
 
 ## fuzz: run each fuzz target briefly (FUZZTIME=30s)
 FUZZTIME ?= 20s
