@@ -77,7 +77,8 @@ func decodeSilenceMatchers(text string) (labels.Matchers, error) {
 		return nil, badRequest(`matchers: required, e.g. {alertname="TargetDown",instance="db1:9100"}`)
 	}
 	for _, m := range ms {
-		if !model.LabelName(m.Name).IsValid() {
+		// pkg/labels parses classic names only; say so if that changes.
+		if !model.LegacyValidation.IsValidLabelName(m.Name) {
 			return nil, badRequest(fmt.Sprintf("matchers: %q is not a valid label name", m.Name))
 		}
 		if !m.Matches("") {
