@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -89,6 +90,23 @@ func (p browserPage) clickNav(what, sel string) {
 			p.fail(what, fmt.Errorf("no new page after clicking %s (%v)", sel, err))
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// screenshot saves the page as name.png in $WARD_SCREENSHOT_DIR, when
+// set, for people to look at.
+func (p browserPage) screenshot(name string) {
+	p.t.Helper()
+	dir := os.Getenv("WARD_SCREENSHOT_DIR")
+	if dir == "" {
+		return
+	}
+	shot, err := chromedp.Run(p.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		p.fail("screenshot", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), shot, 0o600); err != nil {
+		p.t.Fatal(err)
 	}
 }
 
@@ -416,6 +434,7 @@ alerting:
 		t.Errorf("runbook links: %d", n)
 	}
 	servicetest.Axe(t, op.ctx, "alerts")
+	op.screenshot("alerts")
 
 	// Filter by matcher, through the form.
 	op.do("filter", chromedp.SetValue(chromedp.CSS(`#alerts-filter`), `{alertname="NodeScraped"}`))
@@ -444,9 +463,10 @@ alerting:
 		t.Errorf("preview from the alert: %q", got)
 	}
 	servicetest.Axe(t, op.ctx, "new silence")
+	op.screenshot("silence-new")
 	op.do("comment", chromedp.SendKeys(chromedp.CSS(`#sil-comment`), "node maintenance"))
 	op.clickNav("preview", `button[formaction="/silences/new"]`)
-	if h := op.text(`#preview-heading`); !strings.Contains(h, "1 alerts would be silenced") {
+	if h := op.text(`#preview-heading`); !strings.Contains(h, "1 alert would be silenced") {
 		t.Errorf("preview heading %q", h)
 	}
 	if c, _ := chromedp.Run(op.ctx, chromedp.Value(chromedp.CSS(`#sil-comment`))); c != "node maintenance" {
@@ -456,10 +476,11 @@ alerting:
 	if got := op.text(`main`); !strings.Contains(got, "Silence created.") {
 		t.Fatalf("after creating: %q", got)
 	}
-	if got := op.text(`table.silences tbody`); !strings.Contains(got, "olga") || !strings.Contains(got, "node maintenance") || !strings.Contains(got, "1 alerts") {
+	if got := op.text(`table.silences tbody`); !strings.Contains(got, "olga") || !strings.Contains(got, "node maintenance") || !strings.Contains(got, "1 alert") {
 		t.Errorf("silence row: %q", got)
 	}
 	servicetest.Axe(t, op.ctx, "silences")
+	op.screenshot("silences")
 	op.open(in.base + "/alerts")
 	if got := op.alertNames(); !slices.Equal(got, []string{"NodeBooted:pending", "NodeClockKnown:firing", "NodeScraped:silenced"}) {
 		t.Errorf("after silencing: %q", got)
@@ -518,5 +539,6 @@ alerting:
 		phone.open(in.base + path)
 		servicetest.Axe(t, phone.ctx, path)
 		servicetest.NoSidewaysScroll(t, phone.ctx, path)
+		phone.screenshot("phone" + strings.NewReplacer("/", "-", "?", "-", "=", "-", "%", "").Replace(path))
 	}
 }

@@ -143,3 +143,12 @@ func shortDuration(d time.Duration) string {
 	}
 	return fmt.Sprintf("%dd", days)
 }
+
+// countNoun writes n and the noun, plural unless n is 1: "1 alert",
+// "3 alerts".
+func countNoun(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}

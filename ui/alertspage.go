@@ -124,7 +124,7 @@ func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request) {
 	v.Counts["pending"] = len(idx.pending)
 	if q.State == "" || q.State == "pending" {
 		sort.Slice(idx.pending, func(i, j int) bool { return idx.pending[i].ActiveAt.Before(idx.pending[j].ActiveAt) })
-		row := alertGroupRow{Heading: "Pending: conditions true, waiting out their rule's for"}
+		row := alertGroupRow{Heading: "Pending: these fire if still true after their rule's for duration"}
 		for _, ra := range idx.pending {
 			if v.Shown >= maxAlertsShown {
 				v.More++
