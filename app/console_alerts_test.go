@@ -364,6 +364,13 @@ alerting:
 			}
 		}
 	}
+
+	// The expression page answers a broken expression with the API's
+	// own error and status.
+	p.do("bad expression", chromedp.Navigate(in.base+"/graph?g0.expr="+url.QueryEscape("sum(")), chromedp.WaitVisible(chromedp.CSS(`main`)))
+	if st, msg := p.status(), p.text(`main`); st != http.StatusBadRequest || !strings.Contains(msg, "parse error") {
+		t.Errorf("bad expression: %d %q", st, msg)
+	}
 }
 
 // TestBrowserAlertsAndSilences drives /alerts and /silences with rules
