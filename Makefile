@@ -54,6 +54,7 @@ bench: build
 	$(GO) test ./querylimit -run '^$$' -bench BenchmarkQueryGuard
 	# The console: render p50/p95, JS+CSS gzipped, first contentful paint.
 	$(GO) test ./app -run '^$$' -bench BenchmarkConsole -benchtime 1x
+	$(GO) test ./ui -run '^$$' -bench ConsoleAlertPages -benchtime 200x
 
 ## fuzz: run each fuzz target briefly (FUZZTIME=30s)
 FUZZTIME ?= 20s
@@ -67,7 +68,8 @@ fuzz:
 	$(GO) test ./auth -run '^$$' -fuzz FuzzParseArgon2id -fuzztime $(FUZZTIME)
 	$(GO) test ./auth -run '^$$' -fuzz FuzzCheckPassword -fuzztime $(FUZZTIME)
 	$(GO) test ./auth -run '^$$' -fuzz FuzzParseKey -fuzztime $(FUZZTIME)
-	$(GO) test ./ui -run '^$$' -fuzz FuzzDecodeSilence -fuzztime $(FUZZTIME)
+	$(GO) test ./ui -run '^$$' -fuzz '^FuzzDecodeSilence$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./ui -run '^$$' -fuzz '^FuzzDecodeSilenceForm$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./querylimit -run '^$$' -fuzz FuzzCheck -fuzztime $(FUZZTIME)
 
 clean:

@@ -81,7 +81,11 @@ func NewManager(o Options) *Manager {
 		GroupLoader:     l,
 		Parser:          l.parser,
 	})
-	return &Manager{logger: o.Logger, loader: l, rules: m, externalURL: o.ExternalURL.String()}
+	// Rule templates write "{{ $externalURL }}/path" (the built-in
+	// runbook links do): like Prometheus, drop the external URL's
+	// trailing slash so that they do not get "//path".
+	ext := strings.TrimSuffix(o.ExternalURL.String(), "/")
+	return &Manager{logger: o.Logger, loader: l, rules: m, externalURL: ext}
 }
 
 // Files resolves the rule files cfg asks for: the built-in pack (when

@@ -29,6 +29,16 @@ type Alerting interface {
 	Alerts(ctx context.Context, matchers []*labels.Matcher, limit int) (views []alerting.AlertView, total int)
 	// Summary counts alerts by state and severity and active silences.
 	Summary(ctx context.Context) alerting.Summary
+
+	// The alerts and silences pages (issue 10).
+	//
+	// Groups lists the dispatcher's groups with their unresolved alerts
+	// matching matchers, at most limit alerts in all; total counts them.
+	Groups(ctx context.Context, matchers []*labels.Matcher, limit int) (groups []alerting.GroupView, total int, err error)
+	// Silences lists the silences, at most limit of each state.
+	Silences(ctx context.Context, limit int) (views []alerting.SilenceView, total map[string]int, err error)
+	// Silence returns one silence by ID.
+	Silence(ctx context.Context, id string) (alerting.SilenceView, bool)
 }
 
 var _ Alerting = (*alerting.Manager)(nil)

@@ -189,6 +189,18 @@ func (s *Server) routes() []endpoint {
 		admin(kindPage, "GET /admin/audit", hf(s.auditPage)),
 		admin(kindPage, "GET /admin/audit/export", hf(s.auditExport)),
 
+		// Console: alerts, silences, runbooks and the expression page
+		// that alert links open (issue 10).
+		viewer(kindPage, "GET /alerts", hf(s.alertsPage)),
+		viewer(kindPage, "GET /silences", hf(s.silencesPage)),
+		operator(kindPage, "GET /silences/new", hf(s.silenceNewPage)),
+		operator(kindPage, "POST /silences", hf(s.silenceCreate)),
+		operator(kindPage, "POST /silences/{id}/extend", hf(s.silenceExtend)),
+		operator(kindPage, "POST /silences/{id}/expire", hf(s.silenceExpire)),
+		viewer(kindPage, "GET /runbooks", hf(s.runbooksIndex)),
+		viewer(kindPage, "GET /runbooks/{alert}", hf(s.runbookPage)),
+		viewer(kindPage, "GET /graph", hf(s.graphPage)),
+
 		admin(kindAPI, "POST /-/reload", hf(s.handleReload)),
 		admin(kindAPI, "PUT /-/reload", hf(s.handleReload)),
 		viewer(kindAPI, "GET /metrics", metrics).scrapedBySelf(),

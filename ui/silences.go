@@ -47,44 +47,63 @@ func (s *Server) createSilence(am http.Handler) http.HandlerFunc {
 			refuse(http.StatusBadRequest, err)
 			return
 		}
-		author := auth.PrincipalFrom(r.Context()).User.Name
-		sil.CreatedBy = &author
-		body, err := json.Marshal(sil)
-		if err != nil {
-			s.logger.Error("encoding a silence", "err", err)
-			refuse(http.StatusInternalServerError, errors.New("internal error"))
-			return
-		}
-		rec := &capture{ResponseWriter: w}
-		am.ServeHTTP(rec, withJSONBody(r, body))
-
-		action, target := audit.ActionSilenceCreate, ""
-		details := map[string]string{
-			"status":   strconv.Itoa(rec.status),
-			"matchers": clip(matchersString(sil.Matchers), 512),
-			"comment":  clip(*sil.Comment, 256),
-			"ends_at":  sil.EndsAt.String(),
-		}
-		if sil.ID != "" {
-			// Alertmanager updates the silence in place, or expires it
-			// and creates a new one under a new ID.
-			action, target = audit.ActionSilenceUpdate, clip(sil.ID, 64)
-		}
-		var resp struct {
-			SilenceID string `json:"silenceID"`
-		}
-		if rec.status == http.StatusOK && json.Unmarshal(rec.body.Bytes(), &resp) == nil && resp.SilenceID != "" {
-			if target == "" {
-				target = resp.SilenceID
-			} else if resp.SilenceID != target {
-				details["new_id"] = resp.SilenceID
-			}
-		}
-		if rec.status != http.StatusOK {
-			details["reason"] = clip(amErrorText(rec.body.Bytes()), 256)
-		}
-		s.audit(r, action, target, rec.status, details)
+		s.storeSilence(w, r, am, sil)
 	}
+}
+
+// storeSilence passes sil to Alertmanager as a silence of the signed-in
+// user or token, writes Alertmanager's answer to w and audits the
+// outcome: the v2 API and the silence forms both create, update and
+// extend silences through it. It returns the answer's status, the
+// silence's ID on success and Alertmanager's reason on failure.
+func (s *Server) storeSilence(w http.ResponseWriter, r *http.Request, am http.Handler, sil *models.PostableSilence) (status int, id, reason string) {
+	author := auth.PrincipalFrom(r.Context()).User.Name
+	sil.CreatedBy = &author
+	body, err := json.Marshal(sil)
+	if err != nil {
+		s.logger.Error("encoding a silence", "err", err)
+		code := http.StatusInternalServerError
+		writeAMError(w, code, "internal error")
+		s.audit(r, audit.ActionSilenceCreate, "", code, map[string]string{"status": strconv.Itoa(code), "reason": "internal error"})
+		return code, "", "internal error"
+	}
+	fwd := withJSONBody(r, body)
+	// The silence forms post elsewhere: Alertmanager answers at its own
+	// path only.
+	fwd.Method = http.MethodPost
+	fwd.URL.Path, fwd.URL.RawPath, fwd.URL.RawQuery = "/api/v2/silences", "", ""
+	rec := &capture{ResponseWriter: w}
+	am.ServeHTTP(rec, fwd)
+
+	action, target := audit.ActionSilenceCreate, ""
+	details := map[string]string{
+		"status":   strconv.Itoa(rec.status),
+		"matchers": clip(matchersString(sil.Matchers), 512),
+		"comment":  clip(*sil.Comment, 256),
+		"ends_at":  sil.EndsAt.String(),
+	}
+	if sil.ID != "" {
+		// Alertmanager updates the silence in place, or expires it
+		// and creates a new one under a new ID.
+		action, target = audit.ActionSilenceUpdate, clip(sil.ID, 64)
+	}
+	var resp struct {
+		SilenceID string `json:"silenceID"`
+	}
+	if rec.status == http.StatusOK && json.Unmarshal(rec.body.Bytes(), &resp) == nil && resp.SilenceID != "" {
+		id = resp.SilenceID
+		if target == "" {
+			target = resp.SilenceID
+		} else if resp.SilenceID != target {
+			details["new_id"] = resp.SilenceID
+		}
+	}
+	if rec.status != http.StatusOK {
+		reason = amErrorText(rec.body.Bytes())
+		details["reason"] = clip(reason, 256)
+	}
+	s.audit(r, action, target, rec.status, details)
+	return rec.status, id, reason
 }
 
 // expireSilence wraps DELETE /api/v2/silence/{id} to audit it. Only a
@@ -101,17 +120,28 @@ func (s *Server) expireSilence(am http.Handler) http.HandlerFunc {
 			})
 			return
 		}
-		fwd := r.Clone(r.Context())
-		fwd.URL.Path, fwd.URL.RawPath = "/api/v2/silence/"+id, ""
-		fwd.Body, fwd.ContentLength = http.NoBody, 0
-		rec := &capture{ResponseWriter: w}
-		am.ServeHTTP(rec, fwd)
-		details := map[string]string{"status": strconv.Itoa(rec.status)}
-		if rec.status != http.StatusOK {
-			details["reason"] = clip(amErrorText(rec.body.Bytes()), 256)
-		}
-		s.audit(r, audit.ActionSilenceExpire, id, rec.status, details)
+		s.expireSilenceID(w, r, am, id)
 	}
+}
+
+// expireSilenceID asks Alertmanager to expire the silence id (a UUID),
+// writes its answer to w and audits the outcome, for the v2 API and the
+// silences page alike. It returns the status and, on failure,
+// Alertmanager's reason.
+func (s *Server) expireSilenceID(w http.ResponseWriter, r *http.Request, am http.Handler, id string) (status int, reason string) {
+	fwd := r.Clone(r.Context())
+	fwd.Method = http.MethodDelete
+	fwd.URL.Path, fwd.URL.RawPath, fwd.URL.RawQuery = "/api/v2/silence/"+id, "", ""
+	fwd.Body, fwd.ContentLength = http.NoBody, 0
+	rec := &capture{ResponseWriter: w}
+	am.ServeHTTP(rec, fwd)
+	details := map[string]string{"status": strconv.Itoa(rec.status)}
+	if rec.status != http.StatusOK {
+		reason = amErrorText(rec.body.Bytes())
+		details["reason"] = clip(reason, 256)
+	}
+	s.audit(r, audit.ActionSilenceExpire, id, rec.status, details)
+	return rec.status, reason
 }
 
 // Keys of Alertmanager's postableSilence and matcher, spelled as its API

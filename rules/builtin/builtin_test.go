@@ -38,7 +38,10 @@ var wantAlerts = []string{
 	"HealthCheckFailing",
 }
 
-const runbookBase = "https://github.com/ward-monitoring/ward/blob/main/rules/builtin/runbooks.md#"
+// runbookBase starts every built-in runbook_url: ward serves the
+// runbooks itself, at its external URL (Prometheus' $externalURL in rule
+// templates), since a self-hosted box may not reach GitHub.
+const runbookBase = "{{ $externalURL }}/runbooks/"
 
 // ruleFile is one parsed file of FS.
 type ruleFile struct {
@@ -137,7 +140,7 @@ func TestAlertsAreAnnotated(t *testing.T) {
 							t.Errorf("%s: annotation %s is missing", f.name, key)
 						}
 					}
-					if got, want := r.Annotations["runbook_url"], runbookBase+strings.ToLower(r.Alert); got != want {
+					if got, want := r.Annotations["runbook_url"], runbookBase+r.Alert; got != want {
 						t.Errorf("%s: runbook_url is %q, want %q", f.name, got, want)
 					}
 				})
@@ -187,8 +190,8 @@ func TestAlertsHaveUnitTests(t *testing.T) {
 	}
 }
 
-// TestRunbooksHaveSections checks that each runbook_url anchor lands on a
-// section of runbooks.md; GitHub derives "#hosthighcpu" from "## HostHighCPU".
+// TestRunbooksHaveSections checks that each runbook_url lands on a section
+// of runbooks.md: /runbooks/HostHighCPU serves "## HostHighCPU".
 func TestRunbooksHaveSections(t *testing.T) {
 	content, err := os.ReadFile("runbooks.md")
 	if err != nil {

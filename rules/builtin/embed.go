@@ -20,3 +20,9 @@ var FS embed.FS
 //
 //go:embed inhibit_rules.yaml
 var InhibitRules []byte
+
+// Runbooks is runbooks.md: one "## AlertName" section per built-in
+// alert, which ward serves at /runbooks/AlertName.
+//
+//go:embed runbooks.md
+var Runbooks []byte
