@@ -41,8 +41,9 @@ type Store interface {
 
 // Log records, queries and prunes the timeline.
 type Log struct {
-	store     Store
-	retention time.Duration
+	store Store
+	// retention is a time.Duration; a reload may change it.
+	retention atomic.Int64
 	keep      int
 	now       func() time.Time
 	logger    *slog.Logger
@@ -78,7 +79,16 @@ func NewLog(store Store, o LogOptions) (*Log, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Log{store: store, retention: o.Retention, keep: o.Keep, now: o.Now, logger: o.Logger}, nil
+	l := &Log{store: store, keep: o.Keep, now: o.Now, logger: o.Logger}
+	l.retention.Store(int64(o.Retention))
+	return l, nil
+}
+
+// SetRetention changes how long events are kept (the configuration's
+// events.retention, validated there), from the next prune on. A value
+// outside [MinRetention, MaxRetention] is clamped to it.
+func (l *Log) SetRetention(d time.Duration) {
+	l.retention.Store(int64(min(max(d, MinRetention), MaxRetention)))
 }
 
 // Record stores evs (at most MaxBatch; the rest are dropped and logged),
@@ -126,7 +136,7 @@ func (l *Log) Prune(ctx context.Context) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	return l.store.PruneEvents(l.now().Add(-l.retention))
+	return l.store.PruneEvents(l.now().Add(-time.Duration(l.retention.Load())))
 }
 
 // Run prunes once an hour until ctx ends.

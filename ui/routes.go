@@ -181,6 +181,10 @@ func (s *Server) routes() []endpoint {
 		admin(kindPage, "POST /admin/users/{name}/{action}", hf(s.userAction)),
 		admin(kindPage, "GET /admin/audit", hf(s.auditPage)),
 		admin(kindPage, "GET /admin/audit/export", hf(s.auditExport)),
+		// Events timeline and live updates (issue 10).
+		viewer(kindPage, "GET /events", hf(s.eventsPage)),
+		viewer(kindPage, "GET /events/export", hf(s.eventsExport)),
+		viewer(kindPage, "GET /live", hf(s.liveStream)),
 
 		admin(kindAPI, "POST /-/reload", hf(s.handleReload)),
 		admin(kindAPI, "PUT /-/reload", hf(s.handleReload)),
