@@ -1,0 +1,150 @@
+package app
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/ward-monitoring/ward/auth"
+	"github.com/ward-monitoring/ward/events"
+	"github.com/ward-monitoring/ward/servicetest"
+)
+
+// TestBrowserEventsLive scrapes a real node_exporter, opens /events in a
+// browser, kills the exporter and sees its target_down event appear on
+// the open page through GET /live, without a reload. It then checks the
+// exports, a failed reload's event, the audit-trail merge, axe-core and
+// the phone layout.
+func TestBrowserEventsLive(t *testing.T) {
+	bin := servicetest.LookPath(t, "prometheus-node-exporter", "prometheus-node-exporter")
+	addr := servicetest.FreeAddr(t)
+	exporter := servicetest.StartProcess(t, func() error {
+		resp, err := http.Get("http://" + addr + "/metrics")
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("status %d", resp.StatusCode)
+		}
+		return nil
+	}, nil, bin, "--web.listen-address="+addr, "--collector.disable-defaults", "--collector.loadavg")
+	in := startWard(t, fastGlobal+noTwoFactor+"rules: {builtin: false}\nscrape_configs:\n  - job_name: node\n    static_configs: [{targets: ['"+addr+"']}]\n")
+
+	// Up for three scrapes: the watcher (every second) has seen it up.
+	servicetest.Eventually(t, 30*time.Second, "node_exporter scraped up three times", func() bool {
+		s := in.query(t, `sum_over_time(up{job="node"}[1m])`)
+		n, _ := strconv.ParseFloat(value(firstOr(s)), 64)
+		return n >= 3
+	})
+
+	ctx := signInBrowser(t, in, "ada", auth.RoleAdmin, 1100)
+	eval := func(js string) string {
+		t.Helper()
+		s, err := chromedp.Run(ctx, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatalf("%s: %v", js, err)
+		}
+		return s
+	}
+	if err := chromedp.Do(ctx,
+		chromedp.Navigate(in.base+"/events"),
+		chromedp.WaitVisible(chromedp.CSS(`main[data-live] h1`)),
+		// The indicator shows once the stream is open.
+		chromedp.WaitVisible(chromedp.CSS(`.live-status`)),
+	); err != nil {
+		t.Fatalf("opening /events: %v", err)
+	}
+	if got := eval(`document.querySelector(".live-status").textContent`); got != "Live" {
+		t.Errorf("indicator %q, want Live", got)
+	}
+	// A reload would lose this.
+	eval(`window.wardNoReload = "still here"`)
+
+	exporter.Stop()
+	killed := time.Now()
+	// The timeline's rows, as the page shows them now.
+	rows := func(kind string) string {
+		return eval(`Array.from(document.querySelectorAll("table.events tbody tr")).map(r => r.innerText).filter(t => t.includes(` + strconv.Quote(kind) + `)).join("\n")`)
+	}
+	var row string
+	servicetest.Eventually(t, 20*time.Second, "target_down on the open page", func() bool {
+		row = rows("target down")
+		return row != ""
+	})
+	t.Logf("target_down shown %s after the exporter died (scrape interval 1s)", time.Since(killed).Round(100*time.Millisecond))
+	if got := eval(`window.wardNoReload || "reloaded"`); got != "still here" {
+		t.Errorf("the page was reloaded instead of updated: %q", got)
+	}
+	if !strings.Contains(row, addr) || !strings.Contains(row, "went down") || !strings.Contains(row, "UTC") {
+		t.Errorf("target_down row %q: want the instance, \"went down\" and a UTC time", row)
+	}
+
+	t.Run("export", func(t *testing.T) {
+		csv := eval(`fetch("/events/export?format=csv&kind=target_down").then(r => r.text())`)
+		lines := strings.Split(strings.TrimSpace(csv), "\n")
+		if len(lines) != 2 || lines[0] != "time,kind,severity,subject,text,labels" ||
+			!strings.Contains(lines[1], ",target_down,critical,node "+addr+",") || !strings.Contains(lines[1], "instance="+addr) {
+			t.Errorf("CSV export:\n%s", csv)
+		}
+		raw := eval(`fetch("/events/export?format=json&q=` + addr + `").then(r => r.text())`)
+		var evs []events.Event
+		if err := json.Unmarshal([]byte(raw), &evs); err != nil {
+			t.Fatalf("JSON export %q: %v", raw, err)
+		}
+		if len(evs) != 1 || evs[0].Kind != events.TargetDown || evs[0].Labels["instance"] != addr || evs[0].Labels["job"] != "node" {
+			t.Errorf("JSON export: %+v", evs)
+		}
+		if got := eval(`fetch("/events/export?format=xml").then(r => r.status + " " + r.statusText)`); !strings.HasPrefix(got, "400") {
+			t.Errorf("format=xml: %s", got)
+		}
+	})
+
+	t.Run("failed reload", func(t *testing.T) {
+		writeFile(t, in.cfgFile, "scrape_configs: [oops\n")
+		in.hup <- struct{}{}
+		servicetest.Eventually(t, 20*time.Second, "config_reload_failed on the open page", func() bool {
+			return strings.Contains(rows("config reload failed"), "rejected")
+		})
+	})
+
+	t.Run("audit trail merged", func(t *testing.T) {
+		if err := chromedp.Do(ctx, chromedp.Navigate(in.base+"/events?audit=1&kind=user_action"), chromedp.WaitVisible(chromedp.CSS(`main h1`))); err != nil {
+			t.Fatal(err)
+		}
+		text := eval(`document.querySelector("table.events tbody").innerText`)
+		if !strings.Contains(text, "user action") || !strings.Contains(text, "user.create ada") || strings.Contains(text, "target down") {
+			t.Errorf("user actions only:\n%s", text)
+		}
+		servicetest.Axe(t, ctx, "events with the audit trail")
+	})
+
+	t.Run("phone", func(t *testing.T) {
+		phone := signInBrowser(t, in, "pia", auth.RoleViewer, 390)
+		if err := chromedp.Do(phone, chromedp.Navigate(in.base+"/events"), chromedp.WaitVisible(chromedp.CSS(`table.events`))); err != nil {
+			t.Fatal(err)
+		}
+		servicetest.Axe(t, phone, "events on a phone")
+		servicetest.NoSidewaysScroll(t, phone, "events on a phone")
+		// Viewers are not offered the audit trail, nor given it.
+		if err := chromedp.Do(phone, chromedp.Navigate(in.base+"/events?audit=1&kind=user_action"), chromedp.WaitVisible(chromedp.CSS(`main h1`))); err != nil {
+			t.Fatal(err)
+		}
+		if text, _ := chromedp.Run(phone, chromedp.Evaluate[string](`document.querySelector("main").innerText`)); !strings.Contains(text, "unknown kind") {
+			t.Errorf("viewer asking for user actions:\n%s", text)
+		}
+	})
+}
+
+func firstOr(s []sample) sample {
+	if len(s) == 0 {
+		return sample{}
+	}
+	return s[0]
+}
