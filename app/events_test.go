@@ -1,9 +1,11 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -147,4 +149,56 @@ func firstOr(s []sample) sample {
 		return sample{}
 	}
 	return s[0]
+}
+
+// TestEventsFromAlerting follows an alert onto the timeline: it fires,
+// its primary receiver fails, the fallback is notified, and it resolves;
+// each step is an event.
+func TestEventsFromAlerting(t *testing.T) {
+	g := newGauge(t)
+	primary, fallback := newWebhook(t), newWebhook(t)
+	primary.status.Store(http.StatusInternalServerError)
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "rules.yml"), testRule)
+	in := startWardIn(t, dir, alertingConfig(g.addr(), primary.srv.URL, fallback.srv.URL, "    fallback: fallback\n    fallback_after: 2s\n"))
+	servicetest.Eventually(t, 20*time.Second, "the gauge scraped", func() bool {
+		return value(firstOr(in.query(t, `up{job="gauge"}`))) == "1"
+	})
+	kinds := func(ks ...events.Kind) []events.Event {
+		evs, err := in.app.events.Query(context.Background(), events.Query{Kinds: ks})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return evs
+	}
+	g.v.Store(1)
+	servicetest.Eventually(t, 60*time.Second, "fallback notified", func() bool { return fallback.count("firing") >= 1 })
+	servicetest.Eventually(t, 10*time.Second, "firing, failure, fallback and delivery events", func() bool {
+		return len(kinds(events.AlertFiring)) == 1 && len(kinds(events.NotificationFailed)) > 0 &&
+			len(kinds(events.NotificationFallback)) > 0 && len(kinds(events.NotificationDelivered)) > 0
+	})
+	fired := kinds(events.AlertFiring)[0]
+	if fired.Subject != "ValueHigh" || fired.Severity != events.SeverityCritical || !strings.Contains(fired.Text, "value is 1") || fired.Labels["job"] != "gauge" {
+		t.Errorf("alert_firing: %+v", fired)
+	}
+	failed := kinds(events.NotificationFailed)[0]
+	if failed.Subject != "primary" || !strings.Contains(failed.Text, "500") || failed.Labels["integration"] != "webhook[0]" {
+		t.Errorf("notification_failed: %+v", failed)
+	}
+	fb := kinds(events.NotificationFallback)[0]
+	if fb.Subject != "primary" || fb.Labels["fallback"] != "fallback" || !strings.Contains(fb.Text, "notified its fallback fallback") {
+		t.Errorf("notification_fallback: %+v", fb)
+	}
+	if d := kinds(events.NotificationDelivered)[0]; d.Subject != "fallback" {
+		t.Errorf("notification_delivered: %+v", d)
+	}
+
+	g.v.Store(0)
+	servicetest.Eventually(t, 30*time.Second, "alert_resolved", func() bool { return len(kinds(events.AlertResolved)) == 1 })
+	if r := kinds(events.AlertResolved)[0]; r.Subject != "ValueHigh" || r.Severity != events.SeverityOK || !strings.Contains(r.Text, "resolved after") {
+		t.Errorf("alert_resolved: %+v", r)
+	}
+	// A reload that works is on the timeline too.
+	in.hup <- struct{}{}
+	servicetest.Eventually(t, 10*time.Second, "config_reload_ok", func() bool { return len(kinds(events.ConfigReloadOK)) == 1 })
 }
