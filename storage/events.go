@@ -84,7 +84,7 @@ func (s *State) Events(q events.Query) ([]events.Event, error) {
 				k, v = c.Prev()
 			}
 		case !q.To.IsZero():
-			k, v = c.Seek(eventKeyAt(q.To))
+			k, _ = c.Seek(eventKeyAt(q.To))
 			if k == nil {
 				k, v = c.Last()
 			} else {
