@@ -158,3 +158,28 @@ func TestEventLimits(t *testing.T) {
 		t.Error("a 1m retention was accepted")
 	}
 }
+
+// TestEventRetention: the Log prunes what is older than its retention,
+// which a reload may change.
+func TestEventRetention(t *testing.T) {
+	st := openTestState(t)
+	now := t0
+	log, err := events.NewLog(st, events.LogOptions{Retention: 2 * time.Hour, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, age := range []time.Duration{3 * time.Hour, 90 * time.Minute, time.Minute} {
+		log.Record(events.Event{Time: now.Add(-age), Kind: events.TargetUp, Subject: age.String()})
+	}
+	if n, err := log.Prune(t.Context()); err != nil || n != 1 {
+		t.Fatalf("pruned %d, %v; want the 3h old one", n, err)
+	}
+	log.SetRetention(time.Hour)
+	if n, err := log.Prune(t.Context()); err != nil || n != 1 {
+		t.Fatalf("pruned %d, %v; want the 1h30m old one", n, err)
+	}
+	got, _ := log.Query(t.Context(), events.Query{})
+	if s := subjects(got); s != "1m0s" {
+		t.Errorf("left %q", s)
+	}
+}
