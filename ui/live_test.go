@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -183,6 +184,37 @@ func TestLiveLimits(t *testing.T) {
 				}
 				break
 			}
+		}
+	}
+}
+
+// TestLiveOutlivesWriteTimeout: the server's WriteTimeout bounds whole
+// answers; a stream sets a deadline per write instead, so it lives on.
+func TestLiveOutlivesWriteTimeout(t *testing.T) {
+	s, _ := startServer(t, discardLogger())
+	cookie := signIn(t, s, "wren", auth.RoleViewer)
+	deps := s.deps
+	deps.WriteTimeout = 500 * time.Millisecond
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	short := NewServer(ln, deps, func(context.Context) error { return nil })
+	stop := runUntilStopped(t, "short server", short.Run)
+	defer stop()
+
+	resp, ls := openLive(t, "http://"+ln.Addr().String(), cookie)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /live: %d", resp.StatusCode)
+	}
+	if _, err := ls.next(); err != nil {
+		t.Fatal(err)
+	}
+	for v := uint64(1); v <= 3; v++ {
+		time.Sleep(400 * time.Millisecond) // three times past the write timeout in all
+		short.LiveChanged(v)
+		if msg, err := ls.next(); err != nil || !strings.Contains(msg, fmt.Sprintf("data: %d\n", v)) {
+			t.Fatalf("change %d after %v: %q, %v", v, time.Duration(v)*400*time.Millisecond, msg, err)
 		}
 	}
 }
