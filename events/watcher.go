@@ -74,8 +74,12 @@ type Watcher struct {
 	// everUp remembers the targets and checks seen up since start, to
 	// tell one that went down from one that never came up.
 	everUp map[string]bool
-	// downSince is when each check or target was seen going down.
+	// downSince is when each check or target was seen going down, and
+	// reported whether that was recorded: a recovery is news only after
+	// a recorded failure (the TSDB is "down" until its first sample at
+	// every start).
 	downSince map[string]time.Time
+	reported  map[string]bool
 
 	hash    uint64
 	version uint64
@@ -107,7 +111,7 @@ func NewWatcher(o WatcherOptions) *Watcher {
 	}
 	return &Watcher{
 		source: o.Source, log: o.Log, onChange: o.OnChange, interval: o.Interval, now: o.Now, logger: o.Logger,
-		everUp: map[string]bool{}, downSince: map[string]time.Time{},
+		everUp: map[string]bool{}, downSince: map[string]time.Time{}, reported: map[string]bool{},
 	}
 }
 
@@ -151,7 +155,8 @@ func (w *Watcher) Step(ctx context.Context) []Event {
 
 // transitions compares s with the previous snapshot and keeps s as the
 // next one. The first snapshot is only remembered: what was already
-// firing, failing or up when ward started is not news.
+// firing, failing or up when ward started is not news, and neither is
+// the recovery of what failed then.
 func (w *Watcher) transitions(s Snapshot) []Event {
 	first := w.alerts == nil
 	now := w.now()
@@ -176,10 +181,11 @@ func (w *Watcher) transitions(s Snapshot) []Event {
 		prev, seen := w.checks[c.Name]
 		key := "check\x00" + c.Name
 		if c.Status == "up" {
-			if prev.Status == "down" && !first {
+			if prev.Status == "down" && w.reported[key] {
 				evs = append(evs, w.checkRecovered(now, key, c))
 			}
 			delete(w.downSince, key)
+			delete(w.reported, key)
 			w.everUp[key] = true
 			continue
 		}
@@ -187,6 +193,7 @@ func (w *Watcher) transitions(s Snapshot) []Event {
 			w.downSince[key] = now
 			if !first {
 				evs = append(evs, w.checkFailed(now, key, c))
+				w.reported[key] = true
 			}
 		}
 	}
@@ -199,16 +206,18 @@ func (w *Watcher) transitions(s Snapshot) []Event {
 		key := "target\x00" + k
 		switch t.Health {
 		case "up":
-			if seen && prev.Health == "down" && !first {
+			if seen && prev.Health == "down" && w.reported[key] {
 				evs = append(evs, w.targetUp(now, key, t))
 			}
 			delete(w.downSince, key)
+			delete(w.reported, key)
 			w.everUp[key] = true
 		case "down":
 			if !seen || prev.Health != "down" {
 				w.downSince[key] = now
 				if !first {
 					evs = append(evs, w.targetDown(now, key, t))
+					w.reported[key] = true
 				}
 			}
 		}
