@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -84,6 +85,7 @@ func TestBrowserEventsLive(t *testing.T) {
 	if got := eval(`window.wardNoReload || "reloaded"`); got != "still here" {
 		t.Errorf("the page was reloaded instead of updated: %q", got)
 	}
+	screenshot(t, ctx, "events.png")
 	if !strings.Contains(row, addr) || !strings.Contains(row, "went down") || !strings.Contains(row, "UTC") {
 		t.Errorf("target_down row %q: want the instance, \"went down\" and a UTC time", row)
 	}
@@ -129,9 +131,15 @@ func TestBrowserEventsLive(t *testing.T) {
 
 	t.Run("phone", func(t *testing.T) {
 		phone := signInBrowser(t, in, "pia", auth.RoleViewer, 390)
-		if err := chromedp.Do(phone, chromedp.Navigate(in.base+"/events"), chromedp.WaitVisible(chromedp.CSS(`table.events`))); err != nil {
+		// Headless Chromium keeps its window at least 500 px wide;
+		// the emulated viewport is a phone's.
+		if err := chromedp.Do(phone, chromedp.EmulateViewport(390, 844), chromedp.Navigate(in.base+"/events"), chromedp.WaitVisible(chromedp.CSS(`table.events`))); err != nil {
 			t.Fatal(err)
 		}
+		if w, err := chromedp.Run(phone, chromedp.Evaluate[int](`window.innerWidth`)); err != nil || w != 390 {
+			t.Fatalf("viewport %d px wide, want 390 (%v)", w, err)
+		}
+		screenshot(t, phone, "events-phone.png")
 		servicetest.Axe(t, phone, "events on a phone")
 		servicetest.NoSidewaysScroll(t, phone, "events on a phone")
 		// Viewers are not offered the audit trail, nor given it.
@@ -142,6 +150,22 @@ func TestBrowserEventsLive(t *testing.T) {
 			t.Errorf("viewer asking for user actions:\n%s", text)
 		}
 	})
+}
+
+// screenshot saves the page into $WARD_SCREENSHOT_DIR, when set.
+func screenshot(tb testing.TB, ctx context.Context, name string) {
+	tb.Helper()
+	dir := os.Getenv("WARD_SCREENSHOT_DIR")
+	if dir == "" {
+		return
+	}
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		tb.Fatalf("screenshot: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), shot, 0o600); err != nil {
+		tb.Fatal(err)
+	}
 }
 
 func firstOr(s []sample) sample {
