@@ -118,6 +118,25 @@ func TestBrowserEventsLive(t *testing.T) {
 		})
 	})
 
+	t.Run("typing holds updates back", func(t *testing.T) {
+		before := rows("config reload failed")
+		if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`#ev-q`), "half a word")); err != nil {
+			t.Fatal(err)
+		}
+		in.hup <- struct{}{} // the config is still broken: one more failure
+		servicetest.Eventually(t, 20*time.Second, "the change held back", func() bool {
+			return eval(`String(document.querySelector("main").hasAttribute("data-live-held"))`) == "true"
+		})
+		if got := eval(`document.querySelector("#ev-q").value`); got != "half a word" || rows("config reload failed") != before {
+			t.Errorf("the page changed under the typing: input %q", got)
+		}
+		// Leaving the field lets the update in.
+		eval(`document.activeElement.blur(), "ok"`)
+		servicetest.Eventually(t, 20*time.Second, "the held change shown", func() bool {
+			return rows("config reload failed") != before
+		})
+	})
+
 	t.Run("audit trail merged", func(t *testing.T) {
 		if err := chromedp.Do(ctx, chromedp.Navigate(in.base+"/events?audit=1&kind=user_action"), chromedp.WaitVisible(chromedp.CSS(`main h1`))); err != nil {
 			t.Fatal(err)

@@ -23,19 +23,22 @@ document.querySelectorAll("[data-print]").forEach(function (b) {
     return main.querySelector("form[data-nolive]") ||
       (a && main.contains(a) && /^(INPUT|SELECT|TEXTAREA)$/.test(a.tagName));
   }
+  function hold() { pending = true; main.setAttribute("data-live-held", ""); }
   function refresh() {
-    if (busy || held()) { pending = true; return; }
+    if (busy) { pending = true; return; }
+    if (held()) { hold(); return; }
     busy = true; pending = false;
     fetch(location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } }).then(function (r) {
       if (!r.ok || r.redirected) { throw new Error("signed out"); }
       return r.text();
     }).then(function (html) {
       var next = new DOMParser().parseFromString(html, "text/html").querySelector("main[data-live]");
-      if (!next || held()) { pending = true; return; }
+      if (!next || held()) { hold(); return; }
       var focused = document.activeElement && document.activeElement.id, y = window.scrollY;
       main.replaceChildren.apply(main, Array.prototype.slice.call(next.childNodes));
       version = next.getAttribute("data-live");
       main.setAttribute("data-live", version);
+      main.removeAttribute("data-live-held");
       window.scrollTo(0, y);
       if (focused && document.getElementById(focused)) { document.getElementById(focused).focus(); }
     }).catch(function () {
