@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"net/http"
@@ -164,7 +165,7 @@ func (s *Server) timeline(ctx context.Context, p *auth.Principal, f eventsFilter
 	if q.Before != "" {
 		// Event IDs begin with their time in Unix nanoseconds.
 		b, _ := hex.DecodeString(q.Before)
-		aq.Until = time.Unix(0, int64(beUint64(b)))
+		aq.Until = time.Unix(0, int64(binary.BigEndian.Uint64(b)))
 	}
 	recs, err := s.deps.AuditLog.Records(ctx, p.User.Name, p.IP, aq)
 	if err != nil {
@@ -184,14 +185,6 @@ func (s *Server) timeline(ctx context.Context, p *auth.Principal, f eventsFilter
 		out, more = out[:limit], true
 	}
 	return out, more, nil
-}
-
-func beUint64(b []byte) uint64 {
-	var n uint64
-	for _, c := range b[:8] {
-		n = n<<8 | uint64(c)
-	}
-	return n
 }
 
 // userActionEvent shows an audit record on the timeline.
