@@ -1,11 +1,14 @@
 package storage
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.etcd.io/bbolt"
 
@@ -94,9 +97,19 @@ func (s *State) Events(q events.Query) ([]events.Event, error) {
 			k, v = c.Last()
 		}
 		from := eventKeyAt(q.From)
+		needle := textNeedle(q.Text)
+		var lower []byte
 		for ; k != nil; k, v = c.Prev() {
 			if !q.From.IsZero() && string(k) < string(from) {
 				break
+			}
+			if needle != nil {
+				// Most events do not match a search: skip decoding
+				// those whose encoding cannot hold the text.
+				lower = appendLower(lower[:0], v)
+				if !bytes.Contains(lower, needle) {
+					continue
+				}
 			}
 			var e events.Event
 			if err := json.Unmarshal(v, &e); err != nil {
@@ -136,6 +149,36 @@ func (s *State) PruneEvents(before time.Time) (int, error) {
 		return putEventCount(meta, n)
 	})
 	return removed, err
+}
+
+// textNeedle is the search text as it must appear, lower-cased, in the
+// JSON encoding of a matching event; nil when JSON might escape it
+// (quotes, backslashes, <, >, &, control and line-separator characters),
+// and then every event is decoded.
+func textNeedle(text string) []byte {
+	if text == "" || strings.ContainsAny(text, "\"\\<>&\u2028\u2029") {
+		return nil
+	}
+	for _, r := range text {
+		if r < 0x20 || r == 0x7f {
+			return nil
+		}
+	}
+	return []byte(strings.ToLower(text))
+}
+
+// appendLower appends b lower-cased to dst, as strings.ToLower would.
+func appendLower(dst, b []byte) []byte {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return append(dst[:0], bytes.ToLower(b)...)
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
 }
 
 func eventCount(meta *bbolt.Bucket) uint64 {

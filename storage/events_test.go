@@ -183,3 +183,71 @@ func TestEventRetention(t *testing.T) {
 		t.Errorf("left %q", s)
 	}
 }
+
+// BenchmarkEvents queries a full timeline (events.MaxStored events): the
+// newest page, and a text search that matches nothing and so reads every
+// event.
+func BenchmarkEvents(b *testing.B) {
+	st := openTestState(b)
+	batch := make([]events.Event, 0, events.MaxBatch)
+	for i := range events.MaxStored {
+		e := eventAt(i, events.TargetDown, fmt.Sprintf("node-%d", i%500))
+		e.Text = fmt.Sprintf("10.0.%d.%d:9100 (node) went down: Get \"http://10.0.%d.%d:9100/metrics\": dial tcp: connection refused", i%250, i%200, i%250, i%200)
+		batch = append(batch, e)
+		if len(batch) == cap(batch) {
+			if err := st.AppendEvents(batch, events.MaxStored); err != nil {
+				b.Fatal(err)
+			}
+			batch = batch[:0]
+		}
+	}
+	for _, bc := range []struct {
+		name string
+		q    events.Query
+	}{
+		{"newest page", events.Query{Limit: 200}},
+		{"kind page", events.Query{Kinds: []events.Kind{events.TargetDown}, Limit: 200}},
+		{"text scan of all", events.Query{Text: "no such text", Limit: 200}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := st.Events(bc.q); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// TestEventsTextSearch: the search matches what the page shows, whatever
+// JSON escapes and whatever the case, ASCII or not.
+func TestEventsTextSearch(t *testing.T) {
+	st := openTestState(t)
+	evs := []events.Event{
+		{Time: t0, Kind: events.TargetDown, Subject: "quote", Text: `Get "http://10.0.0.1:9100/metrics": refused`},
+		{Time: t0.Add(time.Second), Kind: events.CheckChanged, Subject: "html", Text: "body <b>&amp; more"},
+		{Time: t0.Add(2 * time.Second), Kind: events.AlertFiring, Subject: "accent", Text: "Échec de la sauvegarde"},
+		{Time: t0.Add(3 * time.Second), Kind: events.AlertFiring, Subject: "label", Labels: map[string]string{"instance": "DB-1"}},
+	}
+	if err := st.AppendEvents(evs, 100); err != nil {
+		t.Fatal(err)
+	}
+	for q, want := range map[string]string{
+		`"http://10.0.0.1`: "quote",
+		`GET "HTTP`:        "quote",
+		"<b>&amp;":         "html",
+		"échec":            "accent",
+		"ÉCHEC DE":         "accent",
+		"db-1":             "label",
+		"kind":             "", // a JSON key, not shown text
+		"target_down":      "",
+	} {
+		got, err := st.Events(events.Query{Text: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := subjects(got); s != want {
+			t.Errorf("%q: got %q, want %q", q, s, want)
+		}
+	}
+}
