@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/ward-monitoring/ward/audit"
 	"github.com/ward-monitoring/ward/auth"
+	"github.com/ward-monitoring/ward/errkind"
 	"github.com/ward-monitoring/ward/events"
 )
 
@@ -170,6 +172,37 @@ func TestEventsPage(t *testing.T) {
 		}
 		if strings.Count(b.String(), "<li>") != 20 || !strings.Contains(b.String(), `href="/events"`) {
 			t.Errorf("eventList:\n%s", b.String())
+		}
+	})
+}
+
+// FuzzParseEvents: any query string is either read or refused as a bad
+// request naming a field; never a panic or another kind of error.
+func FuzzParseEvents(f *testing.F) {
+	for _, seed := range []string{
+		"", "kind=target_down&kind=user_action&q=db&from=2026-01-01T00:00&to=2026-02-01T00:00&audit=1",
+		"before=00000000000000000000000000000000", "from=2026-01-01T00:00:00Z", "kind=%ff", "q=%22%5C",
+	} {
+		f.Add(seed, true)
+	}
+	f.Fuzz(func(t *testing.T, query string, canAudit bool) {
+		r, err := http.NewRequest("GET", "/events", nil)
+		if err != nil {
+			t.Skip()
+		}
+		r.URL.RawQuery = query
+		fl, v, err := parseEvents(r, canAudit)
+		if err != nil {
+			if k, msg := errkind.Of(err); k != errkind.Malformed || !strings.Contains(msg, ":") {
+				t.Fatalf("%q: %v (%v)", query, err, k)
+			}
+			return
+		}
+		if len(fl.q.Text) > events.MaxQueryText || len(fl.q.Kinds) > eventsMaxKinds || (fl.audit && !canAudit) {
+			t.Fatalf("%q: accepted %+v", query, fl)
+		}
+		if _, err := url.ParseQuery(v.Filters); err != nil {
+			t.Fatalf("%q: filters %q: %v", query, v.Filters, err)
 		}
 	})
 }
