@@ -32,6 +32,9 @@ const (
 	liveWriteTimeout = 10 * time.Second
 	// liveRetry is how long EventSource waits before reconnecting.
 	liveRetry = 5 * time.Second
+	// liveRefreshHeader marks ward.js refetching a live page: such
+	// requests do not keep the session from idling out.
+	liveRefreshHeader = "X-Ward-Live"
 )
 
 var (

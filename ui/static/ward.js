@@ -28,7 +28,7 @@ document.querySelectorAll("[data-print]").forEach(function (b) {
     if (busy) { pending = true; return; }
     if (held()) { hold(); return; }
     busy = true; pending = false;
-    fetch(location.href, { credentials: "same-origin", headers: { "Accept": "text/html" } }).then(function (r) {
+    fetch(location.href, { credentials: "same-origin", headers: { "Accept": "text/html", "X-Ward-Live": "1" } }).then(function (r) {
       if (!r.ok || r.redirected) { throw new Error("signed out"); }
       return r.text();
     }).then(function (html) {
