@@ -9,6 +9,7 @@ import (
 
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
+	promrules "github.com/prometheus/prometheus/rules"
 
 	"github.com/ward-monitoring/ward/alerting"
 	"github.com/ward-monitoring/ward/events"
@@ -65,6 +66,18 @@ func (a *App) snapshot(ctx context.Context) events.Snapshot {
 		}
 	}
 	s.Silences = a.alerting.ActiveSilences(ctx)
+	// The rules page and pending alerts: each rule's health, each
+	// alerting rule's pending and firing alerts.
+	for _, g := range a.rules.Prometheus().RuleGroups() {
+		for _, r := range g.Rules() {
+			s.Other = append(s.Other, "rule\x00"+g.File()+"\x00"+g.Name()+"\x00"+r.Name()+"\x00"+string(r.Health()))
+			if ar, ok := r.(*promrules.AlertingRule); ok {
+				for _, al := range ar.ActiveAlerts() {
+					s.Other = append(s.Other, fmt.Sprintf("alert\x00%d\x00%s", al.Labels.Hash(), al.State))
+				}
+			}
+		}
+	}
 	return s
 }
 

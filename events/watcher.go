@@ -19,6 +19,10 @@ type Snapshot struct {
 	Targets []TargetState
 	// Silences counts the silences in force.
 	Silences int
+	// Other is the rest of what the console shows that changes (rule
+	// health, pending alerts), as opaque strings: a change updates live
+	// pages but records no event.
+	Other []string
 }
 
 // AlertState is one alert held by the pipeline.
@@ -314,6 +318,7 @@ func (w *Watcher) fingerprint(s Snapshot) uint64 {
 	for _, t := range s.Targets {
 		lines = append(lines, "t"+t.key()+"\x00"+t.Health)
 	}
+	lines = append(lines, s.Other...)
 	sort.Strings(lines)
 	put(lines...)
 	put(strconv.Itoa(s.Silences), strconv.FormatUint(w.log.Recorded(), 10))

@@ -154,6 +154,11 @@ func TestWatcherTransitions(t *testing.T) {
 	if evs := w.Step(ctx); len(evs) != 0 || len(versions) != 6 {
 		t.Errorf("unchanged: versions %v", versions)
 	}
+	// So does anything else the console shows.
+	snap.Other = []string{"rule Pending pending"}
+	if evs := w.Step(ctx); len(evs) != 0 || versions[len(versions)-1] != 7 {
+		t.Errorf("other: events %v, versions %v", evs, versions)
+	}
 }
 
 // TestWatcherBurst: more changes than one batch holds are summarised.
