@@ -161,7 +161,7 @@ func (s *Server) timeline(ctx context.Context, p *auth.Principal, f eventsFilter
 	if !f.audit || s.deps.AuditLog == nil || !p.Can(auth.RoleAdmin) {
 		return out, more, nil
 	}
-	aq := audit.Query{Actions: userActions, Since: q.From, Until: q.To, Limit: limit}
+	aq := audit.Query{Actions: userActions, Since: q.From, Until: q.To, Limit: limit + 1}
 	if q.Before != "" {
 		// Event IDs begin with their time in Unix nanoseconds.
 		b, _ := hex.DecodeString(q.Before)
@@ -218,9 +218,7 @@ func (s *Server) eventsPage(w http.ResponseWriter, r *http.Request) {
 		var more bool
 		v.Events, more, err = s.timeline(r.Context(), p, f, eventsPageSize)
 		if more && len(v.Events) > 0 {
-			older, _ := url.ParseQuery(v.Filters)
-			older.Set("before", olderCursor(v.Events))
-			v.Older = older.Encode()
+			v.Older = olderQuery(v.Filters, v.Events[len(v.Events)-1])
 		}
 	}
 	if err != nil {
@@ -232,15 +230,17 @@ func (s *Server) eventsPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, status, eventsPage(pg, v))
 }
 
-// olderCursor is the ID of the oldest stored event shown: the next page
-// continues before it.
-func olderCursor(evs []events.Event) string {
-	for i := len(evs) - 1; i >= 0; i-- {
-		if evs[i].ID != "" {
-			return evs[i].ID
-		}
+// olderQuery continues a listing after last, the oldest entry shown:
+// before a stored event by its ID (events recorded together share their
+// time), before a user action by its time.
+func olderQuery(filters string, last events.Event) string {
+	older, _ := url.ParseQuery(filters)
+	if last.ID != "" {
+		older.Set("before", last.ID)
+	} else {
+		older.Set("to", last.Time.UTC().Format(time.RFC3339Nano))
 	}
-	return ""
+	return older.Encode()
 }
 
 // eventsExport serves GET /events/export?format=csv|json with the page's

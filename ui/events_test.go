@@ -220,3 +220,45 @@ func BenchmarkEventsPage(b *testing.B) {
 		}
 	}
 }
+
+// TestEventsPageAuditPaging: user actions alone page by time.
+func TestEventsPageAuditPaging(t *testing.T) {
+	s, base := startServer(t, discardLogger())
+	// The audit trail is in time order, as ward appends it.
+	start := time.Now().Add(-time.Hour)
+	for i := range 250 {
+		if err := s.deps.Audit.AppendAudit(audit.Record{Time: start.Add(time.Duration(i) * time.Second), Actor: "adm", Action: audit.ActionSilenceExpire,
+			Target: fmt.Sprintf("sil-%03d", i), Outcome: audit.Success}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	admin := signIn(t, s, "adm", auth.RoleAdmin) // one user.create
+	seen := map[string]bool{}
+	next, pages := "/events?kind=user_action&audit=1", 0
+	for next != "" {
+		pages++
+		resp, body := doAs(t, "GET", base+next, "", admin)
+		if resp.StatusCode != http.StatusOK || pages > 3 {
+			t.Fatalf("page %d: %d", pages, resp.StatusCode)
+		}
+		for _, m := range regexp.MustCompile(`silence\.expire (sil-\d+)|user\.create adm`).FindAllStringSubmatch(body, -1) {
+			if seen[m[0]] {
+				t.Errorf("page %d repeats %s", pages, m[0])
+			}
+			seen[m[0]] = true
+		}
+		next = ""
+		if m := olderRE.FindStringSubmatch(body); m != nil {
+			next = html.UnescapeString(m[1])
+		}
+	}
+	if pages != 2 || len(seen) != 251 {
+		var missing []string
+		for i := range 250 {
+			if k := fmt.Sprintf("silence.expire sil-%03d", i); !seen[k] {
+				missing = append(missing, k)
+			}
+		}
+		t.Errorf("%d pages, %d entries; want 2 and 251; missing %v (user.create %v)", pages, len(seen), missing, seen["user.create adm"])
+	}
+}
