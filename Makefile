@@ -70,6 +70,7 @@ fuzz:
 	$(GO) test ./auth -run '^$$' -fuzz FuzzParseKey -fuzztime $(FUZZTIME)
 	$(GO) test ./ui -run '^$$' -fuzz '^FuzzDecodeSilence$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./ui -run '^$$' -fuzz '^FuzzDecodeSilenceForm$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./ui -run '^$$' -fuzz '^FuzzParseEvents$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./querylimit -run '^$$' -fuzz FuzzCheck -fuzztime $(FUZZTIME)
 
 clean:

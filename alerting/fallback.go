@@ -21,6 +21,8 @@ type fallbackTracker struct {
 	failing map[string]time.Time
 	now     func() time.Time
 	used    *prometheus.CounterVec
+	// observer, if set, hears of each hand-over to a fallback.
+	observer Observer
 }
 
 func newFallbackTracker(reg prometheus.Registerer) *fallbackTracker {
@@ -68,6 +70,9 @@ func (t *fallbackTracker) stage(receiver string, fb config.Fallback, primary, fa
 		}
 		logger.Warn("receiver keeps failing; notifying its fallback", "receiver", receiver, "fallback", fb.Receiver, "failing_for", failingFor, "err", err)
 		t.used.WithLabelValues(receiver, fb.Receiver).Inc()
+		if t.observer != nil {
+			t.observer.FellBack(receiver, fb.Receiver, failingFor, err)
+		}
 		// The primary used up this flush's deadline; give the fallback a
 		// budget of its own, as long as the primary's was.
 		budget := notify.MinTimeout

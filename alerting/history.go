@@ -20,6 +20,7 @@ type history struct {
 	failing *fallbackTracker
 
 	store    DeliveryStore // nil keeps no attempts
+	observer Observer      // nil: nobody hears of attempts
 	logger   *slog.Logger
 	attempts *prometheus.CounterVec
 	failures *prometheus.CounterVec
@@ -105,6 +106,9 @@ func (r *recorded) Notify(ctx context.Context, alerts ...*alert.Alert) notify.No
 		if err := r.h.store.AddDelivery(d.stored(), historyKeep); err != nil {
 			r.h.logger.Error("recording delivery attempt failed", "err", err)
 		}
+	}
+	if r.h.observer != nil {
+		r.h.observer.Attempted(d)
 	}
 	return v
 }

@@ -52,6 +52,8 @@ type Options struct {
 	Deliveries DeliveryStore
 	// Limits bound the alerts held; the zero value means DefaultLimits.
 	Limits Limits
+	// Observer, if set, hears of every delivery attempt and fallback.
+	Observer Observer
 }
 
 // Manager is the running alert pipeline. Long-lived parts (alerts,
@@ -189,7 +191,9 @@ func New(o Options) (*Manager, error) {
 	m.pipelineBuilder = notify.NewPipelineBuilder(o.Registerer, flags, m.recorder)
 	m.dispatcherMetrics = dispatch.NewDispatcherMetrics(false, o.Registerer, flags)
 	m.history = newHistory(o.Deliveries, o.Registerer, m.logger)
+	m.history.observer = o.Observer
 	m.fallbacks = newFallbackTracker(o.Registerer)
+	m.fallbacks.observer = o.Observer
 	return m, nil
 }
 

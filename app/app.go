@@ -32,6 +32,7 @@ import (
 	"github.com/ward-monitoring/ward/checks"
 	"github.com/ward-monitoring/ward/collector"
 	"github.com/ward-monitoring/ward/config"
+	"github.com/ward-monitoring/ward/events"
 	"github.com/ward-monitoring/ward/promapi"
 	"github.com/ward-monitoring/ward/rules"
 	"github.com/ward-monitoring/ward/storage"
@@ -80,6 +81,10 @@ type App struct {
 	auditValid  prometheus.Gauge
 	auditHead   prometheus.Gauge
 	scrapeToken string
+
+	// events is the timeline; watcher records its transitions.
+	events  *events.Log
+	watcher *events.Watcher
 
 	cfg      atomic.Pointer[config.Config]
 	reloadMu sync.Mutex
@@ -155,6 +160,11 @@ func New(o Options) (_ *App, err error) {
 		}
 	}()
 
+	a.events, err = events.NewLog(a.state, events.LogOptions{Retention: time.Duration(cfg.Events.Retention), Logger: a.logger})
+	if err != nil {
+		return nil, err
+	}
+
 	a.ln, err = net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("server.listen: %w", err)
@@ -194,6 +204,7 @@ func New(o Options) (_ *App, err error) {
 		DataDir:     filepath.Join(cfg.Storage.Path, "alerting"),
 		ExternalURL: extURL,
 		Deliveries:  a.state,
+		Observer:    eventObserver{log: a.events},
 	})
 	if err != nil {
 		return nil, err
@@ -254,7 +265,11 @@ func New(o Options) (_ *App, err error) {
 		AuditLog:      a.auditLog,
 		Audit:         a.state,
 		InternalToken: a.scrapeToken,
+		Events:        a.events,
 	}, a.Reload)
+	a.watcher = events.NewWatcher(events.WatcherOptions{
+		Source: a.snapshot, Log: a.events, OnChange: a.server.LiveChanged, Logger: a.logger,
+	})
 
 	if err := a.apply(cfg); err != nil {
 		a.metrics.record(false)
@@ -275,15 +290,17 @@ func (a *App) Addr() string { return a.selfAddr }
 
 // Run serves until ctx ends or a component fails, then stops everything.
 //
-// Stop order: first the HTTP server, the collector, the health checks, the
-// rule manager, the reloader, the user mailer (mail still queued is
-// dropped) and the session and audit housekeeping, which
+// Stop order: first the HTTP server (live streams end with it), the
+// collector, the health checks, the rule manager, the reloader, the user
+// mailer (mail still queued is dropped), the events watcher and retention
+// and the session and audit housekeeping, which
 // oklog/run interrupts together (the
 // collector, checks and rule manager return only after in-flight appends
 // and evaluations end);
 // then the alert pipeline, so alerts from the last evaluation still reach
-// its store and its state is written to disk; then the TSDB, then the
-// state database, and last the data directory's lock.
+// its store and its state is written to disk (its last delivery attempts
+// still reach the events timeline, which writes to the state database);
+// then the TSDB, then the state database, and last the data directory's lock.
 func (a *App) Run(ctx context.Context) error {
 	defer a.dirLock.Release() // last: after the TSDB and the state database
 	defer func() {
@@ -334,6 +351,8 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	add("audit retention", a.auditLog.Run)
 	add("audit verify", a.watchAudit)
+	add("events watcher", a.watcher.Run)
+	add("events retention", a.events.Run)
 
 	a.ready.Store(true)
 	cfg := a.cfg.Load()

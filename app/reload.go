@@ -158,6 +158,7 @@ func (a *App) apply(cfg *config.Config) error {
 		return err
 	}
 	a.server.SetNetwork(trusted, cfg.Server.AllowedHosts)
+	a.events.SetRetention(time.Duration(cfg.Events.Retention))
 	a.cfg.Store(cfg)
 	return nil
 }
@@ -184,6 +185,7 @@ func (a *App) Reload(ctx context.Context) error {
 	}
 	a.metrics.record(err == nil)
 	a.auditReload(ctx, err)
+	a.recordReload(a.cfgSource(cfg), err)
 	if err != nil {
 		a.metrics.fail(err)
 		a.logger.Error("configuration reload rejected; the previous configuration keeps running", "err", err)
@@ -191,6 +193,18 @@ func (a *App) Reload(ctx context.Context) error {
 	}
 	a.logger.Info("configuration reloaded", "config", cfg.Source)
 	return nil
+}
+
+// cfgSource names the configuration a reload read: cfg's source, or the
+// file asked for when it could not be loaded.
+func (a *App) cfgSource(cfg *config.Config) string {
+	switch {
+	case cfg != nil:
+		return cfg.Source
+	case a.opts.ConfigFile != "":
+		return a.opts.ConfigFile
+	}
+	return config.DefaultSource
 }
 
 // auditReload records a reload attempt in the audit trail.

@@ -1,11 +1,17 @@
 package audit
 
-import "time"
+import (
+	"slices"
+	"strings"
+	"time"
+)
 
 // Query selects records. Zero fields match everything.
 type Query struct {
-	Actor   string
-	Action  string
+	Actor  string
+	Action string
+	// Actions, when set, selects only records with one of these actions.
+	Actions []string
 	Outcome Outcome
 	// Since is inclusive, Until exclusive.
 	Since, Until time.Time
@@ -20,6 +26,8 @@ func (q Query) Match(r Record) bool {
 	case q.Actor != "" && r.Actor != q.Actor:
 		return false
 	case q.Action != "" && r.Action != q.Action:
+		return false
+	case len(q.Actions) > 0 && !slices.Contains(q.Actions, r.Action):
 		return false
 	case q.Outcome != "" && r.Outcome != q.Outcome:
 		return false
@@ -41,6 +49,7 @@ func (q Query) Details() map[string]string {
 	}
 	set("actor", q.Actor)
 	set("action", q.Action)
+	set("actions", strings.Join(q.Actions, ","))
 	set("outcome", string(q.Outcome))
 	if !q.Since.IsZero() {
 		d["since"] = q.Since.UTC().Format(time.RFC3339)

@@ -61,7 +61,7 @@ func (s *Service) Authenticate(ctx context.Context, token, ip, ua string) (*Prin
 		s.endSession(se, ReasonDisabled, se.User, ip)
 		return nil, &RevokedError{Reason: ReasonDisabled, At: now}
 	}
-	if !se.Pending && now.Sub(se.LastSeen) >= touchEvery {
+	if !se.Pending && !isPassive(ctx) && now.Sub(se.LastSeen) >= touchEvery {
 		err := s.st.Update(func(tx *storage.Tx) error {
 			x, err := tx.Session(id)
 			if err != nil {

@@ -50,6 +50,7 @@ type Config struct {
 	Checks  []Check `yaml:"checks,omitempty"`
 	Auth    Auth    `yaml:"auth"`
 	Query   Query   `yaml:"query"`
+	Events  Events  `yaml:"events"`
 	// Mail is how ward mails users (reset links, security notices); nil
 	// when the file has no mail section, and then ward sends no mail.
 	Mail *Mail `yaml:"mail,omitempty"`

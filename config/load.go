@@ -84,6 +84,7 @@ func Load(data []byte, source string) (*Config, error) {
 		Rules:      DefaultRules(),
 		Auth:       DefaultAuth(),
 		Query:      DefaultQuery(),
+		Events:     DefaultEvents(),
 		Source:     source,
 	}
 	for i := 0; i+1 < len(doc.Content); i += 2 {

@@ -91,6 +91,7 @@ func (c *Config) validate() []fieldError {
 	}
 	errs = append(errs, c.validateAuth()...)
 	errs = append(errs, c.validateQuery()...)
+	errs = append(errs, c.Events.problems()...)
 	errs = append(errs, c.validateMail()...)
 	return append(errs, c.validateChecks()...)
 }

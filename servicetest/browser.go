@@ -40,7 +40,9 @@ func Browser(tb testing.TB, width, height int) context.Context {
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	// The first Do starts the browser and binds it to ctx, which has no
 	// deadline; the actions get one.
-	if err := chromedp.Do(ctx); err != nil {
+	// Headless Chromium keeps its window at least 500 px wide; the
+	// emulated viewport is the width asked for (390 px phones).
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(width), int64(height))); err != nil {
 		cancel()
 		cancelAlloc()
 		tb.Fatalf("starting chromium: %v", err)

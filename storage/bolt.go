@@ -31,12 +31,16 @@ var (
 	// API tokens (schema 3).
 	bucketAPITokens = []byte("api_tokens") // SHA-256(token) -> APIToken
 
+	// The events timeline (schema 5).
+	bucketEvents = []byte("events") // time (ns) + seq -> events.Event
+
 	keySchemaVersion = []byte("schema_version")
+	keyEventCount    = []byte("event_count") // in bucketMeta
 )
 
 // schemaVersion is the layout this build writes. migrations[i] upgrades
 // a database from version i to i+1.
-const schemaVersion = 4
+const schemaVersion = 5
 
 var migrations = []func(tx *bbolt.Tx) error{
 	// 0 -> 1: the initial buckets.
@@ -69,6 +73,11 @@ var migrations = []func(tx *bbolt.Tx) error{
 	// older ward refuses the file instead of appending unkeyed records
 	// onto a keyed chain.
 	func(*bbolt.Tx) error { return nil },
+	// 4 -> 5: the events timeline.
+	func(tx *bbolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bucketEvents)
+		return err
+	},
 }
 
 // State is ward's bbolt database: everything that is not a metric.

@@ -137,7 +137,9 @@ func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request) {
 			v.Groups = append(v.Groups, row)
 		}
 	}
-	s.render(w, r, http.StatusOK, alertsPageView(s.page(r, "Alerts"), v))
+	pg := s.page(r, "Alerts")
+	pg.Live = true
+	s.render(w, r, http.StatusOK, alertsPageView(pg, v))
 }
 
 // viewState is an alert's state on /alerts: silenced before inhibited,

@@ -73,6 +73,10 @@ type Deps struct {
 	// InternalToken is the in-memory token ward's own scrape of /metrics
 	// sends; it is valid for nothing else.
 	InternalToken string
+
+	// Events is the timeline (/events and the overview's last events);
+	// nil shows none.
+	Events EventLog
 }
 
 // defaultWriteTimeout bounds writing an answer when Deps sets no bound.

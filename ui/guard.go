@@ -104,7 +104,12 @@ func (s *Server) principal(r *http.Request, e endpoint) (*auth.Principal, error)
 	if err != nil {
 		return nil, auth.ErrSessionInvalid
 	}
-	return s.deps.Auth.Authenticate(r.Context(), c.Value, ip, ua)
+	ctx := r.Context()
+	if r.Header.Get(liveRefreshHeader) != "" {
+		// A live page refreshing itself (ward.js): not activity.
+		ctx = auth.Passive(ctx)
+	}
+	return s.deps.Auth.Authenticate(ctx, c.Value, ip, ua)
 }
 
 // isInternalToken compares in constant time with the in-memory token ward

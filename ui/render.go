@@ -11,7 +11,7 @@ import (
 
 // page describes the request's page for the layout.
 func (s *Server) page(r *http.Request, title string) page {
-	p := page{Title: title, Current: r.URL.Path, CSS: s.assets.path("ward.css"), JS: s.assets.path("ward.js")}
+	p := page{Title: title, Current: r.URL.Path, CSS: s.assets.path("ward.css"), JS: s.assets.path("ward.js"), LiveVersion: s.liveVersion()}
 	if pr := auth.PrincipalFrom(r.Context()); pr != nil && !pr.Local {
 		p.User, p.Role = pr.User.Name, string(pr.User.Role)
 		p.Nav = pr.Active() && !pr.User.MustEnrol

@@ -188,6 +188,10 @@ func (s *Server) routes() []endpoint {
 		admin(kindPage, "GET /admin/users/{name}/delete", hf(s.confirmDeleteUser)),
 		admin(kindPage, "GET /admin/audit", hf(s.auditPage)),
 		admin(kindPage, "GET /admin/audit/export", hf(s.auditExport)),
+		// Events timeline and live updates (issue 10).
+		viewer(kindPage, "GET /events", hf(s.eventsPage)),
+		viewer(kindPage, "GET /events/export", hf(s.eventsExport)),
+		viewer(kindPage, "GET /live", hf(s.liveStream)),
 
 		// Console: alerts, silences, runbooks and the expression page
 		// that alert links open (issue 10).

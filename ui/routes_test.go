@@ -24,6 +24,7 @@ import (
 	"github.com/ward-monitoring/ward/audit"
 	"github.com/ward-monitoring/ward/auth"
 	"github.com/ward-monitoring/ward/config"
+	"github.com/ward-monitoring/ward/events"
 	"github.com/ward-monitoring/ward/storage"
 )
 
@@ -145,6 +146,10 @@ func startServerWith(tb testing.TB, logger *slog.Logger, authCfg auth.Config) (*
 	if err != nil {
 		tb.Fatal(err)
 	}
+	eventLog, err := events.NewLog(state, events.LogOptions{Logger: logger})
+	if err != nil {
+		tb.Fatal(err)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
@@ -177,6 +182,7 @@ func startServerWith(tb testing.TB, logger *slog.Logger, authCfg auth.Config) (*
 		Auth:         authSvc,
 		AuditLog:     auditLog,
 		Audit:        state,
+		Events:       eventLog,
 	}, func(context.Context) error { return nil })
 
 	stopAlerting = runUntilStopped(tb, "alerting", am.Run)

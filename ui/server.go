@@ -48,6 +48,8 @@ type Server struct {
 	now               func() time.Time
 	// net holds the trusted proxies and allowed host names.
 	net atomic.Pointer[network]
+	// live tells open live-update streams of changes (live.go).
+	live *liveHub
 }
 
 // NewServer builds the HTTP server on an already bound listener, so that
@@ -58,6 +60,7 @@ func NewServer(ln net.Listener, deps Deps, reload func(context.Context) error) *
 		assets:      newAssets(),
 		enrolments:  newEnrolments(time.Now),
 		signInLimit: newIPLimiter(signInPostsPerWindow, signInWindow, time.Now),
+		live:        newLiveHub(),
 	}
 	if deps.InternalToken != "" {
 		h := sha256.Sum256([]byte(deps.InternalToken))
@@ -89,6 +92,8 @@ func NewServer(ln net.Listener, deps Deps, reload func(context.Context) error) *
 		MaxHeaderBytes: 64 << 10,
 		ErrorLog:       slogErrorLog{s.logger}.Logger(),
 	}
+	// Live streams never go idle: end them when shutdown starts.
+	s.srv.RegisterOnShutdown(s.live.shutdown)
 	return s
 }
 

@@ -61,7 +61,9 @@ func (s *Server) silencesPage(w http.ResponseWriter, r *http.Request) {
 			v.Muted[id]++
 		}
 	}
-	s.render(w, r, http.StatusOK, silencesPageView(s.page(r, "Silences"), v))
+	pg := s.page(r, "Silences")
+	pg.Live = true
+	s.render(w, r, http.StatusOK, silencesPageView(pg, v))
 }
 
 // newSilenceView is the form to create a silence and its preview.
