@@ -434,8 +434,8 @@ alerting:
 			t.Errorf("NodeScraped item lacks %q:\n%s", s, item)
 		}
 	}
-	if n := op.count(scraped + ` a[href="/rules#group-node-test"]`); n != 1 {
-		t.Errorf("rule links to /rules#group-node-test: %d", n)
+	if n := op.count(scraped + ` a[href="/rules#rule-node-test-nodescraped"]`); n != 1 {
+		t.Errorf("rule links to /rules#rule-node-test-nodescraped: %d", n)
 	}
 	if n := op.count(scraped + ` a[href="` + strings.TrimSuffix(in.base, "/") + `/runbooks/TargetDown"]`); n != 1 {
 		t.Errorf("runbook links: %d", n)

@@ -99,6 +99,9 @@ func (s *Server) buildOverview(ctx context.Context, now time.Time) overview {
 			ov.Checks.Pending++
 		}
 	}
+	if evs := s.recentEvents(ctx, 20); len(evs) > 0 {
+		ov.Events = eventList(evs, now)
+	}
 	ov.Verdict = deriveVerdict(verdictInput{Checks: health.Checks, Components: health.Components, Firing: ov.Alerts.Firing, DownTargets: down})
 	ov.Severity = severities(ov.Alerts.Firing)
 	var st WardStatus

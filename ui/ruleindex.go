@@ -2,7 +2,6 @@ package ui
 
 import (
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/prometheus/alertmanager/pkg/labels"
@@ -16,14 +15,9 @@ type ruleRef struct {
 	Group, Name, Expr string
 }
 
-// Anchor is the rule's place on the rules page: /rules#group-<group>.
-func (r ruleRef) Anchor() string { return "/rules#" + ruleGroupAnchor(r.Group) }
-
-// ruleGroupAnchor is the id of a rule group's section on /rules:
-// "group-" and the group's name, spaces as dashes.
-func ruleGroupAnchor(group string) string {
-	return "group-" + strings.Join(strings.Fields(group), "-")
-}
+// Anchor is the rule's place on the rules page (its first rule of that
+// name in the group).
+func (r ruleRef) Anchor() string { return "/rules#" + RuleAnchor(r.Group, r.Name) }
 
 // ruleAlert is an active alert of an alerting rule: pending, or firing
 // with the value of its last evaluation.
