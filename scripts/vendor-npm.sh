@@ -7,10 +7,10 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-# package version sha512-integrity file-in-tarball...
+# dest-dir package version sha512-integrity file-in-tarball...
 fetch() {
-	pkg=$1 ver=$2 sum=$3
-	shift 3
+	dest=$1 pkg=$2 ver=$3 sum=$4
+	shift 4
 	tmp=$(mktemp -d)
 	trap 'rm -rf "$tmp"' EXIT
 	curl -fsSL -o "$tmp/pkg.tgz" "https://registry.npmjs.org/$pkg/-/$(basename "$pkg")-$ver.tgz"
@@ -20,8 +20,7 @@ fetch() {
 		exit 1
 	fi
 	tar -xzf "$tmp/pkg.tgz" -C "$tmp"
-	dest=third_party/$pkg
-	rm -rf "$dest"
+	# Only the vendored files are replaced: the directory may hold Go files.
 	mkdir -p "$dest"
 	for f in "$@"; do cp "$tmp/package/$f" "$dest/"; done
 	for l in LICENSE LICENSE.txt LICENSE.md; do
@@ -34,4 +33,8 @@ fetch() {
 
 # axe-core runs inside the browser tests (accessibility checks); it is
 # never served by ward.
-fetch axe-core 4.10.3 sha512-Xm7bpRXnDSX2YE2YFfBk2FnF0ep6tmG7xPh8iHee8MIcrgq762Nkce856dYtJYLkuIoYZvGfTs/PbZhideTcEg== axe.min.js
+fetch third_party/axe-core axe-core 4.10.3 sha512-Xm7bpRXnDSX2YE2YFfBk2FnF0ep6tmG7xPh8iHee8MIcrgq762Nkce856dYtJYLkuIoYZvGfTs/PbZhideTcEg== axe.min.js
+
+# uPlot draws the console's charts (issue 11). ward embeds it from
+# ui/static/uplot/ and serves it under a content-hashed name.
+fetch ui/static/uplot uplot 1.6.32 sha512-KIMVnG68zvu5XXUbC4LQEPnhwOxBuLyW1AHtpm6IKTXImkbLgkMy+jabjLgSLMasNuGGzQm/ep3tOkyTxpiQIw== dist/uPlot.iife.min.js dist/uPlot.min.css
