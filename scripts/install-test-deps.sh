@@ -10,6 +10,7 @@ have() { command -v "$1" >/dev/null 2>&1; }
 have promtool                  || need+=(prometheus)
 have prometheus                || need+=(prometheus)
 have prometheus-node-exporter  || need+=(prometheus-node-exporter)
+have prometheus-postgres-exporter || need+=(prometheus-postgres-exporter)
 have amtool                    || need+=(prometheus-alertmanager)
 have redis-server              || need+=(redis-server)
 # Headless browser for the UI tests (driven with chromedp).

@@ -3,6 +3,7 @@ package servicetest
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"net"
 	"os"
 	"os/exec"
@@ -206,4 +207,17 @@ func Blackhole(tb testing.TB) string {
 	}()
 	tb.Cleanup(func() { ln.Close(); <-done })
 	return ln.Addr().String()
+}
+
+// Exporter starts Debian's prometheus-postgres-exporter against p and
+// returns its host:port. The password goes in the environment, not the
+// command line.
+func (p *Postgres) Exporter(tb testing.TB) string {
+	tb.Helper()
+	bin := LookPath(tb, "prometheus-postgres-exporter", "prometheus-postgres-exporter")
+	addr := FreeAddr(tb)
+	dsn := fmt.Sprintf("postgresql://postgres:%s@%s/postgres?sslmode=disable", url.QueryEscape(p.Password), p.Addr)
+	StartEnv(tb, []string{"DATA_SOURCE_NAME=" + dsn}, "http://"+addr+"/metrics", bin,
+		"--web.listen-address="+addr)
+	return addr
 }

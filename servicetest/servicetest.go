@@ -43,8 +43,17 @@ func LookPath(tb testing.TB, name, pkg string) string {
 // answers 200 (or the process exits, which fails the test).
 func Start(tb testing.TB, url string, name string, args ...string) {
 	tb.Helper()
+	StartEnv(tb, nil, url, name, args...)
+}
+
+// StartEnv is Start with extra environment variables ("KEY=value").
+func StartEnv(tb testing.TB, env []string, url string, name string, args ...string) {
+	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, name, args...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	logFile := filepath.Join(tb.TempDir(), filepath.Base(name)+".log")
 	out, err := os.Create(logFile)
 	if err != nil {
