@@ -3,8 +3,8 @@ package servicetest
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"os/user"
