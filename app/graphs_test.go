@@ -71,8 +71,8 @@ func storageOf(tb testing.TB, in *instance) string {
 	return cfg[strings.Index(cfg, "\nstorage:"):]
 }
 
-// TestBrowserGraphsPhone: /graphs/host on a 390 px phone passes axe-core
-// and does not scroll sideways.
+// TestBrowserGraphsPhone: /graphs/host and /graphs on a 390 px phone
+// pass axe-core, and the board does not scroll sideways.
 func TestBrowserGraphsPhone(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test")
@@ -92,4 +92,6 @@ func TestBrowserGraphsPhone(t *testing.T) {
 		t.Errorf("/graphs/host is %d px wide on a 390 px phone", w)
 	}
 	servicetest.Axe(t, ctx, "/graphs/host at 390 px")
+	p.open(in.base + "/graphs")
+	servicetest.Axe(t, ctx, "/graphs at 390 px")
 }
