@@ -55,7 +55,7 @@ func TestGraphsFollowConfig(t *testing.T) {
 
 	writeFile(t, in.cfgFile, cfg("Broken", "NoSuchAlert", "scrape_configs: []\n"+noTwoFactor)+storageOf(t, in))
 	code, msg := in.postReload(t)
-	if code == http.StatusOK || !strings.Contains(msg, in.cfgFile+`:4: dashboard.panels[0].thresholds[0]: no alerting rule named "NoSuchAlert" is loaded`) {
+	if code == http.StatusOK || !strings.Contains(msg, in.cfgFile+`:8:20: dashboard.panels[0].thresholds[0]: no alerting rule named "NoSuchAlert" is loaded`) {
 		t.Errorf("reload with an unknown rule: %d %s", code, msg)
 	}
 	if body := fetch(t, c, in.base+"/graphs/queues"); !strings.Contains(body, `>Queue depth now</span>`) {
