@@ -85,6 +85,7 @@ func Load(data []byte, source string) (*Config, error) {
 		Auth:       DefaultAuth(),
 		Query:      DefaultQuery(),
 		Events:     DefaultEvents(),
+		Dashboard:  DefaultDashboard(),
 		Source:     source,
 	}
 	for i := 0; i+1 < len(doc.Content); i += 2 {
@@ -110,6 +111,20 @@ func Load(data []byte, source string) (*Config, error) {
 	}
 	if len(chk.problems) > 0 {
 		return nil, chk.err(source)
+	}
+	// Each user panel remembers where it is written (issue 11).
+	for i := range cfg.Dashboard.Panels {
+		p := &cfg.Dashboard.Panels[i]
+		if n := chk.nodes[fmt.Sprintf("dashboard.panels[%d]", i)]; n != nil {
+			p.source = fmt.Sprintf("%s:%d", source, n.Line)
+		}
+		for j := range p.Thresholds {
+			if n := chk.nodes[fmt.Sprintf("dashboard.panels[%d].thresholds[%d]", i, j)]; n != nil {
+				p.thresholdAt = append(p.thresholdAt, fmt.Sprintf("%s:%d:%d", source, n.Line, n.Column))
+			} else {
+				p.thresholdAt = append(p.thresholdAt, p.source)
+			}
+		}
 	}
 	return cfg, nil
 }
