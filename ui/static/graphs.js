@@ -235,6 +235,7 @@
       var cols = toColumns(res), tpl = c.fig.getAttribute("data-legend"), expr = c.fig.getAttribute("data-expr");
       var names = res.map(function (r) { return label(tpl, r.metric, expr); });
       draw(c, cols.data, names);
+      c.metrics = res.map(function (r) { return r.metric; });
       c.fig.setAttribute("data-points", String(cols.points));
       c.fig.setAttribute("data-query-step", String(step));
       c.fig.setAttribute("data-state", res.length ? "drawn" : "empty");
