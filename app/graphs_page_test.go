@@ -86,12 +86,14 @@ func (p browserPage) waitFor(what, js string) {
 	}
 }
 
-// seriesPixels counts the pixels of the chart's canvas in the colour of
-// its first series (#1f5fae): the line uPlot drew, not the axes or grid.
+// seriesPixels counts the pixels of the chart's canvas in its series'
+// colours (graphs.js' palette): the lines uPlot drew, not the axes,
+// grid or text.
 func (p browserPage) seriesPixels(id string) int {
 	p.t.Helper()
 	js := `(() => { const c = document.querySelector("#` + id + ` canvas"); const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
-  let n = 0; for (let i = 0; i < d.length; i += 4) { if (d[i+3] > 100 && Math.abs(d[i]-31) < 40 && Math.abs(d[i+1]-95) < 40 && Math.abs(d[i+2]-174) < 40) { n++; } } return n; })()`
+  const pal = Array.from(document.querySelectorAll("#` + id + ` .u-legend .u-series .u-marker")).slice(1).map(m => getComputedStyle(m).borderColor.match(/\d+/g).map(Number));
+  let n = 0; for (let i = 0; i < d.length; i += 4) { if (d[i+3] > 100 && pal.some(q => Math.abs(d[i]-q[0]) < 30 && Math.abs(d[i+1]-q[1]) < 30 && Math.abs(d[i+2]-q[2]) < 30)) { n++; } } return n; })()`
 	n, err := chromedp.Run(p.ctx, chromedp.Evaluate[int](js))
 	if err != nil {
 		p.fail("reading the canvas of "+id, err)
