@@ -263,7 +263,8 @@ func TestBrowserGraphsDrawnOnPhone(t *testing.T) {
 	ctx := signInBrowser(t, in, "ada", auth.RoleViewer, 390)
 	watchPage(t, ctx)
 	p := browserPage{t: t, ctx: ctx}
-	p.open(in.base + graphsPath)
+	now := time.Now().Unix()
+	p.open(in.base + graphsPath + fmt.Sprintf("?from=%d&to=%d", now-40, now))
 	for id, st := range p.waitCharts("phone draw") {
 		if st != "drawn" {
 			t.Errorf("chart %s on a phone: %s", id, st)

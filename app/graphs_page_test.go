@@ -133,7 +133,7 @@ func (p browserPage) addChart(id, expr, unit string, alerts []string) {
 // series' labels, its value and the legend's text for it.
 func (p browserPage) hoverLast(id string) (ts float64, metric map[string]string, v float64, text string) {
 	p.t.Helper()
-	pos, err := chromedp.Run(p.ctx, chromedp.Evaluate[[]float64](`(() => { const u = document.getElementById(` + strconv.Quote(id) + `).wardPlot;
+	pos, err := chromedp.Run(p.ctx, chromedp.Evaluate[[]float64](`(() => { const u = document.getElementById(`+strconv.Quote(id)+`).wardPlot;
   let i = u.data[1].length - 1; while (i > 0 && u.data[1][i] == null) { i--; } if (i > 0) { i--; }
   const r = u.over.getBoundingClientRect(); return [r.left + u.valToPos(u.data[0][i], "x"), r.top + r.height / 2]; })()`))
 	if err != nil {
