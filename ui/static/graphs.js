@@ -281,11 +281,13 @@
         x: { time: true, range: function () { return [st.from, st.to]; } },
         y: { range: function (u, min, max) { return yRange(c, min, max); } }
       },
-      axes: [{}, { size: 64, values: function (u, splits) { return splits.map(function (v) { return fmt(c.unit, v, 3); }); } }],
+      axes: [{ values: timeTicks }, { size: 64, values: function (u, splits) { return splits.map(function (v) { return fmt(c.unit, v, 3); }); } }],
       cursor: { drag: { x: true, y: false, setScale: false } },
       legend: { live: true, mount: function (u, el) { c.plot.after(el); } },
       hooks: {
         drawClear: [function (u) { shade(c, u); }],
+        setCursor: [latest],
+        setData: [latest],
         draw: [function (u) { lines(c, u); }],
         setSelect: [function (u) {
           if (u.select.width < 2) { return; }
@@ -296,6 +298,25 @@
         ready: [function (u) { u.over.addEventListener("dblclick", function () { resetZoom(); }); }]
       }
     };
+  }
+  // timeTicks labels the time axis in UTC on a 24 h clock, with seconds
+  // when the ticks are under a minute apart and the date under the first
+  // tick of each day.
+  function timeTicks(u, splits, ax, space, incr) {
+    var prev = "";
+    return splits.map(function (t) {
+      var d = new Date(t * 1000), date = d.toISOString().slice(5, 10), s = clock(t, false);
+      if (incr >= 86400) { return date; }
+      if (incr < 60) { s += ":" + pad(d.getUTCSeconds()); }
+      if (date !== prev) { prev = date; s += "\n" + date; }
+      return s;
+    });
+  }
+  // latest shows each series' last value in the legend while the
+  // cursor is off the plot.
+  function latest(u) {
+    if (u.cursor.idx != null || !u.data[0].length) { return; }
+    u.setLegend({ idx: u.data[0].length - 1 });
   }
   // keyboard lets the legend's series toggles work from the keyboard.
   function keyboard(c) {
