@@ -113,6 +113,17 @@ func TestBrowserGraphs(t *testing.T) {
 		t.Errorf("legend shows %q at a point with a value", text)
 	}
 
+	// The legend toggles a series from the keyboard too.
+	legend := `#` + drawn + ` .u-legend .u-series:nth-child(2) th`
+	p.do("toggling a series with Enter", chromedp.Focus(chromedp.CSS(legend)), chromedp.KeyEvent("\r"))
+	if got := p.eval(`String(document.getElementById("` + drawn + `").wardPlot.series[1].show)`); got != "false" {
+		t.Errorf("Enter on the legend: series shown %s", got)
+	}
+	p.do("toggling it back", chromedp.KeyEvent("\r"))
+	if got := p.eval(`String(document.getElementById("` + drawn + `").wardPlot.series[1].show)`); got != "true" {
+		t.Errorf("Enter again on the legend: series shown %s", got)
+	}
+
 	// 3. A preset changes the range (in place, in the URL, in the step).
 	before := p.chartRequests()
 	p.do("clicking 1h", chromedp.Click(chromedp.CSS(`.range-presets a[href*="range=1h"]`)))

@@ -141,9 +141,12 @@
         fetch(path + "?" + new URLSearchParams(params), { credentials: "same-origin", headers: { Accept: "application/json" }, signal: signal })
           .then(function (r) {
             if (r.status === 401 || r.redirected) { throw new Error("Signed out: reload the page to sign in again."); }
-            return r.json().catch(function () { throw new Error("The query API answered " + r.status + "."); });
+            return r.json().then(function (j) {
+              return j && (j.status === "success" || j.status === "error") ? j : { status: r.status, detail: j && (j.detail || j.title) };
+            }, function () { throw new Error("The query API answered " + r.status + "."); });
           })
           .then(function (j) {
+            if (j.status !== "success" && j.status !== "error") { throw new Error("The query API answered " + j.status + (j.detail ? ": " + j.detail : ".")); }
             if (j.status !== "success") { throw new Error((j.errorType ? j.errorType + ": " : "") + (j.error || "query failed")); }
             return j.data;
           })
