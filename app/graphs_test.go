@@ -55,7 +55,7 @@ func TestGraphsFollowConfig(t *testing.T) {
 
 	writeFile(t, in.cfgFile, cfg("Broken", "NoSuchAlert", "scrape_configs: []\n"+noTwoFactor)+storageOf(t, in))
 	code, msg := in.postReload(t)
-	if code == http.StatusOK || !strings.Contains(msg, in.cfgFile+`:4: dashboard.panels[0].thresholds[0]: no alerting rule named "NoSuchAlert" is loaded`) {
+	if code == http.StatusOK || !strings.Contains(msg, in.cfgFile+`:8:20: dashboard.panels[0].thresholds[0]: no alerting rule named "NoSuchAlert" is loaded`) {
 		t.Errorf("reload with an unknown rule: %d %s", code, msg)
 	}
 	if body := fetch(t, c, in.base+"/graphs/queues"); !strings.Contains(body, `>Queue depth now</span>`) {
@@ -71,8 +71,8 @@ func storageOf(tb testing.TB, in *instance) string {
 	return cfg[strings.Index(cfg, "\nstorage:"):]
 }
 
-// TestBrowserGraphsPhone: /graphs/host on a 390 px phone passes axe-core
-// and does not scroll sideways.
+// TestBrowserGraphsPhone: /graphs/host and /graphs on a 390 px phone
+// pass axe-core, and the board does not scroll sideways.
 func TestBrowserGraphsPhone(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test")
@@ -92,4 +92,6 @@ func TestBrowserGraphsPhone(t *testing.T) {
 		t.Errorf("/graphs/host is %d px wide on a 390 px phone", w)
 	}
 	servicetest.Axe(t, ctx, "/graphs/host at 390 px")
+	p.open(in.base + "/graphs")
+	servicetest.Axe(t, ctx, "/graphs at 390 px")
 }

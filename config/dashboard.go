@@ -37,8 +37,11 @@ type DashboardPanel struct {
 	// Thresholds names alerting rules whose comparison is drawn.
 	Thresholds []string `yaml:"thresholds,omitempty"`
 
-	// source is where the panel is written, "file:line" (set by Load).
-	source string
+	// source is where the panel is written, "file:line", and
+	// thresholdAt where each of its thresholds is, "file:line:column"
+	// (set by Load).
+	source      string
+	thresholdAt []string
 }
 
 // Bounds of the dashboard section.
@@ -147,9 +150,9 @@ func (c *Config) CheckThresholds(known func(alert string) bool) error {
 			if known(name) || disabled[name] {
 				continue
 			}
-			where := p.source
-			if where == "" {
-				where = c.Source
+			where := c.Source
+			if j < len(p.thresholdAt) {
+				where = p.thresholdAt[j]
 			}
 			errs = append(errs, fmt.Errorf("%s: dashboard.panels[%d].thresholds[%d]: no alerting rule named %q is loaded", where, i, j, name))
 		}

@@ -72,7 +72,7 @@ dashboard:
 
 	// A threshold rule is checked once the rules are known.
 	err = cfg.CheckThresholds(func(n string) bool { return n == "HostHighCPU" })
-	if err == nil || err.Error() != `user.yaml:9: dashboard.panels[1].thresholds[0]: no alerting rule named "QueueBacklog" is loaded` {
+	if err == nil || err.Error() != `user.yaml:13:20: dashboard.panels[1].thresholds[0]: no alerting rule named "QueueBacklog" is loaded` {
 		t.Errorf("unknown rule: %v", err)
 	}
 	if err := cfg.CheckThresholds(func(n string) bool { return n == "QueueBacklog" }); err != nil {

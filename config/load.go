@@ -114,8 +114,16 @@ func Load(data []byte, source string) (*Config, error) {
 	}
 	// Each user panel remembers where it is written (issue 11).
 	for i := range cfg.Dashboard.Panels {
+		p := &cfg.Dashboard.Panels[i]
 		if n := chk.nodes[fmt.Sprintf("dashboard.panels[%d]", i)]; n != nil {
-			cfg.Dashboard.Panels[i].source = fmt.Sprintf("%s:%d", source, n.Line)
+			p.source = fmt.Sprintf("%s:%d", source, n.Line)
+		}
+		for j := range p.Thresholds {
+			if n := chk.nodes[fmt.Sprintf("dashboard.panels[%d].thresholds[%d]", i, j)]; n != nil {
+				p.thresholdAt = append(p.thresholdAt, fmt.Sprintf("%s:%d:%d", source, n.Line, n.Column))
+			} else {
+				p.thresholdAt = append(p.thresholdAt, p.source)
+			}
 		}
 	}
 	return cfg, nil

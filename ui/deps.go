@@ -83,7 +83,7 @@ type Deps struct {
 	//
 	// Boards are the graphs' boards (/graphs/{board} and the overview's
 	// key panels), with the alert lines of the rules loaded now; nil
-	// shows none.
+	// shows none. The slice is shared: readers must not change it.
 	Boards func() []dashboard.Board
 	// ChartRefresh is the configured live refresh of charts; nil or 0
 	// means the default.
