@@ -266,6 +266,7 @@ func New(o Options) (_ *App, err error) {
 		Audit:         a.state,
 		InternalToken: a.scrapeToken,
 		Events:        a.events,
+		History:       a.state, // issue 11: explorer history
 	}, a.Reload)
 	a.watcher = events.NewWatcher(events.WatcherOptions{
 		Source: a.snapshot, Log: a.events, OnChange: a.server.LiveChanged, Logger: a.logger,

@@ -77,6 +77,18 @@ type Deps struct {
 	// Events is the timeline (/events and the overview's last events);
 	// nil shows none.
 	Events EventLog
+
+	// History keeps each user's recent explorer queries (issue 11); nil
+	// keeps none.
+	History QueryHistory
+}
+
+// QueryHistory is each user's recent explorer expressions (issue 11;
+// storage.State).
+type QueryHistory interface {
+	QueryHistory(user string) ([]string, error)
+	RecordQuery(user, expr string) error
+	ClearQueryHistory(user string, rec audit.Record) (int, error)
 }
 
 // defaultWriteTimeout bounds writing an answer when Deps sets no bound.

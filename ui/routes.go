@@ -204,6 +204,7 @@ func (s *Server) routes() []endpoint {
 		viewer(kindPage, "GET /runbooks", hf(s.runbooksIndex)),
 		viewer(kindPage, "GET /runbooks/{alert}", hf(s.runbookPage)),
 		viewer(kindPage, "GET /graph", hf(s.graphPage)),
+		viewer(kindPage, "POST /graph/history/clear", hf(s.clearHistory)), // issue 11: explorer
 
 		admin(kindAPI, "POST /-/reload", hf(s.handleReload)),
 		admin(kindAPI, "PUT /-/reload", hf(s.handleReload)),
