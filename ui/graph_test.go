@@ -233,6 +233,10 @@ func TestExplorerLabelBrowser(t *testing.T) {
 	if !strings.Contains(body, "browse.metric: not a metric name") {
 		t.Errorf("bad metric: %d", resp.StatusCode)
 	}
+	_, body = doAs(t, "GET", graphURL(base, "browse.metric", "up", "browse.label", strings.Repeat("a", 300)), "", vic)
+	if !strings.Contains(body, "longer than 256 bytes") {
+		t.Error("an overlong label name was not refused")
+	}
 	// Closed by default: the API is not asked.
 	_, body = doAs(t, "GET", base+"/graph", "", vic)
 	if strings.Contains(body, "node_cpu_seconds_total") {

@@ -23,6 +23,7 @@ import (
 const (
 	maxBrowseItems  = 200 // names or values shown
 	maxBrowseFilter = 128 // bytes of the filter
+	maxBrowseName   = 256 // bytes of a metric or label name
 )
 
 // labelBrowser is the browser's state and lists.
@@ -72,6 +73,9 @@ func (s *Server) browseLabels(r *http.Request) labelBrowser {
 	switch {
 	case len(b.Filter) > maxBrowseFilter:
 		b.Error = fmt.Sprintf("browse.filter: longer than %d bytes", maxBrowseFilter)
+		return b
+	case len(b.Metric) > maxBrowseName || len(b.Label) > maxBrowseName:
+		b.Error = fmt.Sprintf("browse.metric, browse.label: longer than %d bytes", maxBrowseName)
 		return b
 	case b.Metric != "" && !model.LegacyValidation.IsValidMetricName(b.Metric):
 		b.Error = "browse.metric: not a metric name"
