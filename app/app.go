@@ -272,6 +272,7 @@ func New(o Options) (_ *App, err error) {
 		// Graphs (issue 11).
 		Boards:       a.graphBoards,
 		ChartRefresh: a.chartRefresh,
+		History:      a.state, // issue 11: explorer history
 	}, a.Reload)
 	a.watcher = events.NewWatcher(events.WatcherOptions{
 		Source: a.snapshot, Log: a.events, OnChange: a.server.LiveChanged, Logger: a.logger,

@@ -55,6 +55,8 @@ const (
 	ActionAlertPost        = "alert.post"
 	ActionReceiverTest     = "receiver.test"
 	ActionAccessDenied     = "access.denied"
+	// The explorer's query history (issue 11).
+	ActionHistoryClear = "history.clear"
 )
 
 // Record is one audited event. Seq, Prev and Hash are set by Seal when the

@@ -34,13 +34,16 @@ var (
 	// The events timeline (schema 5).
 	bucketEvents = []byte("events") // time (ns) + seq -> events.Event
 
+	// The explorer's query history (schema 6, issue 11).
+	bucketQueryHistory = []byte("query_history") // username -> JSON []string, newest first
+
 	keySchemaVersion = []byte("schema_version")
 	keyEventCount    = []byte("event_count") // in bucketMeta
 )
 
 // schemaVersion is the layout this build writes. migrations[i] upgrades
 // a database from version i to i+1.
-const schemaVersion = 5
+const schemaVersion = 6
 
 var migrations = []func(tx *bbolt.Tx) error{
 	// 0 -> 1: the initial buckets.
@@ -76,6 +79,11 @@ var migrations = []func(tx *bbolt.Tx) error{
 	// 4 -> 5: the events timeline.
 	func(tx *bbolt.Tx) error {
 		_, err := tx.CreateBucketIfNotExists(bucketEvents)
+		return err
+	},
+	// 5 -> 6: the explorer's query history (issue 11).
+	func(tx *bbolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bucketQueryHistory)
 		return err
 	},
 }

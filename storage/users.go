@@ -126,6 +126,9 @@ func (t *Tx) DeleteUser(name string) (User, error) {
 			return u, err
 		}
 	}
+	if err := t.bolt.Bucket(bucketQueryHistory).Delete([]byte(name)); err != nil {
+		return u, err
+	}
 	return u, deleteResetTokens(t.bolt, name)
 }
 

@@ -35,6 +35,17 @@ type chartSpec struct {
 	Thresholds []chartThreshold
 	// Alerts are the alert names whose firing spans shade the chart.
 	Alerts []string
+	// Step is the query_range step in seconds; 0 lets the script size it
+	// to the plot's width (the explorer's step field sets it).
+	Step float64
+}
+
+// stepText is the data-step attribute; "" when the step is automatic.
+func (c chartSpec) stepText() string {
+	if c.Step <= 0 {
+		return ""
+	}
+	return strconv.FormatFloat(c.Step, 'f', -1, 64)
 }
 
 // chartThreshold is one alert line.

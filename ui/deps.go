@@ -88,6 +88,17 @@ type Deps struct {
 	// ChartRefresh is the configured live refresh of charts; nil or 0
 	// means the default.
 	ChartRefresh func() time.Duration
+	// History keeps each user's recent explorer queries (issue 11); nil
+	// keeps none.
+	History QueryHistory
+}
+
+// QueryHistory is each user's recent explorer expressions (issue 11;
+// storage.State).
+type QueryHistory interface {
+	QueryHistory(user string) ([]string, error)
+	RecordQuery(user, expr string) error
+	ClearQueryHistory(user string, rec audit.Record) (int, error)
 }
 
 // defaultWriteTimeout bounds writing an answer when Deps sets no bound.

@@ -3,11 +3,17 @@ package ui
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
+
+	"github.com/prometheus/common/model"
 
 	"github.com/ward-monitoring/ward/errkind"
 )
@@ -34,13 +40,45 @@ type graphView struct {
 	Total      int
 	Error      string
 	Warnings   []string
+
+	// Explorer (issue 11).
+	//
+	// Syntax is the expression's syntax error, shown at its position.
+	Syntax *exprError
+	// Tab is "table" (an instant query at the range's end) or "chart".
+	Tab  string
+	Tabs []graphTab
+	// Step is the step field as given; StepSeconds its value (0: auto,
+	// from the plot's width); StepError names what is wrong with it.
+	Step        string
+	StepSeconds float64
+	StepError   string
+	Range       chartRange
+	RangeLinks  []rangeLink
+	Custom      customRange
+	Browse      labelBrowser
+	// History is the user's recent expressions, newest first.
+	History []historyLink
 }
 
-// graphPage serves GET /graph?g0.expr=...: the expression an alert's
-// generator URL names (Prometheus' form of the link) and its current
-// result as a table. The query goes through ward's own
+// graphTab is one view link of the explorer.
+type graphTab struct {
+	Name, Label, Href string
+	Current           bool
+}
+
+// chartSpec is the chart view's chart.
+func (v graphView) chartSpec() chartSpec {
+	return chartSpec{ID: "explorer-chart", Title: clip(v.Expr, 120), Expr: v.Expr, Step: v.StepSeconds}
+}
+
+// graphPage serves GET /graph?g0.expr=...: the explorer. The expression
+// (g0.expr: Prometheus' form of the link, which alert generator URLs
+// use) is parsed here so that a syntax error is shown at its position;
+// the table view then evaluates it at the range's end through ward's own
 // /api/v1/query handler, so it is under exactly the API's limits
-// (querylimit: samples, series, time, concurrency).
+// (querylimit: samples, series, time, concurrency), and the chart view
+// is drawn by static/graphs.js from /api/v1/query_range.
 func (s *Server) graphPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	expr := strings.TrimSpace(q.Get("g0.expr"))
@@ -51,25 +89,101 @@ func (s *Server) graphPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, badRequest(fmt.Sprintf("g0.expr: longer than %d bytes", maxGraphExpr)))
 		return
 	}
-	v := graphView{Expr: expr}
-	status := http.StatusOK
-	if expr != "" {
-		status = s.instantQuery(r, &v)
+	cr, ok := s.chartRangeFrom(w, r)
+	if !ok {
+		return
 	}
-	s.render(w, r, status, graphPageView(s.page(r, "Expression"), v))
+	v := graphView{Expr: expr, Tab: q.Get("tab"), Range: cr, RangeLinks: rangeLinks(r, cr), Custom: customRangeOf(r)}
+	switch v.Tab {
+	case "", "table":
+		v.Tab = "table"
+	case "chart":
+	default:
+		s.fail(w, r, badRequest(`tab: must be "table" or "chart"`))
+		return
+	}
+	v.Tabs = graphTabs(r, v.Tab)
+	status := http.StatusOK
+	v.Step = strings.TrimSpace(q.Get("step"))
+	if sec, err := parseGraphStep(v.Step, cr.To.Sub(cr.From)); err != nil {
+		v.StepError = err.Error()
+		status = http.StatusBadRequest
+	} else {
+		v.StepSeconds = sec
+	}
+	v.Browse = s.browseLabels(r)
+	if expr != "" && status == http.StatusOK {
+		if v.Syntax = parseExprError(expr); v.Syntax != nil {
+			status = http.StatusBadRequest
+		} else if v.Tab == "table" {
+			status = s.instantQuery(r, &v)
+			if status == http.StatusOK {
+				s.rememberQuery(r, expr)
+			}
+		} else {
+			// The chart is drawn in the browser; a well-formed
+			// expression counts as evaluated.
+			s.rememberQuery(r, expr)
+		}
+	}
+	v.History = s.historyLinks(r)
+	s.render(w, r, status, graphPageView(s.chartPage(s.page(r, "Explorer")), v))
+}
+
+// graphTabs are the view links, keeping r's other parameters.
+func graphTabs(r *http.Request, current string) []graphTab {
+	tabs := []graphTab{{Name: "table", Label: "Table"}, {Name: "chart", Label: "Chart"}}
+	for i := range tabs {
+		q := r.URL.Query()
+		q.Set("tab", tabs[i].Name)
+		tabs[i].Href = "/graph?" + q.Encode()
+		tabs[i].Current = tabs[i].Name == current
+	}
+	return tabs
+}
+
+// maxGraphPoints bounds span/step, as Prometheus' query_range does.
+const maxGraphPoints = 11000
+
+// parseGraphStep reads the step field: empty (auto), seconds ("15",
+// "0.5") or a Prometheus duration ("30s", "1m"). span/step may not
+// exceed maxGraphPoints.
+func parseGraphStep(v string, span time.Duration) (float64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	if len(v) > 32 {
+		return 0, errors.New("step: too long")
+	}
+	var sec float64
+	if f, err := strconv.ParseFloat(v, 64); err == nil {
+		sec = f
+	} else if d, err := model.ParseDuration(v); err == nil {
+		sec = time.Duration(d).Seconds()
+	} else {
+		return 0, errors.New(`step: not a duration (seconds, or e.g. "30s", "5m")`)
+	}
+	if math.IsNaN(sec) || sec <= 0 {
+		return 0, errors.New("step: must be more than 0")
+	}
+	if pts := span.Seconds() / sec; pts > maxGraphPoints {
+		minStep := math.Ceil(span.Seconds() / maxGraphPoints)
+		return 0, fmt.Errorf("step: %s gives %.0f points over the range; at most %d (a step of at least %.0fs)", v, pts, maxGraphPoints, minStep)
+	}
+	if sec > span.Seconds() {
+		return 0, fmt.Errorf("step: longer than the range (%s)", span)
+	}
+	return sec, nil
 }
 
 // instantQuery evaluates v.Expr now through the API handler and fills
 // v with its result or its error; it returns the page's status.
 func (s *Server) instantQuery(r *http.Request, v *graphView) int {
-	fwd := r.Clone(r.Context())
-	fwd.Method = http.MethodGet
-	fwd.URL = &url.URL{Path: "/api/v1/query", RawQuery: url.Values{"query": {v.Expr}}.Encode()}
-	fwd.RequestURI = fwd.URL.RequestURI()
-	fwd.Body, fwd.ContentLength = http.NoBody, 0
-	fwd.Header.Del("Accept-Encoding") // the API would gzip its answer
-	rec := &bufferWriter{}
-	s.deps.API.ServeHTTP(rec, fwd)
+	params := url.Values{"query": {v.Expr}}
+	if v.Range.Preset == "" && !v.Range.To.IsZero() {
+		params.Set("time", unixText(v.Range.To)) // a custom range: at its end
+	}
+	rec := s.apiGet(r, "/api/v1/query", params)
 
 	var resp struct {
 		Status    string   `json:"status"`
@@ -156,6 +270,20 @@ func metricText(m map[string]string) string {
 		return name
 	}
 	return name + "{" + strings.Join(parts, ",") + "}"
+}
+
+// apiGet sends GET path?params to the API handler as r's principal (so
+// under the API's guards) and returns its answer.
+func (s *Server) apiGet(r *http.Request, path string, params url.Values) *bufferWriter {
+	fwd := r.Clone(r.Context())
+	fwd.Method = http.MethodGet
+	fwd.URL = &url.URL{Path: path, RawQuery: params.Encode()}
+	fwd.RequestURI = fwd.URL.RequestURI()
+	fwd.Body, fwd.ContentLength = http.NoBody, 0
+	fwd.Header.Del("Accept-Encoding") // the API would gzip its answer
+	rec := &bufferWriter{}
+	s.deps.API.ServeHTTP(rec, fwd)
+	return rec
 }
 
 // maxGraphAnswer bounds the API answer the expression page reads.

@@ -207,6 +207,7 @@ func (s *Server) routes() []endpoint {
 		// Graphs: the boards of built-in and user panels (issue 11).
 		viewer(kindPage, "GET /graphs", hf(s.graphsIndexPage)),
 		viewer(kindPage, "GET /graphs/{board}", hf(s.graphsBoardPage)),
+		viewer(kindPage, "POST /graph/history/clear", hf(s.clearHistory)), // issue 11: explorer
 
 		admin(kindAPI, "POST /-/reload", hf(s.handleReload)),
 		admin(kindAPI, "PUT /-/reload", hf(s.handleReload)),

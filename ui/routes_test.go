@@ -114,6 +114,14 @@ var healthStub = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 
 func startServerWith(tb testing.TB, logger *slog.Logger, authCfg auth.Config) (*Server, string) {
 	tb.Helper()
+	return startServerEdit(tb, logger, authCfg, nil)
+}
+
+// startServerEdit is startServerWith with edit applied to the Deps
+// before the server starts (issue 11: the explorer's tests serve a real
+// API).
+func startServerEdit(tb testing.TB, logger *slog.Logger, authCfg auth.Config, edit func(*Deps, *storage.State)) (*Server, string) {
+	tb.Helper()
 	dir := tb.TempDir()
 	reg := prometheus.NewRegistry()
 	cfg, err := config.Default()
@@ -172,7 +180,7 @@ func startServerWith(tb testing.TB, logger *slog.Logger, authCfg auth.Config) (*
 		tb.Fatal(err)
 	}
 	boards := testBoards(tb)
-	s := NewServer(ln, Deps{
+	deps := Deps{
 		Logger:       logger,
 		Gatherer:     reg,
 		API:          apiStub,
@@ -186,7 +194,12 @@ func startServerWith(tb testing.TB, logger *slog.Logger, authCfg auth.Config) (*
 		Audit:        state,
 		Events:       eventLog,
 		Boards:       func() []dashboard.Board { return boards }, // issue 11
-	}, func(context.Context) error { return nil })
+		History:      state,                                      // issue 11
+	}
+	if edit != nil {
+		edit(&deps, state)
+	}
+	s := NewServer(ln, deps, func(context.Context) error { return nil })
 
 	stopAlerting = runUntilStopped(tb, "alerting", am.Run)
 	stopServing = runUntilStopped(tb, "server", s.Run)
