@@ -32,6 +32,7 @@ import (
 	"github.com/ward-monitoring/ward/checks"
 	"github.com/ward-monitoring/ward/collector"
 	"github.com/ward-monitoring/ward/config"
+	"github.com/ward-monitoring/ward/dashboard"
 	"github.com/ward-monitoring/ward/events"
 	"github.com/ward-monitoring/ward/promapi"
 	"github.com/ward-monitoring/ward/rules"
@@ -90,6 +91,8 @@ type App struct {
 	reloadMu sync.Mutex
 	metrics  *reloadMetrics
 	ready    atomic.Bool
+	// boards are the graphs' boards (issue 11; app/graphs.go).
+	boards atomic.Pointer[[]dashboard.Board]
 }
 
 // Run starts ward and blocks until ctx ends or a component fails.
@@ -266,6 +269,9 @@ func New(o Options) (_ *App, err error) {
 		Audit:         a.state,
 		InternalToken: a.scrapeToken,
 		Events:        a.events,
+		// Graphs (issue 11).
+		Boards:       a.graphBoards,
+		ChartRefresh: a.chartRefresh,
 	}, a.Reload)
 	a.watcher = events.NewWatcher(events.WatcherOptions{
 		Source: a.snapshot, Log: a.events, OnChange: a.server.LiveChanged, Logger: a.logger,

@@ -127,6 +127,9 @@ func (a *App) apply(cfg *config.Config) error {
 	if _, err := rules.Validate(cfg); err != nil {
 		return err
 	}
+	if err := rules.CheckPanelThresholds(cfg); err != nil { // issue 11
+		return err
+	}
 	if a.cfg.Load() == nil {
 		// The first apply starts the dispatcher: resolve restored
 		// alerts whose rule is gone before it can send them as firing.
@@ -140,6 +143,9 @@ func (a *App) apply(cfg *config.Config) error {
 		return err
 	}
 	if err := a.rules.ApplyConfig(cfg); err != nil {
+		return err
+	}
+	if err := a.applyBoards(cfg, a.rules.Prometheus()); err != nil { // issue 11
 		return err
 	}
 	for _, pat := range rules.UnmatchedFiles(cfg) {

@@ -51,6 +51,8 @@ type Config struct {
 	Auth    Auth    `yaml:"auth"`
 	Query   Query   `yaml:"query"`
 	Events  Events  `yaml:"events"`
+	// Dashboard is the graphs' refresh and the user's panels (issue 11).
+	Dashboard Dashboard `yaml:"dashboard"`
 	// Mail is how ward mails users (reset links, security notices); nil
 	// when the file has no mail section, and then ward sends no mail.
 	Mail *Mail `yaml:"mail,omitempty"`

@@ -85,6 +85,7 @@ func Load(data []byte, source string) (*Config, error) {
 		Auth:       DefaultAuth(),
 		Query:      DefaultQuery(),
 		Events:     DefaultEvents(),
+		Dashboard:  DefaultDashboard(),
 		Source:     source,
 	}
 	for i := 0; i+1 < len(doc.Content); i += 2 {
@@ -110,6 +111,12 @@ func Load(data []byte, source string) (*Config, error) {
 	}
 	if len(chk.problems) > 0 {
 		return nil, chk.err(source)
+	}
+	// Each user panel remembers where it is written (issue 11).
+	for i := range cfg.Dashboard.Panels {
+		if n := chk.nodes[fmt.Sprintf("dashboard.panels[%d]", i)]; n != nil {
+			cfg.Dashboard.Panels[i].source = fmt.Sprintf("%s:%d", source, n.Line)
+		}
 	}
 	return cfg, nil
 }

@@ -62,3 +62,14 @@ func UnmatchedFiles(cfg *config.Config) []string {
 	}
 	return out
 }
+
+// CheckPanelThresholds fails when a user panel (dashboard.panels) names
+// an alerting rule cfg does not load, with the panel's file:line; `ward
+// check config` and every reload run it once the rules are known.
+func CheckPanelThresholds(cfg *config.Config) error {
+	names, err := AlertNames(cfg)
+	if err != nil {
+		return err
+	}
+	return cfg.CheckThresholds(func(n string) bool { return names[n] })
+}

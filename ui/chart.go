@@ -169,7 +169,12 @@ func (s *Server) chartRangeFrom(w http.ResponseWriter, r *http.Request) (chartRa
 
 // chartRefresh is the configured live refresh period of charts (0: the
 // default).
-func (s *Server) chartRefresh() time.Duration { return 0 }
+func (s *Server) chartRefresh() time.Duration {
+	if s.deps.ChartRefresh == nil {
+		return 0
+	}
+	return s.deps.ChartRefresh()
+}
 
 // chartPage marks p as a page with charts: the layout loads uPlot and
 // the chart script.

@@ -15,6 +15,7 @@ import (
 	"github.com/ward-monitoring/ward/audit"
 	"github.com/ward-monitoring/ward/auth"
 	"github.com/ward-monitoring/ward/checks"
+	"github.com/ward-monitoring/ward/dashboard"
 )
 
 // Deps is what the HTTP server serves and reads from the running ward.
@@ -77,6 +78,16 @@ type Deps struct {
 	// Events is the timeline (/events and the overview's last events);
 	// nil shows none.
 	Events EventLog
+
+	// Graphs (issue 11).
+	//
+	// Boards are the graphs' boards (/graphs/{board} and the overview's
+	// key panels), with the alert lines of the rules loaded now; nil
+	// shows none.
+	Boards func() []dashboard.Board
+	// ChartRefresh is the configured live refresh of charts; nil or 0
+	// means the default.
+	ChartRefresh func() time.Duration
 }
 
 // defaultWriteTimeout bounds writing an answer when Deps sets no bound.

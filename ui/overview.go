@@ -33,6 +33,9 @@ type overview struct {
 	// Events is the last events, rendered by the events page's
 	// component; nil leaves the section out.
 	Events templ.Component
+	// Charts are the key graphs (issue 11; graphs.go); nil leaves the
+	// section out.
+	Charts templ.Component
 }
 
 type severityCount struct {
@@ -59,10 +62,19 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errProblemsParam)
 		return
 	}
+	cr, ok := s.chartRangeFrom(w, r)
+	if !ok {
+		return
+	}
 	ov := s.buildOverview(r.Context(), s.now())
 	ov.Problems = problems
 	ov.User = auth.PrincipalFrom(r.Context()).User.Name
 	p := s.page(r, "Overview")
+	// The key graphs (issue 11), left out of the "not OK only" view.
+	if charts := keyCharts(s.boards()); len(charts) > 0 && !problems {
+		ov.Charts = overviewCharts(charts, rangeLinks(r, cr), cr, customRangeOf(r))
+		p = s.chartPage(p)
+	}
 	p.Live = true
 	ov.CanReload = p.Admin
 	s.render(w, r, http.StatusOK, overviewPageView(p, ov))

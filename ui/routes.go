@@ -204,6 +204,9 @@ func (s *Server) routes() []endpoint {
 		viewer(kindPage, "GET /runbooks", hf(s.runbooksIndex)),
 		viewer(kindPage, "GET /runbooks/{alert}", hf(s.runbookPage)),
 		viewer(kindPage, "GET /graph", hf(s.graphPage)),
+		// Graphs: the boards of built-in and user panels (issue 11).
+		viewer(kindPage, "GET /graphs", hf(s.graphsIndexPage)),
+		viewer(kindPage, "GET /graphs/{board}", hf(s.graphsBoardPage)),
 
 		admin(kindAPI, "POST /-/reload", hf(s.handleReload)),
 		admin(kindAPI, "PUT /-/reload", hf(s.handleReload)),

@@ -24,6 +24,7 @@ import (
 	"github.com/ward-monitoring/ward/audit"
 	"github.com/ward-monitoring/ward/auth"
 	"github.com/ward-monitoring/ward/config"
+	"github.com/ward-monitoring/ward/dashboard"
 	"github.com/ward-monitoring/ward/events"
 	"github.com/ward-monitoring/ward/storage"
 )
@@ -170,6 +171,7 @@ func startServerWith(tb testing.TB, logger *slog.Logger, authCfg auth.Config) (*
 		ln.Close()
 		tb.Fatal(err)
 	}
+	boards := testBoards(tb)
 	s := NewServer(ln, Deps{
 		Logger:       logger,
 		Gatherer:     reg,
@@ -183,6 +185,7 @@ func startServerWith(tb testing.TB, logger *slog.Logger, authCfg auth.Config) (*
 		AuditLog:     auditLog,
 		Audit:        state,
 		Events:       eventLog,
+		Boards:       func() []dashboard.Board { return boards }, // issue 11
 	}, func(context.Context) error { return nil })
 
 	stopAlerting = runUntilStopped(tb, "alerting", am.Run)

@@ -60,6 +60,10 @@ func checkConfig(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: FAILED\n%s\n", file, err)
 		return 1
 	}
+	if err := rules.CheckPanelThresholds(cfg); err != nil { // issue 11
+		fmt.Fprintf(stderr, "%s: FAILED\n%s\n", file, err)
+		return 1
+	}
 	if err := alerting.Validate(cfg.Alerting, &url.URL{Scheme: "http", Host: cfg.Server.Listen, Path: "/"}, slog.New(slog.DiscardHandler)); err != nil {
 		fmt.Fprintf(stderr, "%s: FAILED\n%s\n", file, err)
 		return 1

@@ -1,0 +1,95 @@
+package ui
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/ward-monitoring/ward/dashboard"
+)
+
+// Graph pages (issue 11): /graphs lists the boards, /graphs/{board}
+// draws one board's panels; the overview shows a few key panels. The
+// panels are data (package dashboard); these pages only lay them out as
+// charts (chart.templ).
+
+// overviewPanels are the overview's key panels, as board/panel ids; a
+// panel that does not exist (the board was renamed) is left out.
+var overviewPanels = [][2]string{
+	{"host", "cpu"}, {"host", "memory"}, {"app", "errors"}, {"app", "latency"},
+}
+
+// boards returns the boards to show; none when ward has no source.
+func (s *Server) boards() []dashboard.Board {
+	if s.deps.Boards == nil {
+		return nil
+	}
+	return s.deps.Boards()
+}
+
+// panelChart is the chart of panel p on board.
+func panelChart(board string, p dashboard.Panel) chartSpec {
+	c := chartSpec{
+		ID:     "panel-" + board + "-" + p.ID,
+		Title:  p.Title,
+		Expr:   p.Expr,
+		Legend: p.Legend,
+		Unit:   p.Unit,
+	}
+	seen := map[string]bool{}
+	for _, l := range p.Lines {
+		c.Thresholds = append(c.Thresholds, chartThreshold{Value: l.Value, Op: l.Op, Rule: l.Rule, Group: l.Group})
+		if !seen[l.Rule] {
+			seen[l.Rule] = true
+			c.Alerts = append(c.Alerts, l.Rule)
+		}
+	}
+	return c
+}
+
+// boardCharts is every panel of b as a chart.
+func boardCharts(b dashboard.Board) []chartSpec {
+	out := make([]chartSpec, 0, len(b.Panels))
+	for _, p := range b.Panels {
+		out = append(out, panelChart(b.Name, p))
+	}
+	return out
+}
+
+// keyCharts are the overview's key panels found in boards.
+func keyCharts(boards []dashboard.Board) []chartSpec {
+	var out []chartSpec
+	for _, k := range overviewPanels {
+		b, ok := dashboard.Find(boards, k[0])
+		if !ok {
+			continue
+		}
+		for _, p := range b.Panels {
+			if p.ID == k[1] {
+				out = append(out, panelChart(b.Name, p))
+			}
+		}
+	}
+	return out
+}
+
+// graphsIndexPage serves GET /graphs: the boards and their panels.
+func (s *Server) graphsIndexPage(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, graphsIndexView(s.page(r, "Graphs"), s.boards()))
+}
+
+// graphsBoardPage serves GET /graphs/{board}: one chart per panel.
+func (s *Server) graphsBoardPage(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("board")
+	b, ok := dashboard.Find(s.boards(), name)
+	if !ok {
+		s.fail(w, r, notFound(fmt.Sprintf("board: no board named %q", clip(name, 32))))
+		return
+	}
+	cr, ok := s.chartRangeFrom(w, r)
+	if !ok {
+		return
+	}
+	p := s.chartPage(s.page(r, b.Title+" graphs"))
+	p.Current = "/graphs"
+	s.render(w, r, http.StatusOK, graphsBoardView(p, b, boardCharts(b), rangeLinks(r, cr), cr, customRangeOf(r)))
+}
