@@ -3,6 +3,7 @@ package graphdata
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/prometheus/prometheus/model/labels"
 )
@@ -13,16 +14,17 @@ type Series struct {
 	Counter bool
 }
 
-// Fleet returns n label sets shaped like a real fleet: hosts running
-// node_exporter (CPU by core and mode, memory, filesystems, disks,
-// network, load) alternating with app instances instrumented like a Go
-// HTTP service (requests by handler/method/code, a latency histogram,
-// Go runtime metrics). About 300 series per target.
+// Fleet returns n label sets shaped like a real fleet: Windows hosts
+// (windows_exporter-shaped: CPU by core and mode, memory, disks,
+// network) alternating with app instances instrumented like a Go HTTP
+// service (requests by handler/method/code, a latency histogram, Go
+// runtime metrics). About 300 series per target. The fleet's hosts are
+// not node_exporter's, so that the host board draws only Hosts.
 func Fleet(n int) []Series {
 	out := make([]Series, 0, n)
 	for t := 0; len(out) < n; t++ {
 		if t%2 == 0 {
-			out = appendHost(out, t/2)
+			out = appendHost(out, "windows", fmt.Sprintf("win-%04d:9182", t/2))
 		} else {
 			out = appendApp(out, t/2)
 		}
@@ -30,9 +32,24 @@ func Fleet(n int) []Series {
 	return out[:n]
 }
 
-func appendHost(out []Series, h int) []Series {
-	base := []string{"job", "node", "instance", fmt.Sprintf("host-%04d:9100", h)}
+// Hosts returns the series of n Linux hosts running node_exporter (CPU
+// by core and mode, memory, filesystems, disks, network, load).
+func Hosts(n int) []Series {
+	var out []Series
+	for h := range n {
+		out = appendHost(out, "node", fmt.Sprintf("host-%02d:9100", h))
+	}
+	return out
+}
+
+// appendHost appends one host's series, named for exporter's prefix
+// (node or windows).
+func appendHost(out []Series, exporter, instance string) []Series {
+	base := []string{"job", exporter, "instance", instance}
 	add := func(name string, counter bool, kv ...string) {
+		if rest, ok := strings.CutPrefix(name, "node_"); ok {
+			name = exporter + "_" + rest
+		}
 		out = append(out, Series{labels.FromStrings(append(append([]string{"__name__", name}, base...), kv...)...), counter})
 	}
 	for cpu := range 8 {

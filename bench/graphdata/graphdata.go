@@ -13,6 +13,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/prometheus/prometheus/model/labels"
@@ -33,17 +34,22 @@ type Params struct {
 	// Panel is the number of panel series, sampled every PanelInterval.
 	Panel         int
 	PanelInterval time.Duration
+	// Hosts is the number of node_exporter hosts the host board draws,
+	// sampled every PanelInterval.
+	Hosts int
 }
 
 // Default is the figure: 100k series, 7 days. The fleet is
 // sampled every 5 minutes (202M samples: all of the series hold data
 // over all 7 days, and generation stays within a few minutes on two
-// cores); the 10 panel series are sampled every 15 s as a scrape would.
+// cores); what the benchmarks read is sampled every 15 s as a scrape
+// would: the 10 panel series and 10 node_exporter hosts (about 3,000
+// series, the host board's data; 121M samples).
 func Default() Params {
 	return Params{
 		Series: 100_000, Interval: 5 * time.Minute, Days: 7,
 		End:   time.Now().UTC().Truncate(24 * time.Hour),
-		Panel: 10, PanelInterval: 15 * time.Second,
+		Panel: 10, PanelInterval: 15 * time.Second, Hosts: 10,
 	}
 }
 
@@ -56,8 +62,8 @@ const (
 
 // Key names the dataset in a cache.
 func (p Params) Key() string {
-	return fmt.Sprintf("graphs-v1-s%d-i%s-d%d-e%s-p%d-pi%s", p.Series, p.Interval, p.Days,
-		p.End.UTC().Format("20060102"), p.Panel, p.PanelInterval)
+	return fmt.Sprintf("graphs-v2-s%d-i%s-d%d-e%s-p%d-pi%s-h%d", p.Series, p.Interval, p.Days,
+		p.End.UTC().Format("20060102"), p.Panel, p.PanelInterval, p.Hosts)
 }
 
 // Start is the first sample's time.
@@ -87,7 +93,17 @@ func Cached(cacheDir string, p Params, logger *slog.Logger) (string, error) {
 	if err := os.RemoveAll(dir); err != nil {
 		return "", err
 	}
-	return dir, os.Rename(tmp, dir)
+	if err := os.Rename(tmp, dir); err != nil {
+		return "", err
+	}
+	// Older datasets (yesterday's, other parameters) are 0.5-1 GB each.
+	old, _ := filepath.Glob(filepath.Join(cacheDir, "graphs-v*"))
+	for _, o := range old {
+		if o != dir && !strings.HasSuffix(o, ".tmp") {
+			_ = os.RemoveAll(o)
+		}
+	}
+	return dir, nil
 }
 
 // Generate writes the blocks of p into dir.
@@ -102,6 +118,8 @@ func Generate(dir string, p Params, logger *slog.Logger) error {
 	// growing across the week.
 	fleetVals := make([]float64, len(fleet))
 	panelVals := make([]float64, len(panel))
+	hosts := Hosts(p.Hosts)
+	hostVals := make([]float64, len(hosts))
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, r := range blockRanges(p.Start(), p.End) {
 		start := time.Now()
@@ -142,6 +160,11 @@ func Generate(dir string, p Params, logger *slog.Logger) error {
 		}
 		for i, ls := range panel {
 			if err := add(ls, panelVals, i, p.PanelInterval.Milliseconds(), true); err != nil {
+				return err
+			}
+		}
+		for i, ls := range hosts {
+			if err := add(ls.Labels, hostVals, i, p.PanelInterval.Milliseconds(), ls.Counter); err != nil {
 				return err
 			}
 		}

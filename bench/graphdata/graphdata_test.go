@@ -1,6 +1,7 @@
 package graphdata
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -33,5 +34,22 @@ func TestFleetSize(t *testing.T) {
 			t.Fatalf("duplicate series %s", k)
 		}
 		seen[k] = true
+	}
+}
+
+func TestOnlyHostsAreNodeExporter(t *testing.T) {
+	for _, s := range Fleet(20_000) {
+		if n := s.Labels.Get("__name__"); strings.HasPrefix(n, "node_") {
+			t.Fatalf("fleet series %s would be drawn by the host board", s.Labels)
+		}
+	}
+	hosts := Hosts(2)
+	if len(hosts) < 500 {
+		t.Fatalf("%d host series", len(hosts))
+	}
+	for _, s := range hosts {
+		if n := s.Labels.Get("__name__"); n != "up" && !strings.HasPrefix(n, "node_") {
+			t.Fatalf("host series %s", s.Labels)
+		}
 	}
 }
