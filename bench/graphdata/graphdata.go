@@ -43,8 +43,8 @@ type Params struct {
 // sampled every 5 minutes (202M samples: all of the series hold data
 // over all 7 days, and generation stays within a few minutes on two
 // cores); what the benchmarks read is sampled every 15 s as a scrape
-// would: the 10 panel series and 10 node_exporter hosts (about 3,000
-// series, the host board's data; 121M samples).
+// would: the 10 panel series and 10 node_exporter hosts (1,850
+// series, the host board's data; 75M samples).
 func Default() Params {
 	return Params{
 		Series: 100_000, Interval: 5 * time.Minute, Days: 7,

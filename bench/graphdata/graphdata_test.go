@@ -44,7 +44,7 @@ func TestOnlyHostsAreNodeExporter(t *testing.T) {
 		}
 	}
 	hosts := Hosts(2)
-	if len(hosts) < 500 {
+	if len(hosts) < 300 {
 		t.Fatalf("%d host series", len(hosts))
 	}
 	for _, s := range hosts {
