@@ -1,2 +1,460 @@
-// graphs.js draws the console's charts with uPlot (issue 11). Written
-// by the graphs helper; see ui/chart.go for the markup it reads.
+// graphs.js draws the console's charts with uPlot (issue 11); see
+// ui/chart.templ for the markup it reads. The page works without it.
+//
+// Each <figure class="chart"> becomes one uPlot fed by one query_range;
+// the range lives in the URL (range= or from=/to=), so a link reproduces
+// the view. Live refresh updates the data in place (setData) while the
+// tab is visible and the range is a preset.
+(function () {
+  "use strict";
+  if (!window.uPlot || !window.fetch || !window.URLSearchParams) { return; }
+
+  var PALETTE = ["#1f5fae", "#1e7a3c", "#a35c00", "#6b3fa0", "#00778a", "#b0306e", "#4d6b00", "#7a4b1f", "#3d4b5c", "#0f4fd6"];
+  var ALERT_FILL = "rgba(179,38,30,0.13)", LINE = "#b3261e";
+  var HEIGHT = 220, MAX_INFLIGHT = 4, MAX_LISTED = 8;
+  var PRESETS = { "15m": 900, "1h": 3600, "6h": 21600, "24h": 86400, "7d": 604800, "30d": 2592000 };
+
+  // st is the page's range: a preset (moving window) or fixed from/to.
+  var st = { from: 0, to: 0, preset: "", reset: "1h", refresh: 30, paused: false };
+  var charts = [], timer = 0, inflight = 0, waiting = [];
+
+  // ---- formatting ----
+  function num(v, digits) {
+    var a = Math.abs(v);
+    if (a !== 0 && (a < 0.001 || a >= 1e15)) { return v.toExponential(2); }
+    return String(+v.toPrecision(digits || 3));
+  }
+  function scaled(v, base, units, digits) {
+    var i = 0;
+    while (Math.abs(v) >= base && i < units.length - 1) { v /= base; i++; }
+    return num(v, digits) + units[i];
+  }
+  var SI = ["", "k", "M", "G", "T", "P"];
+  var IEC = [" B", " KiB", " MiB", " GiB", " TiB", " PiB"];
+  function fmt(unit, v, digits) {
+    if (v == null || !isFinite(v)) { return "–"; }
+    switch (unit) {
+    case "percent": return num(v * 100, digits) + "%";
+    case "bytes": return scaled(v, 1024, IEC, digits);
+    case "bytes/s": return scaled(v, 1024, IEC, digits) + "/s";
+    case "ops": return scaled(v, 1000, SI, digits) + "/s";
+    case "days": return num(v / 86400, digits) + " d";
+    case "seconds":
+      if (Math.abs(v) < 1 && v !== 0) { return num(v * 1000, digits) + " ms"; }
+      if (Math.abs(v) < 120) { return num(v, digits) + " s"; }
+      if (Math.abs(v) < 7200) { return num(v / 60, digits) + " min"; }
+      return num(v / 3600, digits) + " h";
+    }
+    return scaled(v, 1000, SI, digits);
+  }
+  function pad(n) { return n < 10 ? "0" + n : String(n); }
+  function clock(t, withDate) {
+    var d = new Date(t * 1000);
+    var hm = pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes());
+    return withDate ? d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) + " " + hm : hm;
+  }
+
+  // ---- range and URL ----
+  function readSection(sec) {
+    st.from = +sec.getAttribute("data-from");
+    st.to = +sec.getAttribute("data-to");
+    st.preset = sec.getAttribute("data-range") || "";
+    st.refresh = +sec.getAttribute("data-refresh") || 0;
+    if (st.preset) { st.reset = st.preset; }
+  }
+  function fromURL() {
+    var q = new URLSearchParams(location.search), f = when(q.get("from")), t = when(q.get("to"));
+    if (f && t) {
+      st.preset = ""; st.from = f; st.to = t;
+      return true;
+    }
+    var p = q.get("range") || "1h";
+    if (!PRESETS[p]) { return false; }
+    st.preset = st.reset = p;
+    st.to = Math.floor(Date.now() / 1000); st.from = st.to - PRESETS[p];
+    return true;
+  }
+  // when reads a from/to parameter as the server does: Unix seconds or
+  // a date (UTC unless it names its zone); 0 when absent or bad.
+  function when(v) {
+    if (!v) { return 0; }
+    if (/^\d+(\.\d+)?$/.test(v)) { return +v; }
+    var t = Date.parse(/(Z|[+-]\d\d:\d\d)$/i.test(v) ? v : v + "Z");
+    return isFinite(t) ? t / 1000 : 0;
+  }
+  function rangeURL(href) {
+    var u = new URL(href || location.href, location.href);
+    u.searchParams.delete("range"); u.searchParams.delete("from"); u.searchParams.delete("to");
+    if (st.preset) { u.searchParams.set("range", st.preset); } else {
+      u.searchParams.set("from", String(Math.round(st.from)));
+      u.searchParams.set("to", String(Math.round(st.to)));
+    }
+    return u;
+  }
+  function local(t) { return new Date(t * 1000).toISOString().slice(0, 16); }
+  // syncBar shows the range in the range bar, the custom form, the
+  // sections' attributes and the explorer links.
+  function syncBar() {
+    document.querySelectorAll("section.charts").forEach(function (sec) {
+      sec.setAttribute("data-from", String(Math.round(st.from)));
+      sec.setAttribute("data-to", String(Math.round(st.to)));
+      sec.setAttribute("data-range", st.preset);
+      sec.querySelectorAll(".range-presets a").forEach(function (a) {
+        var on = new URL(a.href).searchParams.get("range") === st.preset;
+        if (on) { a.setAttribute("aria-current", "true"); } else { a.removeAttribute("aria-current"); }
+      });
+      var f = sec.querySelector('.range-custom input[name="from"]'), t = sec.querySelector('.range-custom input[name="to"]');
+      if (f && t) { f.value = local(st.from); t.value = local(st.to); }
+      var b = sec.querySelector("[data-chart-pause]");
+      if (b) {
+        b.hidden = !(st.preset && st.refresh > 0);
+        b.setAttribute("aria-pressed", st.paused ? "true" : "false");
+        b.textContent = st.paused ? "Resume" : "Pause";
+      }
+    });
+    document.querySelectorAll("figure.chart a.chart-open").forEach(function (a) {
+      a.href = rangeURL(a.href).pathname + rangeURL(a.href).search;
+    });
+  }
+  // go moves every chart to the range in st; push records it in history.
+  function go(push) {
+    if (push) { history.pushState(null, "", rangeURL().href); }
+    syncBar();
+    schedule();
+    charts.forEach(function (c) { load(c); });
+    loadAlerts();
+  }
+  function zoom(from, to) {
+    if (to - from < 10) { var mid = (from + to) / 2; from = mid - 5; to = mid + 5; }
+    st.preset = ""; st.from = Math.floor(from); st.to = Math.ceil(to);
+    go(true);
+  }
+  function moveWindow() {
+    if (st.preset) { st.to = Math.floor(Date.now() / 1000); st.from = st.to - PRESETS[st.preset]; }
+  }
+
+  // ---- queries ----
+  function api(path, params, signal) {
+    return new Promise(function (resolve, reject) {
+      function run() {
+        inflight++;
+        fetch(path + "?" + new URLSearchParams(params), { credentials: "same-origin", headers: { Accept: "application/json" }, signal: signal })
+          .then(function (r) {
+            if (r.status === 401 || r.redirected) { throw new Error("Signed out: reload the page to sign in again."); }
+            return r.json().catch(function () { throw new Error("The query API answered " + r.status + "."); });
+          })
+          .then(function (j) {
+            if (j.status !== "success") { throw new Error((j.errorType ? j.errorType + ": " : "") + (j.error || "query failed")); }
+            return j.data;
+          })
+          .then(resolve, reject)
+          .finally(function () { inflight--; if (waiting.length) { waiting.shift()(); } });
+      }
+      if (inflight < MAX_INFLIGHT) { run(); } else { waiting.push(run); }
+    });
+  }
+  function stepFor(c) {
+    var s = +c.fig.getAttribute("data-step");
+    if (s > 0) { return s; }
+    return Math.max(1, Math.ceil((st.to - st.from) / Math.max(100, c.plot.clientWidth)));
+  }
+  function label(tpl, m, expr) {
+    if (tpl) {
+      var s = tpl.replace(/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, function (_, k) { return m[k] || ""; }).trim();
+      if (s) { return s; }
+    }
+    var keys = Object.keys(m).filter(function (k) { return k !== "__name__"; }).sort();
+    var s2 = (m.__name__ || "") + (keys.length ? "{" + keys.map(function (k) { return k + '="' + m[k] + '"'; }).join(", ") + "}" : "");
+    return s2 || expr;
+  }
+  // toColumns turns a matrix into uPlot's columns: the union of the
+  // timestamps, one column per series, null where a series has no point.
+  function toColumns(res) {
+    var seen = {}, xs = [];
+    res.forEach(function (r) { r.values.forEach(function (p) { if (!seen[p[0]]) { seen[p[0]] = 1; xs.push(p[0]); } }); });
+    xs.sort(function (a, b) { return a - b; });
+    var idx = {};
+    xs.forEach(function (x, i) { idx[x] = i; });
+    var data = [xs], points = 0;
+    res.forEach(function (r) {
+      var col = new Array(xs.length).fill(null);
+      r.values.forEach(function (p) { var v = parseFloat(p[1]); if (isFinite(v)) { col[idx[p[0]]] = v; points++; } });
+      data.push(col);
+    });
+    return { data: data, points: points };
+  }
+
+  // ---- one chart ----
+  function status(c, kind, text) {
+    c.status.className = "chart-status " + kind;
+    c.status.setAttribute("role", kind === "error" ? "alert" : "status");
+    c.status.textContent = text;
+    c.status.hidden = !text;
+  }
+  function json(el, name) {
+    try { var v = JSON.parse(el.getAttribute(name) || "[]"); return Array.isArray(v) ? v : []; } catch (e) { return []; }
+  }
+  function setup(fig) {
+    var plot = fig.querySelector(".chart-plot");
+    if (!plot || fig.wardChart) { return; }
+    var c = { fig: fig, plot: plot, u: null, keys: "", seq: 0, abort: null, spans: [] };
+    c.unit = fig.getAttribute("data-unit") || "";
+    c.thresholds = json(fig, "data-thresholds").filter(function (t) { return t && isFinite(t.value); });
+    c.alerts = json(fig, "data-alerts").filter(function (a) { return typeof a === "string" && a; });
+    var fb = fig.querySelector(".chart-fallback");
+    if (fb) { fb.hidden = true; }
+    c.status = document.createElement("p");
+    c.alertText = document.createElement("p");
+    c.alertText.className = "chart-alerts";
+    c.alertText.hidden = true;
+    plot.after(c.status, c.alertText);
+    fig.wardChart = c;
+    charts.push(c);
+    c.ro = new ResizeObserver(function () {
+      if (c.u && plot.clientWidth && plot.clientWidth !== c.u.width) { c.u.setSize({ width: plot.clientWidth, height: HEIGHT }); }
+    });
+    c.ro.observe(plot);
+  }
+  function destroy(c) {
+    if (c.abort) { c.abort.abort(); }
+    c.ro.disconnect();
+    if (c.u) { c.u.destroy(); }
+    c.fig.wardChart = null;
+    c.fig.wardPlot = null;
+  }
+  function load(c, live) {
+    var seq = ++c.seq, step = stepFor(c);
+    if (c.abort) { c.abort.abort(); }
+    c.abort = new AbortController();
+    if (!live) { status(c, "loading", "Loading…"); }
+    c.fig.setAttribute("data-state", "loading");
+    var start = Math.floor(st.from / step) * step;
+    api("/api/v1/query_range", { query: c.fig.getAttribute("data-expr"), start: start, end: st.to, step: step }, c.abort.signal).then(function (d) {
+      if (seq !== c.seq) { return; }
+      var res = d.resultType === "matrix" ? d.result : [];
+      var cols = toColumns(res), tpl = c.fig.getAttribute("data-legend"), expr = c.fig.getAttribute("data-expr");
+      var names = res.map(function (r) { return label(tpl, r.metric, expr); });
+      draw(c, cols.data, names);
+      c.metrics = res.map(function (r) { return r.metric; });
+      c.fig.setAttribute("data-points", String(cols.points));
+      c.fig.setAttribute("data-query-step", String(step));
+      c.fig.setAttribute("data-state", res.length ? "drawn" : "empty");
+      status(c, "", res.length ? "" : "No data in this range.");
+    }, function (e) {
+      if (seq !== c.seq || e.name === "AbortError") { return; }
+      c.fig.setAttribute("data-state", "error");
+      status(c, "error", e.message);
+    });
+  }
+  function draw(c, data, names) {
+    var keys = names.join("\n");
+    if (c.u) {
+      if (keys !== c.keys) {
+        var shown = {};
+        c.u.series.forEach(function (s, i) { if (i) { shown[s.label] = s.show; } });
+        for (var i = c.u.series.length - 1; i > 0; i--) { c.u.delSeries(i); }
+        names.forEach(function (n, j) { c.u.addSeries(series(c, n, j, shown[n] !== false), j + 1); });
+        c.keys = keys;
+        keyboard(c);
+      }
+      c.u.setData(data);
+      return;
+    }
+    c.keys = keys;
+    var t0 = performance.now();
+    c.u = new uPlot(options(c, names), data, c.plot);
+    c.fig.setAttribute("data-drawn-ms", (performance.now() - t0).toFixed(1));
+    c.fig.wardPlot = c.u;
+    keyboard(c);
+  }
+  function series(c, name, i, show) {
+    return { label: name, show: show, stroke: PALETTE[i % PALETTE.length], width: 1.5, points: { show: false },
+      value: function (u, v) { return fmt(c.unit, v, 4); } };
+  }
+  function options(c, names) {
+    var s = [{ value: "{YYYY}-{MM}-{DD} {HH}:{mm}:{ss} UTC" }];
+    names.forEach(function (n, i) { s.push(series(c, n, i, true)); });
+    return {
+      width: Math.max(100, c.plot.clientWidth), height: HEIGHT, series: s,
+      tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"); },
+      scales: {
+        x: { time: true, range: function () { return [st.from, st.to]; } },
+        y: { range: function (u, min, max) { return yRange(c, min, max); } }
+      },
+      axes: [{ values: timeTicks }, { size: 64, values: function (u, splits) { return splits.map(function (v) { return fmt(c.unit, v, 3); }); } }],
+      cursor: { drag: { x: true, y: false, setScale: false } },
+      legend: { live: true, mount: function (u, el) { c.plot.after(el); } },
+      hooks: {
+        drawClear: [function (u) { shade(c, u); }],
+        setCursor: [latest],
+        setData: [latest],
+        draw: [function (u) { lines(c, u); }],
+        setSelect: [function (u) {
+          if (u.select.width < 2) { return; }
+          var a = u.posToVal(u.select.left, "x"), b = u.posToVal(u.select.left + u.select.width, "x");
+          u.setSelect({ left: 0, width: 0, top: 0, height: 0 }, false);
+          zoom(a, b);
+        }],
+        ready: [function (u) { u.over.addEventListener("dblclick", function () { resetZoom(); }); }]
+      }
+    };
+  }
+  // timeTicks labels the time axis in UTC on a 24 h clock, with seconds
+  // when the ticks are under a minute apart and the date under the first
+  // tick of each day.
+  function timeTicks(u, splits, ax, space, incr) {
+    var prev = "";
+    return splits.map(function (t) {
+      var d = new Date(t * 1000), date = d.toISOString().slice(5, 10), s = clock(t, false);
+      if (incr >= 86400) { return date; }
+      if (incr < 60) { s += ":" + pad(d.getUTCSeconds()); }
+      if (date !== prev) { prev = date; s += "\n" + date; }
+      return s;
+    });
+  }
+  // latest shows each series' last value in the legend while the
+  // cursor is off the plot.
+  function latest(u) {
+    if (u.cursor.idx != null || !u.data[0].length) { return; }
+    u.setLegend({ idx: u.data[0].length - 1 });
+  }
+  // keyboard lets the legend's series toggles work from the keyboard.
+  function keyboard(c) {
+    c.fig.querySelectorAll(".u-legend .u-series").forEach(function (tr, i) {
+      var th = tr.querySelector("th");
+      if (!i || !th || th.tabIndex === 0) { return; }
+      th.tabIndex = 0;
+      th.addEventListener("keydown", function (e) {
+        if (e.key === "Enter" || e.key === " ") { e.preventDefault(); th.click(); }
+      });
+    });
+  }
+  // yRange keeps zero and every alert line in view.
+  function yRange(c, min, max) {
+    var lo = min, hi = max;
+    if (lo == null || !isFinite(lo)) { lo = 0; hi = 1; }
+    c.thresholds.forEach(function (t) { lo = Math.min(lo, t.value); hi = Math.max(hi, t.value); });
+    if (lo > 0) { lo = 0; }
+    if (hi === lo) { hi = lo + 1; }
+    return [lo, hi + (hi - lo) * 0.05];
+  }
+  function lines(c, u) {
+    if (!c.thresholds.length) { return; }
+    var ctx = u.ctx, px = uPlot.pxRatio, l = u.bbox.left, r = l + u.bbox.width;
+    ctx.save();
+    ctx.strokeStyle = LINE; ctx.fillStyle = LINE; ctx.lineWidth = px;
+    ctx.setLineDash([6 * px, 4 * px]);
+    ctx.font = 11 * px + "px sans-serif";
+    c.thresholds.forEach(function (t) {
+      var y = Math.round(u.valToPos(t.value, "y", true)) + 0.5;
+      ctx.beginPath(); ctx.moveTo(l, y); ctx.lineTo(r, y); ctx.stroke();
+      ctx.fillText((t.rule || "") + " " + (t.op || "") + " " + fmt(c.unit, t.value, 3), l + 4 * px, y - 4 * px);
+    });
+    ctx.restore();
+  }
+  function shade(c, u) {
+    if (!c.spans.length) { return; }
+    var ctx = u.ctx, top = u.bbox.top, h = u.bbox.height;
+    ctx.save();
+    ctx.fillStyle = ALERT_FILL;
+    c.spans.forEach(function (s) {
+      var a = Math.max(u.bbox.left, u.valToPos(s.from, "x", true)), b = Math.min(u.bbox.left + u.bbox.width, u.valToPos(s.to, "x", true));
+      if (b > a) { ctx.fillRect(a, top, Math.max(b - a, uPlot.pxRatio), h); }
+    });
+    ctx.restore();
+  }
+
+  // ---- alert spans: one query for every chart on the page ----
+  var alertSeq = 0;
+  function promRegex(s) { return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/\\/g, "\\\\").replace(/"/g, '\\"'); }
+  function loadAlerts() {
+    var names = {};
+    charts.forEach(function (c) { c.alerts.forEach(function (a) { names[a] = 1; }); });
+    var list = Object.keys(names).sort(), seq = ++alertSeq;
+    if (!list.length) { return; }
+    var width = Math.max.apply(null, charts.map(function (c) { return c.plot.clientWidth || 300; }));
+    var step = Math.max(1, Math.ceil((st.to - st.from) / width)), start = Math.floor(st.from / step) * step;
+    var q = 'max by (alertname) (ALERTS{alertstate="firing",alertname=~"' + list.map(promRegex).join("|") + '"})';
+    api("/api/v1/query_range", { query: q, start: start, end: st.to, step: step }).then(function (d) {
+      if (seq !== alertSeq) { return; }
+      var by = {};
+      (d.result || []).forEach(function (r) { by[r.metric.alertname] = spansOf(r.values, step); });
+      charts.forEach(function (c) {
+        c.spans = [];
+        var text = [];
+        c.alerts.forEach(function (a) {
+          (by[a] || []).forEach(function (s) { c.spans.push(s); text.push(a + " fired " + clock(s.from, st.to - st.from > 86400) + "–" + clock(s.to, false) + " UTC"); });
+        });
+        var more = text.length > MAX_LISTED ? " and " + (text.length - MAX_LISTED) + " more" : "";
+        c.alertText.textContent = text.slice(0, MAX_LISTED).join("; ") + more + (text.length ? "." : "");
+        c.alertText.hidden = !text.length;
+        c.fig.setAttribute("data-alert-spans", String(c.spans.length));
+        if (c.u) { c.u.redraw(false, false); }
+      });
+    }, function () { /* the charts still draw; spans are extra */ });
+  }
+  function spansOf(values, step) {
+    var out = [], cur = null;
+    values.forEach(function (p) {
+      var t = +p[0];
+      if (cur && t - cur.to <= step) { cur.to = t; } else { cur = { from: t, to: t }; out.push(cur); }
+    });
+    out.forEach(function (s) { s.to += step; });
+    return out;
+  }
+
+  // ---- live refresh ----
+  function schedule() {
+    clearInterval(timer);
+    timer = 0;
+    if (st.preset && st.refresh > 0 && !st.paused) { timer = setInterval(tick, st.refresh * 1000); }
+  }
+  function tick() {
+    if (document.visibilityState !== "visible" || !st.preset || st.paused) { return; }
+    moveWindow();
+    syncBar();
+    charts.forEach(function (c) { load(c, true); });
+    loadAlerts();
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible" && timer) { tick(); schedule(); }
+  });
+
+  function resetZoom() {
+    st.preset = st.reset || "1h";
+    moveWindow();
+    go(true);
+  }
+
+  // ---- wiring ----
+  function init(root) {
+    charts = charts.filter(function (c) { if (c.fig.isConnected) { return true; } destroy(c); return false; });
+    var sec = document.querySelector("section.charts");
+    if (!sec) { schedule(); return; }
+    readSection(sec);
+    root.querySelectorAll("figure.chart").forEach(setup);
+    root.querySelectorAll("section.charts").forEach(function (s) {
+      if (s.wardBar) { return; }
+      s.wardBar = true;
+      s.addEventListener("click", function (e) {
+        var b = e.target.closest("[data-chart-pause]");
+        if (b) { st.paused = !st.paused; syncBar(); if (!st.paused) { tick(); } schedule(); return; }
+        var a = e.target.closest(".range-presets a");
+        if (!a || e.button || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) { return; }
+        var p = new URL(a.href).searchParams.get("range");
+        if (!PRESETS[p]) { return; }
+        e.preventDefault();
+        st.preset = st.reset = p;
+        moveWindow();
+        go(true);
+      });
+    });
+    syncBar();
+    schedule();
+    charts.forEach(function (c) { if (!c.u && c.fig.getAttribute("data-state") !== "loading") { load(c); } });
+    loadAlerts();
+  }
+  window.addEventListener("popstate", function () { if (fromURL()) { go(false); } });
+  document.addEventListener("ward:swap", function (e) { init(e.detail && e.detail.root || document); });
+  init(document);
+}());

@@ -41,6 +41,8 @@ document.querySelectorAll("[data-print]").forEach(function (b) {
       main.removeAttribute("data-live-held");
       window.scrollTo(0, y);
       if (focused && document.getElementById(focused)) { document.getElementById(focused).focus(); }
+      // Scripts that enhance <main> (graphs.js) set up the new content.
+      document.dispatchEvent(new CustomEvent("ward:swap", { detail: { root: main } }));
     }).catch(function () {
       stream.close(); show("Live updates paused: reload the page.", false);
     }).finally(function () {
