@@ -9,8 +9,10 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,8 +87,8 @@ func BenchmarkGraphPanel(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	fmt.Printf("graph panel bench: %d fleet series (every %s) + %d panel series (every %s), %d days, query %s over 24 h at step %.1f s (%d px)\n",
-		p.Series, p.Interval, p.Panel, p.PanelInterval, p.Days, graphdata.PanelQuery, 86400.0/graphWidth, graphWidth)
+	fmt.Printf("graph panel bench: %d fleet series (every %s) + %d panel series (every %s), %d days, query %s over 24 h at step %.1f s (%d px); load average %s, %d CPUs\n",
+		p.Series, p.Interval, p.Panel, p.PanelInterval, p.Days, graphdata.PanelQuery, 86400.0/graphWidth, graphWidth, loadAvg(), runtime.NumCPU())
 	var p95s []float64
 	for i, s := range servers {
 		p50, p95 := percentiles(ms[i])
@@ -186,6 +188,17 @@ func queryRange(tb testing.TB, c *http.Client, u string) (series, points int) {
 		points += len(s.Values)
 	}
 	return len(r.Data.Result), points
+}
+
+// loadAvg is the machine's 1-minute load average as /proc/loadavg has
+// it, printed beside each figure: other work on the machine moves the
+// timings, and the reader should know how much there was.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "?"
 }
 
 // percentiles returns the p50 and p95 of ms.

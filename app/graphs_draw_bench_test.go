@@ -70,7 +70,7 @@ func BenchmarkGraphDraw(b *testing.B) {
 	if p95 > drawBudgetMs {
 		verdict = "MISSED"
 	}
-	fmt.Printf("graph draw bench: uPlot, 10 series x 1440 points, 1000x220 px, %d fresh pages\n", drawRuns)
+	fmt.Printf("graph draw bench: uPlot, 10 series x 1440 points, 1000x220 px, %d fresh pages; load average %s\n", drawRuns, loadAvg())
 	fmt.Printf("  draw median %.1f ms  p95 %.1f ms  max %.1f ms  (budget <= %.0f ms %s)\n", p50, p95, out[len(out)-1], drawBudgetMs, verdict)
 	b.ReportMetric(p50, "draw-ms-median")
 	b.ReportMetric(p95, "draw-ms-p95")

@@ -82,8 +82,8 @@ func BenchmarkGraphHostPage(b *testing.B) {
 	if p95 > hostPageBudgetMs {
 		verdict = "MISSED"
 	}
-	fmt.Printf("graph host page bench: /graphs/host over 24 h, %d queries at %d px (10 hosts at 15 s, %d series in the TSDB)\n",
-		len(reqs), graphWidth, in.app.db.Head().NumSeries()+uint64(p.Series))
+	fmt.Printf("graph host page bench: /graphs/host over 24 h, %d queries at %d px (%d node_exporter hosts at %s among %d series); load average %s\n",
+		len(reqs), graphWidth, p.Hosts, p.PanelInterval, p.Series+p.Panel+len(graphdata.Hosts(p.Hosts)), loadAvg())
 	fmt.Printf("  render alone  p50 %6.2f ms  p95 %6.2f ms\n", r50, r95)
 	fmt.Printf("  whole page    p50 %6.2f ms  p95 %6.2f ms  (budget p95 <= %.0f ms %s)\n", p50, p95, hostPageBudgetMs, verdict)
 	b.ReportMetric(p95, "p95-ms-host-page")
