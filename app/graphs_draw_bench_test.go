@@ -12,7 +12,7 @@ import (
 
 const (
 	drawBudgetMs = 50.0
-	drawRuns     = 15
+	drawRuns     = 20
 )
 
 // drawJS draws 10 series x 1,440 points (24 h at one point a minute)
@@ -38,14 +38,24 @@ const drawJS = `new Promise((resolve, reject) => {
   const opts = {width: 1000, height: 220, series: series, hooks: {draw: [u => {
     const ms = performance.now() - t0; u.destroy(); el.remove(); resolve(ms);
   }]}};
-  t0 = performance.now();
-  new uPlot(opts, data, el);
+  // Wait until graphs.js has settled the page's own charts, so that
+  // their fetches and draws do not overlap the measured one.
+  const deadline = performance.now() + 10000;
+  (function start() {
+    if (document.querySelector('figure.chart:not([data-state]), figure.chart[data-state="loading"]')) {
+      if (performance.now() > deadline) { reject(new Error("the page's charts did not settle")); return; }
+      setTimeout(start, 20);
+      return;
+    }
+    requestAnimationFrame(() => setTimeout(() => { t0 = performance.now(); new uPlot(opts, data, el); }));
+  })();
 })`
 
 // BenchmarkGraphDraw loads /graphs/host (which loads uPlot and
 // graphs.js) in headless Chromium drawRuns times and on each fresh page
 // draws 10 series x 1,440 points with uPlot (drawJS), reporting the
-// median and p95 of the draw time. Budget: <= 50 ms.
+// median and p95 of the draw time, once the page's own charts have
+// settled. Budget: <= 50 ms.
 //
 //	go test ./app -run '^$' -bench BenchmarkGraphDraw -benchtime 1x
 func BenchmarkGraphDraw(b *testing.B) {
@@ -64,6 +74,7 @@ func BenchmarkGraphDraw(b *testing.B) {
 		out = append(out, v)
 	}
 	b.StopTimer()
+	fmt.Printf("  draws in order (ms): %.1f\n", out)
 	slices.Sort(out)
 	p50, p95 := out[len(out)/2], out[len(out)*95/100]
 	verdict := "met"
