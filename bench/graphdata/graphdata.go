@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/prometheus/model/labels"
@@ -74,6 +75,18 @@ func (p Params) Start() time.Time { return p.End.Add(-time.Duration(p.Days) * 24
 // callers copy (hard-link) its blocks into their own data directory.
 func Cached(cacheDir string, p Params, logger *slog.Logger) (string, error) {
 	dir := filepath.Join(cacheDir, p.Key())
+	if err := os.MkdirAll(cacheDir, 0o700); err != nil {
+		return "", err
+	}
+	// One generator at a time: a second would remove the first's work.
+	lock, err := os.OpenFile(filepath.Join(cacheDir, "lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return "", err
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		return "", fmt.Errorf("graphdata: lock %s: %w", cacheDir, err)
+	}
 	if _, err := os.Stat(filepath.Join(dir, "complete")); err == nil {
 		return dir, nil
 	}
@@ -97,7 +110,7 @@ func Cached(cacheDir string, p Params, logger *slog.Logger) (string, error) {
 		return "", err
 	}
 	// Older datasets (yesterday's, other parameters) are 0.5-1 GB each.
-	old, _ := filepath.Glob(filepath.Join(cacheDir, "graphs-v*"))
+	old, _ := filepath.Glob(filepath.Join(cacheDir, "graphs-v*-*"))
 	for _, o := range old {
 		if o != dir && !strings.HasSuffix(o, ".tmp") {
 			_ = os.RemoveAll(o)
