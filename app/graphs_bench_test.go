@@ -50,6 +50,7 @@ func BenchmarkGraphPanel(b *testing.B) {
 	dir := b.TempDir()
 	linkBlocks(b, blocks, filepath.Join(dir, "data", "tsdb"))
 	in := startWardIn(b, dir, noTwoFactor)
+	checkSpan(b, in, p)
 
 	promDir := b.TempDir()
 	linkBlocks(b, blocks, filepath.Join(promDir, "tsdb"))
@@ -125,6 +126,22 @@ func graphBlocks(tb testing.TB, p graphdata.Params) string {
 		fmt.Printf("graph dataset generated in %s: %s\n", d.Round(time.Second), dir)
 	}
 	return dir
+}
+
+// checkSpan fails unless ward opened blocks holding every day of p.
+func checkSpan(tb testing.TB, in *instance, p graphdata.Params) {
+	tb.Helper()
+	var series uint64
+	mint, maxt := int64(1<<62), int64(0)
+	for _, bl := range in.app.db.Blocks() {
+		m := bl.Meta()
+		mint, maxt = min(mint, m.MinTime), max(maxt, m.MaxTime)
+		series = max(series, m.Stats.NumSeries)
+	}
+	if mint > p.Start().UnixMilli() || maxt < p.End.UnixMilli()-p.Interval.Milliseconds() || series < uint64(p.Series) {
+		tb.Fatalf("ward's blocks span %s to %s with %d series; want %s to %s with %d",
+			time.UnixMilli(mint).UTC(), time.UnixMilli(maxt).UTC(), series, p.Start(), p.End, p.Series)
+	}
 }
 
 // linkBlocks hard-links every block of src into dst (a TSDB directory),

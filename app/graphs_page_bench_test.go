@@ -52,6 +52,7 @@ func BenchmarkGraphHostPage(b *testing.B) {
 	dir := b.TempDir()
 	linkBlocks(b, blocks, dir+"/data/tsdb")
 	in := startWardIn(b, dir, noTwoFactor)
+	checkSpan(b, in, p)
 	client := signInClient(b, in, "bench")
 	from, to := p.End.Add(-24*time.Hour).Unix(), p.End.Unix()
 	page := fmt.Sprintf("%s/graphs/host?from=%d&to=%d", in.base, from, to)
