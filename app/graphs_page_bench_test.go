@@ -87,6 +87,18 @@ func BenchmarkGraphHostPage(b *testing.B) {
 		len(reqs), graphWidth, p.Hosts, p.PanelInterval, p.Series+p.Panel+len(graphdata.Hosts(p.Hosts)), loadAvg())
 	fmt.Printf("  render alone  p50 %6.2f ms  p95 %6.2f ms\n", r50, r95)
 	fmt.Printf("  whole page    p50 %6.2f ms  p95 %6.2f ms  (budget p95 <= %.0f ms %s)\n", p50, p95, hostPageBudgetMs, verdict)
+	// Where the time goes: each query alone, median of 5.
+	for _, q := range reqs {
+		var one []float64
+		for range 5 {
+			start := time.Now()
+			queryRange(b, client, in.base+"/api/v1/query_range?"+q)
+			one = append(one, ms(time.Since(start)))
+		}
+		m, _ := percentiles(one)
+		v, _ := url.ParseQuery(q)
+		fmt.Printf("    %6.1f ms alone  %.90s\n", m, strings.Join(strings.Fields(v.Get("query")), " "))
+	}
 	b.ReportMetric(p95, "p95-ms-host-page")
 	b.ReportMetric(r95, "p95-ms-host-render")
 }
