@@ -55,6 +55,12 @@ bench: build
 	# The console: render p50/p95, JS+CSS gzipped, first contentful paint.
 	$(GO) test ./app -run '^$$' -bench BenchmarkConsole -benchtime 1x
 	$(GO) test ./ui -run '^$$' -bench ConsoleAlertPages -benchtime 200x
+	# The graphs (issue 11): a 24 h panel on 100k series x 7 days (ward and
+	# prometheus on the same blocks), the whole /graphs/host page, JS+CSS
+	# gzipped, uPlot's draw of 10 x 1,440 points in headless Chromium. The
+	# first run generates the dataset (~4 min, 0.7 GB in WARD_BENCH_CACHE or
+	# ~/.cache/ward-bench).
+	$(GO) test ./app -run '^$$' -bench 'BenchmarkGraph(Panel|HostPage|sAssets|Draw)$$' -benchtime 1x -timeout 30m
 
 ## fuzz: run each fuzz target briefly (FUZZTIME=30s)
 FUZZTIME ?= 20s
