@@ -35,6 +35,7 @@ import (
 	"github.com/ward-monitoring/ward/dashboard"
 	"github.com/ward-monitoring/ward/events"
 	"github.com/ward-monitoring/ward/promapi"
+	"github.com/ward-monitoring/ward/querylimit"
 	"github.com/ward-monitoring/ward/rules"
 	"github.com/ward-monitoring/ward/storage"
 	"github.com/ward-monitoring/ward/ui"
@@ -247,9 +248,16 @@ func New(o Options) (_ *App, err error) {
 		}
 	}()
 	a.server = ui.NewServer(a.ln, ui.Deps{
-		Logger:       a.logger,
-		Gatherer:     a.reg,
-		API:          a.api,
+		Logger:   a.logger,
+		Gatherer: a.reg,
+		// One user's requests share query.max_per_user slots, held until
+		// the answer is written.
+		API: querylimit.NewPerUser(a.api, cfg.Query.MaxPerUser, time.Duration(cfg.Query.MaxQueueWait), func(r *http.Request) string {
+			if p := auth.PrincipalFrom(r.Context()); p != nil {
+				return p.User.Name
+			}
+			return ""
+		}),
 		WriteTimeout: a.api.WriteTimeout(),
 		ExternalURL:  extURL,
 		Ready:        a.ready.Load,

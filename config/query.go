@@ -36,6 +36,17 @@ type Query struct {
 	// it are refused before evaluation. Prometheus caps a range query at
 	// 11,000 points; a subquery is capped nowhere else.
 	MaxPointsPerSubquery int `yaml:"max_points_per_subquery"`
+	// MaxResultPoints is how many points (samples of every series) one
+	// answer may carry. The engine has already bounded what evaluation
+	// holds (max_samples); this bounds what is kept and encoded as JSON
+	// afterwards, outside the query slots. A chart needs at most one
+	// point per pixel per series.
+	MaxResultPoints int `yaml:"max_result_points"`
+	// MaxPerUser is how many API requests one user (or one user's
+	// tokens together) may have in flight; more wait for one of them,
+	// as long as max_queue_wait, then are answered 429. It keeps one
+	// user from holding every query slot.
+	MaxPerUser int `yaml:"max_per_user"`
 }
 
 // DefaultQuery returns the query limits' defaults: Prometheus' timeout
@@ -50,6 +61,8 @@ func DefaultQuery() Query {
 		MaxConcurrency:       4,
 		MaxQueueWait:         model.Duration(10 * time.Second),
 		MaxPointsPerSubquery: 11_000,
+		MaxResultPoints:      1_000_000,
+		MaxPerUser:           2,
 	}
 }
 
@@ -108,6 +121,12 @@ func (q Query) problems() []fieldError {
 	}
 	if q.MaxPointsPerSubquery <= 0 {
 		add("max_points_per_subquery", "must be positive")
+	}
+	if q.MaxResultPoints <= 0 {
+		add("max_result_points", "must be positive")
+	}
+	if q.MaxPerUser < 1 || q.MaxPerUser > maxQueryConcurrency {
+		add("max_per_user", "must be between 1 and %d, got %d", maxQueryConcurrency, q.MaxPerUser)
 	}
 	return errs
 }

@@ -66,5 +66,6 @@ func (e Engines) newQueryEngine(dataDir string) (*promql.Engine, promql.QueryEng
 	opts := e.Options("query")
 	opts.ActiveQueryTracker = querylimit.NewQueue(tracker, time.Duration(e.Query.MaxQueueWait))
 	engine := promql.NewEngine(opts)
-	return engine, querylimit.NewGuard(engine, opts.Parser, e.Query.MaxPointsPerSubquery, e.noStep), nil
+	guard := querylimit.NewGuard(engine, opts.Parser, e.Query.MaxPointsPerSubquery, e.noStep).LimitResult(e.Query.MaxResultPoints)
+	return engine, guard, nil
 }

@@ -26,6 +26,8 @@ type Guard struct {
 	parser    parser.Parser
 	maxPoints int
 	noStep    func(rangeMillis int64) int64
+	// maxResult bounds the points of one answer; 0 means no bound.
+	maxResult int
 }
 
 var _ promql.QueryEngine = (*Guard)(nil)
@@ -58,7 +60,7 @@ func (g *Guard) NewInstantQuery(ctx context.Context, q storage.Queryable, opts p
 	if err := g.Check(qs, ts, ts, 0); err != nil {
 		return nil, err
 	}
-	return g.engine.NewInstantQuery(ctx, q, opts, qs, ts)
+	return g.bound(g.engine.NewInstantQuery(ctx, q, opts, qs, ts))
 }
 
 // NewRangeQuery refuses qs when one of its subqueries, evaluated across
@@ -68,7 +70,7 @@ func (g *Guard) NewRangeQuery(ctx context.Context, q storage.Queryable, opts pro
 	if err := g.Check(qs, start, end, interval); err != nil {
 		return nil, err
 	}
-	return g.engine.NewRangeQuery(ctx, q, opts, qs, start, end, interval)
+	return g.bound(g.engine.NewRangeQuery(ctx, q, opts, qs, start, end, interval))
 }
 
 // Check parses qs and prepares it as the engine does (duration
