@@ -186,6 +186,11 @@ func TestThresholdOf(t *testing.T) {
 		{`1 > bool 2`, ""},
 		{`absent(x)`, ""},
 		{`y or x > 1`, ""},
+		// No line at a constant that is not finite.
+		{`x < 1/0`, ""},
+		{`x > -Inf`, ""},
+		{`x != NaN`, ""},
+		{`0/0 < x`, ""},
 	} {
 		e, err := newParser().ParseExpr(tc.expr)
 		if err != nil {
