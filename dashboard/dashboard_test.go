@@ -89,7 +89,7 @@ func TestBuiltinBoards(t *testing.T) {
 			t.Errorf("no recording rule for %s latency", q)
 		}
 	}
-	if b, ok := Find(boards, "host"); !ok || b.Panels[0].Source != "dashboard/builtin/panels.yml:16" {
+	if b, ok := Find(boards, "host"); !ok || b.Panels[0].Source != "dashboard/builtin/panels.yml:25" {
 		t.Errorf("host's first panel: %+v", b.Panels[0].Source)
 	}
 }
