@@ -75,6 +75,8 @@ dashboard:
 	if got := p.eval(`(() => { const f = document.getElementById("panel-hostile-many"); const a = f.querySelector(".chart-more a"); return String(!!a && a.href === f.querySelector("a.chart-open").href); })()`); got != "true" {
 		t.Error("the cap note does not link to the chart's explorer link")
 	}
+	t.Logf("%d-series chart capped at 50: first draw %s ms", n, p.eval(`document.getElementById("panel-hostile-many").dataset.drawnMs || ""`))
+	servicetest.Axe(t, ctx, "board with a capped chart")
 	if l := p.text(`#panel-hostile-proto .u-legend .u-series:nth-child(2) .u-label`); strings.Contains(l, "function") || !strings.Contains(l, `job="`) {
 		t.Errorf("legend {{constructor}} shows %q, want the series' labels", l)
 	}
