@@ -89,7 +89,7 @@ func TestBuiltinBoards(t *testing.T) {
 			t.Errorf("no recording rule for %s latency", q)
 		}
 	}
-	if b, ok := Find(boards, "host"); !ok || b.Panels[0].Source != "dashboard/builtin/panels.yml:16" {
+	if b, ok := Find(boards, "host"); !ok || b.Panels[0].Source != "dashboard/builtin/panels.yml:25" {
 		t.Errorf("host's first panel: %+v", b.Panels[0].Source)
 	}
 }
@@ -186,6 +186,11 @@ func TestThresholdOf(t *testing.T) {
 		{`1 > bool 2`, ""},
 		{`absent(x)`, ""},
 		{`y or x > 1`, ""},
+		// No line at a constant that is not finite.
+		{`x < 1/0`, ""},
+		{`x > -Inf`, ""},
+		{`x != NaN`, ""},
+		{`0/0 < x`, ""},
 	} {
 		e, err := newParser().ParseExpr(tc.expr)
 		if err != nil {

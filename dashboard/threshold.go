@@ -30,10 +30,12 @@ type AlertRule struct {
 // constant: the expression itself, or the left side of `unless`, `and`
 // or `or` (the right side only filters), through parentheses. Constant
 // arithmetic (14 * 86400) is folded; a constant on the left flips the
-// comparison so the series reads on the left. False when there is none.
+// comparison so the series reads on the left. False when there is none,
+// and for a constant that is not finite (1/0, Inf, NaN): no line can be
+// drawn at it, and JSON cannot carry it.
 func ThresholdOf(r AlertRule) (Threshold, bool) {
 	op, v, ok := comparison(r.Expr)
-	if !ok {
+	if !ok || math.IsInf(v, 0) || math.IsNaN(v) {
 		return Threshold{}, false
 	}
 	return Threshold{Value: v, Op: op, Rule: r.Name, Group: r.Group}, true

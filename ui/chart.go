@@ -3,6 +3,7 @@ package ui
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"sort"
@@ -56,12 +57,22 @@ type chartThreshold struct {
 	Group string  `json:"-"`    // the rule's group, for its anchor on /rules
 }
 
-// thresholdsJSON is the data-thresholds attribute.
+// thresholdsJSON is the data-thresholds attribute. A value that is not
+// finite has no line and no JSON form (dashboard.ThresholdOf drops it
+// already); it is left out here too, so one bad rule cannot cost the
+// panel its other lines. Should encoding fail anyway, the chart draws
+// no lines rather than a broken attribute.
 func (c chartSpec) thresholdsJSON() string {
-	if len(c.Thresholds) == 0 {
+	lines := make([]chartThreshold, 0, len(c.Thresholds))
+	for _, t := range c.Thresholds {
+		if !math.IsInf(t.Value, 0) && !math.IsNaN(t.Value) {
+			lines = append(lines, t)
+		}
+	}
+	b, err := json.Marshal(lines)
+	if err != nil {
 		return "[]"
 	}
-	b, _ := json.Marshal(c.Thresholds)
 	return string(b)
 }
 

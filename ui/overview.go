@@ -62,16 +62,23 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errProblemsParam)
 		return
 	}
-	cr, ok := s.chartRangeFrom(w, r)
-	if !ok {
-		return
+	// The key graphs (issue 11), left out of the "not OK only" view; the
+	// range is read only when they are shown, so a stale range= on the
+	// problems view is no error.
+	charts := keyCharts(s.boards())
+	showCharts := len(charts) > 0 && !problems
+	var cr chartRange
+	if showCharts {
+		var ok bool
+		if cr, ok = s.chartRangeFrom(w, r); !ok {
+			return
+		}
 	}
 	ov := s.buildOverview(r.Context(), s.now())
 	ov.Problems = problems
 	ov.User = auth.PrincipalFrom(r.Context()).User.Name
 	p := s.page(r, "Overview")
-	// The key graphs (issue 11), left out of the "not OK only" view.
-	if charts := keyCharts(s.boards()); len(charts) > 0 && !problems {
+	if showCharts {
 		ov.Charts = overviewCharts(charts, rangeLinks(r, cr), cr, customRangeOf(r))
 		p = s.chartPage(p)
 	}

@@ -4,19 +4,19 @@
 // Each <figure class="chart"> becomes one uPlot fed by one query_range;
 // the range lives in the URL (range= or from=/to=), so a link reproduces
 // the view. Live refresh updates the data in place (setData) while the
-// tab is visible and the range is a preset.
+// tab is visible and the range is a preset, marked X-Ward-Live (passive).
 (function () {
   "use strict";
   if (!window.uPlot || !window.fetch || !window.URLSearchParams) { return; }
 
   var PALETTE = ["#1f5fae", "#1e7a3c", "#a35c00", "#6b3fa0", "#00778a", "#b0306e", "#4d6b00", "#7a4b1f", "#3d4b5c", "#0f4fd6"];
   var ALERT_FILL = "rgba(179,38,30,0.13)", LINE = "#b3261e";
-  var HEIGHT = 220, MAX_INFLIGHT = 4, MAX_LISTED = 8;
+  var HEIGHT = 220, MAX_INFLIGHT = 4, MAX_LISTED = 8, MAX_SERIES = 50, MAX_RETRY_S = 10;
   var PRESETS = { "15m": 900, "1h": 3600, "6h": 21600, "24h": 86400, "7d": 604800, "30d": 2592000 };
 
   // st is the page's range: a preset (moving window) or fixed from/to.
   var st = { from: 0, to: 0, preset: "", reset: "1h", refresh: 30, paused: false };
-  var charts = [], timer = 0, inflight = 0, waiting = [];
+  var charts = [], timer = 0, inflight = 0, waiting = [], swapped = false;
 
   // ---- formatting ----
   function num(v, digits) {
@@ -134,13 +134,21 @@
   }
 
   // ---- queries ----
-  function api(path, params, signal) {
+  // api fetches path (live: a timer's, not activity); busy rejects with .retry s.
+  function api(path, params, signal, live) {
+    var headers = { Accept: "application/json" };
+    if (live) { headers["X-Ward-Live"] = "1"; }
     return new Promise(function (resolve, reject) {
       function run() {
         inflight++;
-        fetch(path + "?" + new URLSearchParams(params), { credentials: "same-origin", headers: { Accept: "application/json" }, signal: signal })
+        fetch(path + "?" + new URLSearchParams(params), { credentials: "same-origin", headers: headers, signal: signal })
           .then(function (r) {
             if (r.status === 401 || r.redirected) { throw new Error("Signed out: reload the page to sign in again."); }
+            if (r.status === 429 || r.status === 503) {
+              var e = new Error("The query API is busy (" + r.status + "): try again later.");
+              e.retry = Math.min(Math.max(Math.ceil(+r.headers.get("Retry-After")) || 1, 1), MAX_RETRY_S);
+              throw e;
+            }
             return r.json().then(function (j) {
               return j && (j.status === "success" || j.status === "error") ? j : { status: r.status, detail: j && (j.detail || j.title) };
             }, function () { throw new Error("The query API answered " + r.status + "."); });
@@ -163,7 +171,7 @@
   }
   function label(tpl, m, expr) {
     if (tpl) {
-      var s = tpl.replace(/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, function (_, k) { return m[k] || ""; }).trim();
+      var s = tpl.replace(/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, function (_, k) { return Object.prototype.hasOwnProperty.call(m, k) ? m[k] : ""; }).trim();
       if (s) { return s; }
     }
     var keys = Object.keys(m).filter(function (k) { return k !== "__name__"; }).sort();
@@ -197,6 +205,7 @@
   function json(el, name) {
     try { var v = JSON.parse(el.getAttribute(name) || "[]"); return Array.isArray(v) ? v : []; } catch (e) { return []; }
   }
+  function para(cls) { var p = document.createElement("p"); p.className = cls; p.hidden = true; return p; }
   function setup(fig) {
     var plot = fig.querySelector(".chart-plot");
     if (!plot || fig.wardChart) { return; }
@@ -207,10 +216,9 @@
     var fb = fig.querySelector(".chart-fallback");
     if (fb) { fb.hidden = true; }
     c.status = document.createElement("p");
-    c.alertText = document.createElement("p");
-    c.alertText.className = "chart-alerts";
-    c.alertText.hidden = true;
-    plot.after(c.status, c.alertText);
+    c.alertText = para("chart-alerts");
+    c.more = para("chart-more");
+    plot.after(c.status, c.more, c.alertText);
     fig.wardChart = c;
     charts.push(c);
     c.ro = new ResizeObserver(function () {
@@ -220,21 +228,24 @@
   }
   function destroy(c) {
     if (c.abort) { c.abort.abort(); }
+    clearTimeout(c.retry);
     c.ro.disconnect();
     if (c.u) { c.u.destroy(); }
     c.fig.wardChart = null;
     c.fig.wardPlot = null;
   }
-  function load(c, live) {
+  function load(c, live, retried) {
     var seq = ++c.seq, step = stepFor(c);
     if (c.abort) { c.abort.abort(); }
+    clearTimeout(c.retry);
     c.abort = new AbortController();
     if (!live) { status(c, "loading", "Loading…"); }
     c.fig.setAttribute("data-state", "loading");
     var start = Math.floor(st.from / step) * step;
-    api("/api/v1/query_range", { query: c.fig.getAttribute("data-expr"), start: start, end: st.to, step: step }, c.abort.signal).then(function (d) {
+    api("/api/v1/query_range", { query: c.fig.getAttribute("data-expr"), start: start, end: st.to, step: step }, c.abort.signal, live).then(function (d) {
       if (seq !== c.seq) { return; }
-      var res = d.resultType === "matrix" ? d.result : [];
+      var all = d.resultType === "matrix" ? d.result : [], res = all.slice(0, MAX_SERIES);
+      more(c, all.length);
       var cols = toColumns(res), tpl = c.fig.getAttribute("data-legend"), expr = c.fig.getAttribute("data-expr");
       var names = res.map(function (r) { return label(tpl, r.metric, expr); });
       draw(c, cols.data, names);
@@ -245,9 +256,26 @@
       status(c, "", res.length ? "" : "No data in this range.");
     }, function (e) {
       if (seq !== c.seq || e.name === "AbortError") { return; }
+      if (e.retry && !retried) {
+        status(c, "loading", "Busy: retrying");
+        c.retry = setTimeout(function () { if (seq === c.seq) { load(c, live, true); } }, e.retry * 1000);
+        return;
+      }
       c.fig.setAttribute("data-state", "error");
       status(c, "error", e.message);
     });
+  }
+  // more says when the chart draws only the first MAX_SERIES series, in
+  // the API's order (sorted by labels, so the same lines stay on every
+  // refresh), and links to the explorer, which shows them all.
+  function more(c, n) {
+    c.more.hidden = n <= MAX_SERIES;
+    c.more.textContent = "";
+    if (c.more.hidden) { return; }
+    var open = c.fig.querySelector("a.chart-open"), a = document.createElement("a");
+    a.href = open ? open.href : "/explore";
+    a.textContent = "open in the explorer for all";
+    c.more.append("Showing " + MAX_SERIES + " of " + n + " series — ", a);
   }
   function draw(c, data, names) {
     var keys = names.join("\n");
@@ -374,7 +402,7 @@
   // ---- alert spans: one query for every chart on the page ----
   var alertSeq = 0;
   function promRegex(s) { return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/\\/g, "\\\\").replace(/"/g, '\\"'); }
-  function loadAlerts() {
+  function loadAlerts(live) {
     var names = {};
     charts.forEach(function (c) { c.alerts.forEach(function (a) { names[a] = 1; }); });
     var list = Object.keys(names).sort(), seq = ++alertSeq;
@@ -382,7 +410,7 @@
     var width = Math.max.apply(null, charts.map(function (c) { return c.plot.clientWidth || 300; }));
     var step = Math.max(1, Math.ceil((st.to - st.from) / width)), start = Math.floor(st.from / step) * step;
     var q = 'max by (alertname) (ALERTS{alertstate="firing",alertname=~"' + list.map(promRegex).join("|") + '"})';
-    api("/api/v1/query_range", { query: q, start: start, end: st.to, step: step }).then(function (d) {
+    api("/api/v1/query_range", { query: q, start: start, end: st.to, step: step }, null, live).then(function (d) {
       if (seq !== alertSeq) { return; }
       var by = {};
       (d.result || []).forEach(function (r) { by[r.metric.alertname] = spansOf(r.values, step); });
@@ -421,10 +449,11 @@
     moveWindow();
     syncBar();
     charts.forEach(function (c) { load(c, true); });
-    loadAlerts();
+    loadAlerts(true);
   }
   document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "visible" && timer) { tick(); schedule(); }
+    if (document.visibilityState !== "visible") { return; }
+    if (swapped) { swapped = false; init(document, true); } else if (timer) { tick(); schedule(); }
   });
 
   function resetZoom() {
@@ -434,7 +463,8 @@
   }
 
   // ---- wiring ----
-  function init(root) {
+  // init sets up the charts under root; live: after a ward:swap.
+  function init(root, live) {
     charts = charts.filter(function (c) { if (c.fig.isConnected) { return true; } destroy(c); return false; });
     var sec = document.querySelector("section.charts");
     if (!sec) { schedule(); return; }
@@ -458,10 +488,13 @@
     });
     syncBar();
     schedule();
-    charts.forEach(function (c) { if (!c.u && c.fig.getAttribute("data-state") !== "loading") { load(c); } });
-    loadAlerts();
+    charts.forEach(function (c) { if (!c.u && c.fig.getAttribute("data-state") !== "loading") { load(c, live); } });
+    loadAlerts(live);
   }
   window.addEventListener("popstate", function () { if (fromURL()) { go(false); } });
-  document.addEventListener("ward:swap", function (e) { init(e.detail && e.detail.root || document); });
+  // A swap while the tab is hidden waits until it is visible again.
+  document.addEventListener("ward:swap", function (e) {
+    if (document.visibilityState === "visible") { init(e.detail && e.detail.root || document, true); } else { swapped = true; }
+  });
   init(document);
 }());
