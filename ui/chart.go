@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"time"
+
+	"github.com/ward-monitoring/ward/dashboard"
 )
 
 // Charts (issue 11). The server renders every chart as a <figure
@@ -38,6 +40,19 @@ type chartSpec struct {
 	// Step is the query_range step in seconds; 0 lets the script size it
 	// to the plot's width (the explorer's step field sets it).
 	Step float64
+	// Note is a muted line under the title: when the chart can be empty
+	// and why (dashboard.Panel.Note).
+	Note string
+	// InExplorer is the explorer's own chart: no "Open in explorer".
+	InExplorer bool
+}
+
+// linesLabel starts the alert-line text: "Alert line:" or "Alert lines:".
+func (c chartSpec) linesLabel() string {
+	if len(c.Thresholds) > 1 {
+		return "Alert lines: "
+	}
+	return "Alert line: "
 }
 
 // stepText is the data-step attribute; "" when the step is automatic.
@@ -208,9 +223,12 @@ func rangeHref(r *http.Request, name string) string {
 	return r.URL.Path + "?" + q.Encode()
 }
 
-// explorerHref opens expr in the explorer with the same range.
+// explorerHref opens expr in the explorer's chart with the same range.
+// A panel's $__rate_interval becomes its finest window (5m): the explorer
+// takes plain PromQL.
 func explorerHref(expr string, cr chartRange) string {
-	q := url.Values{"g0.expr": {expr}}
+	expr = dashboard.ExpandRateInterval(expr, dashboard.DefaultRateInterval)
+	q := url.Values{"g0.expr": {expr}, "tab": {"chart"}}
 	if cr.Preset != "" {
 		q.Set("range", cr.Preset)
 	} else {

@@ -69,7 +69,7 @@ type graphTab struct {
 
 // chartSpec is the chart view's chart.
 func (v graphView) chartSpec() chartSpec {
-	return chartSpec{ID: "explorer-chart", Title: clip(v.Expr, 120), Expr: v.Expr, Step: v.StepSeconds}
+	return chartSpec{ID: "explorer-chart", Title: clip(v.Expr, 120), Expr: v.Expr, Step: v.StepSeconds, InExplorer: true}
 }
 
 // graphPage serves GET /graph?g0.expr=...: the explorer. The expression

@@ -91,7 +91,7 @@ func TestGraphsBoardPage(t *testing.T) {
 		`<a href="/rules#` + RuleAnchor("ward-node", "HostDiskFull") + `">HostDiskFull</a> &gt; 90%`,
 		`data-alerts="[&#34;HostHighCPU&#34;]"`,
 		`data-range="6h"`,
-		`href="/graph?g0.expr=node_load1&amp;range=6h"`,
+		`href="/graph?g0.expr=node_load1&amp;range=6h&amp;tab=chart"`,
 		`uPlot.iife.min`, `graphs.`,
 		`<a href="/graphs" aria-current="page">Graphs</a>`,
 	} {
