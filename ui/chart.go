@@ -238,6 +238,12 @@ func explorerHref(expr string, cr chartRange) string {
 	return "/graph?" + q.Encode()
 }
 
+// chartHref opens expr in the explorer's chart over the default range:
+// the link the rules and alerts pages give each expression.
+func chartHref(expr string) string {
+	return explorerHref(expr, chartRange{Preset: defaultChartRange})
+}
+
 // rangeLink is one preset of the range bar.
 type rangeLink struct {
 	Name, Href string

@@ -94,6 +94,16 @@ func (s *Server) graphPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := graphView{Expr: expr, Tab: q.Get("tab"), Range: cr, RangeLinks: rangeLinks(r, cr), Custom: customRangeOf(r)}
+	if v.Tab == "" {
+		// Prometheus' links (alert generator URLs): g0.tab=0 is its
+		// graph, 1 its table.
+		switch q.Get("g0.tab") {
+		case "0":
+			v.Tab = "chart"
+		case "1":
+			v.Tab = "table"
+		}
+	}
 	switch v.Tab {
 	case "", "table":
 		v.Tab = "table"
@@ -234,9 +244,9 @@ func (s *Server) instantQuery(r *http.Request, v *graphView) int {
 		for _, ser := range series {
 			vals := make([]string, 0, len(ser.Values))
 			for _, p := range ser.Values {
-				vals = append(vals, fmt.Sprint(p[1]))
+				vals = append(vals, sampleText(p))
 			}
-			v.Rows = append(v.Rows, graphRow{Metric: metricText(ser.Metric), Value: clip(strings.Join(vals, ", "), 512)})
+			v.Rows = append(v.Rows, graphRow{Metric: metricText(ser.Metric), Value: clip(strings.Join(vals, ", "), 1024)})
 		}
 	case "scalar", "string":
 		var p [2]any
@@ -249,6 +259,23 @@ func (s *Server) instantQuery(r *http.Request, v *graphView) int {
 		v.Rows = v.Rows[:maxGraphRows]
 	}
 	return http.StatusOK
+}
+
+// sampleText writes one sample of a range vector as "value @ time", the
+// time in UTC to the millisecond when it has one ("100 @ 13:04:05Z" with
+// its date: a range may span days).
+func sampleText(p [2]any) string {
+	ts, ok := p[0].(float64)
+	if !ok {
+		return fmt.Sprint(p[1])
+	}
+	sec := math.Floor(ts)
+	t := time.Unix(int64(sec), int64(math.Round((ts-sec)*1000))*int64(time.Millisecond)).UTC()
+	layout := "2006-01-02 15:04:05Z"
+	if t.Nanosecond() != 0 {
+		layout = "2006-01-02 15:04:05.000Z"
+	}
+	return fmt.Sprint(p[1]) + " @ " + t.Format(layout)
 }
 
 // metricText writes a series' labels as Prometheus does:

@@ -113,3 +113,37 @@ func TestChartText(t *testing.T) {
 		t.Error("the explorer's own chart links to the explorer")
 	}
 }
+
+// TestExplorerTabsAndRangeVector: Prometheus' g0.tab picks the view
+// (0 its graph, 1 its table); the explorer's chart does not link to the
+// explorer; a range vector's samples show their time.
+func TestExplorerTabsAndRangeVector(t *testing.T) {
+	s, base := startExplorer(t)
+	vic := signIn(t, s, "vic", auth.RoleViewer)
+	_, body := doAs(t, "GET", graphURL(base, "g0.expr", "up", "g0.tab", "0"), "", vic)
+	if !strings.Contains(body, `id="explorer-chart"`) || strings.Contains(body, "Open in explorer") {
+		t.Errorf("g0.tab=0: want the chart without an explorer link")
+	}
+	_, body = doAs(t, "GET", graphURL(base, "g0.expr", "up", "g0.tab", "1"), "", vic)
+	if strings.Contains(body, `id="explorer-chart"`) || !strings.Contains(body, "vector, 1 series") {
+		t.Errorf("g0.tab=1: want the table")
+	}
+	resp, body := doAs(t, "GET", graphURL(base, "g0.expr", "up[3m]", "tab", "table"), "", vic)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "matrix, 1 series") {
+		t.Fatalf("range vector: %d", resp.StatusCode)
+	}
+	cell := regexp.MustCompile(`<td data-label="Value">([^<]*)</td>`).FindStringSubmatch(body)
+	sample := regexp.MustCompile(`^\d+ @ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{3})?Z$`)
+	if cell == nil {
+		t.Fatal("no value cell")
+	}
+	parts := strings.Split(cell[1], ", ")
+	for _, p := range parts {
+		if !sample.MatchString(p) {
+			t.Errorf("sample %q is not value @ time", p)
+		}
+	}
+	if len(parts) < 3 {
+		t.Errorf("up[3m] has %d samples (one a minute): %q", len(parts), cell[1])
+	}
+}
