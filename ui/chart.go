@@ -193,6 +193,23 @@ func (s *Server) chartRangeFrom(w http.ResponseWriter, r *http.Request) (chartRa
 	return cr, true
 }
 
+// chartRangeInline is parseChartRange for a page that shows a bad range
+// next to its range form rather than on an error page: it returns the
+// default range, the form with the problem and the given values, and
+// 400; or the range, the form and 200.
+func (s *Server) chartRangeInline(w http.ResponseWriter, r *http.Request) (chartRange, customRange, int) {
+	custom := customRangeOf(r)
+	cr, err := parseChartRange(r.URL.Query(), time.Now(), s.chartRefresh())
+	if err == nil {
+		return cr, custom, http.StatusOK
+	}
+	status, msg := s.formError(w, r, err)
+	custom.Error = msg
+	custom.From, custom.To = clip(r.URL.Query().Get("from"), 64), clip(r.URL.Query().Get("to"), 64)
+	cr, _ = parseChartRange(url.Values{}, time.Now(), s.chartRefresh())
+	return cr, custom, status
+}
+
 // chartRefresh is the configured live refresh period of charts (0: the
 // default).
 func (s *Server) chartRefresh() time.Duration {
@@ -264,6 +281,26 @@ func rangeLinks(r *http.Request, cr chartRange) []rangeLink {
 type customRange struct {
 	Action string
 	Hidden [][2]string
+	// Error is what is wrong with the range the URL gave, shown beside
+	// the form; From and To are then the values given, to correct.
+	Error    string
+	From, To string
+}
+
+// fromValue and toValue fill the form's fields: the range shown, or the
+// values given when they were refused.
+func (c customRange) fromValue(cr chartRange) string {
+	if c.Error != "" {
+		return c.From
+	}
+	return cr.From.UTC().Format("2006-01-02T15:04")
+}
+
+func (c customRange) toValue(cr chartRange) string {
+	if c.Error != "" {
+		return c.To
+	}
+	return cr.To.UTC().Format("2006-01-02T15:04")
 }
 
 // customRangeOf keeps r's parameters other than the range.

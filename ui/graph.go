@@ -89,11 +89,8 @@ func (s *Server) graphPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, badRequest(fmt.Sprintf("g0.expr: longer than %d bytes", maxGraphExpr)))
 		return
 	}
-	cr, ok := s.chartRangeFrom(w, r)
-	if !ok {
-		return
-	}
-	v := graphView{Expr: expr, Tab: q.Get("tab"), Range: cr, RangeLinks: rangeLinks(r, cr), Custom: customRangeOf(r)}
+	cr, custom, status := s.chartRangeInline(w, r)
+	v := graphView{Expr: expr, Tab: q.Get("tab"), Range: cr, RangeLinks: rangeLinks(r, cr), Custom: custom}
 	if v.Tab == "" {
 		// Prometheus' links (alert generator URLs): g0.tab=0 is its
 		// graph, 1 its table.
@@ -113,7 +110,6 @@ func (s *Server) graphPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Tabs = graphTabs(r, v.Tab)
-	status := http.StatusOK
 	v.Step = strings.TrimSpace(q.Get("step"))
 	if sec, err := parseGraphStep(v.Step, cr.To.Sub(cr.From)); err != nil {
 		v.StepError = err.Error()

@@ -373,7 +373,7 @@ func graphPageView(p page, v graphView) templ.Component {
 					}()
 				}
 				ctx = templ.InitializeContext(ctx)
-				if v.Expr != "" && v.Syntax == nil && v.StepError == "" {
+				if v.Expr != "" && v.Syntax == nil && v.StepError == "" && v.Custom.Error == "" {
 					if v.Tab == "chart" {
 						templ_7745c5c3_Err = chart(v.chartSpec(), v.Range).Render(ctx, templ_7745c5c3_Buffer)
 						if templ_7745c5c3_Err != nil {

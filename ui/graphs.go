@@ -126,13 +126,10 @@ func (s *Server) graphsBoardPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, notFound(fmt.Sprintf("board: no board named %q", clip(name, 32))))
 		return
 	}
-	cr, ok := s.chartRangeFrom(w, r)
-	if !ok {
-		return
-	}
+	cr, custom, status := s.chartRangeInline(w, r)
 	p := s.chartPage(s.page(r, b.Title+" graphs"))
 	p.Current = "/graphs"
-	s.render(w, r, http.StatusOK, graphsBoardView(p, b, s.unmetRequirement(r.Context(), b), boardCharts(b), rangeLinks(r, cr), cr, customRangeOf(r)))
+	s.render(w, r, status, graphsBoardView(p, b, s.unmetRequirement(r.Context(), b), boardCharts(b), rangeLinks(r, cr), cr, custom))
 }
 
 // requirementNeeds is a requirement in a few words for the boards list:

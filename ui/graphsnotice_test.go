@@ -128,7 +128,13 @@ func TestExplorerTabsAndRangeVector(t *testing.T) {
 	if strings.Contains(body, `id="explorer-chart"`) || !strings.Contains(body, "vector, 1 series") {
 		t.Errorf("g0.tab=1: want the table")
 	}
-	resp, body := doAs(t, "GET", graphURL(base, "g0.expr", "up[3m]", "tab", "table"), "", vic)
+	// A reversed range: the explorer with the problem beside the range
+	// form, no result evaluated over some other range.
+	resp, body := doAs(t, "GET", graphURL(base, "g0.expr", "up", "from", "2026-12-04T10:00", "to", "2026-12-04T09:00"), "", vic)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `id="range-error"`) || strings.Contains(body, "<h2>Result") || !strings.Contains(body, `id="graph-expr"`) {
+		t.Errorf("reversed range: %d", resp.StatusCode)
+	}
+	resp, body = doAs(t, "GET", graphURL(base, "g0.expr", "up[3m]", "tab", "table"), "", vic)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "matrix, 1 series") {
 		t.Fatalf("range vector: %d", resp.StatusCode)
 	}
