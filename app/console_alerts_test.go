@@ -327,6 +327,25 @@ alerting:
 	if got := op.alertNames(); !slices.Equal(got, []string{"NodeBooted:pending"}) {
 		t.Errorf("pending alerts: %q", got)
 	}
+	// Every alert, pending ones too (they have no generator URL yet),
+	// links its expression to the explorer's chart; /rules links each
+	// rule's (graphs-trial).
+	chartOf := func(expr string) string {
+		return "/graph?" + url.Values{"g0.expr": {expr}, "range": {"1h"}, "tab": {"chart"}}.Encode()
+	}
+	if n := op.count(`li.alert a[href="` + chartOf("node_boot_time_seconds > 0") + `"]`); n != 1 {
+		t.Errorf("pending NodeBooted: %d links to its expression's chart", n)
+	}
+	op.open(in.base + "/alerts")
+	if n := op.count(scraped + ` a[href="` + chartOf(`up{job="node"} == 1`) + `"]`); n != 1 {
+		t.Errorf("firing NodeScraped: %d links to its expression's chart", n)
+	}
+	op.open(in.base + "/rules")
+	for _, expr := range []string{`up{job="node"} == 1`, "node_time_seconds > 0", "node_boot_time_seconds > 0"} {
+		if n := op.count(`a.rule-graph[href="` + chartOf(expr) + `"]`); n != 1 {
+			t.Errorf("/rules: %d graph links for %s", n, expr)
+		}
+	}
 	// A bad filter is a 400 page naming the field.
 	op.do("bad filter", chromedp.Navigate(in.base+"/alerts?filter="+url.QueryEscape(`{alertname=~"("}`)), chromedp.WaitVisible(chromedp.CSS(`main`)))
 	if st, body := op.status(), op.text(`main`); st != http.StatusBadRequest || !strings.Contains(body, "Filter:") {

@@ -93,4 +93,21 @@ func TestBrowserExplorer(t *testing.T) {
 	servicetest.Axe(t, ctx, "explorer, chart and browser")
 	servicetest.NoSidewaysScroll(t, ctx, "explorer, chart and browser")
 	screenshot(t, ctx, "explorer")
+
+	// A long expression in the chart: its title (the raw PromQL) and the
+	// legend of a long label value wrap instead of widening the page
+	// (graphs-trial: a new user's 390 px phone scrolled sideways).
+	long := `label_replace(up, "a_label_name_long_enough_to_need_wrapping_on_a_phone_screen", "a_value_without_any_space_that_is_longer_than_a_phone_is_wide_0123456789", "", "")`
+	if err := chromedp.Do(ctx, chromedp.Navigate(graph("g0.expr", long, "tab", "chart")),
+		chromedp.WaitVisible(chromedp.CSS("figure.chart canvas"))); err != nil {
+		t.Fatal(err)
+	}
+	if got := text("figure.chart .chart-title"); !strings.Contains(got, "a_label_name_long_enough") {
+		t.Errorf("chart title %q", got)
+	}
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("figure.chart a.chart-open").length`)); n != 0 {
+		t.Errorf("the explorer's chart links to the explorer (%d)", n)
+	}
+	servicetest.NoSidewaysScroll(t, ctx, "explorer, chart of a long expression")
+	screenshot(t, ctx, "explorer-long")
 }

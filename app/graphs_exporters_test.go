@@ -52,7 +52,8 @@ checks:
 		}
 		for _, p := range b.Panels {
 			if _, skip := noData[name+"/"+p.ID]; !skip {
-				exprs = append(exprs, name+"/"+p.ID+"\x00"+p.Expr)
+				// As the chart sends it at a fine step.
+				exprs = append(exprs, name+"/"+p.ID+"\x00"+dashboard.ExpandRateInterval(p.Expr, dashboard.DefaultRateInterval))
 			}
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/ward-monitoring/ward/bench/graphdata"
+	"github.com/ward-monitoring/ward/dashboard"
 )
 
 const (
@@ -118,7 +119,10 @@ func chartRequests(tb testing.TB, body string, width int) []string {
 	// start = floor(from / step) * step.
 	step := max(1, int64(math.Ceil(float64(to-from)/float64(max(100, width)))))
 	start := from / step * step
+	// graphs.js: $__rate_interval is max(5m, 2 × step).
+	window := max(dashboard.DefaultRateInterval, 2*time.Duration(step)*time.Second)
 	form := func(q string) string {
+		q = dashboard.ExpandRateInterval(q, window)
 		return url.Values{"query": {q}, "start": {fmt.Sprint(start)}, "end": {fmt.Sprint(to)}, "step": {fmt.Sprint(step)}}.Encode()
 	}
 	var out []string

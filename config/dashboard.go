@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/prometheus/common/model"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/ward-monitoring/ward/dashboard"
 )
@@ -36,6 +37,9 @@ type DashboardPanel struct {
 	Unit string `yaml:"unit,omitempty"`
 	// Thresholds names alerting rules whose comparison is drawn.
 	Thresholds []string `yaml:"thresholds,omitempty"`
+	// Note is a short sentence under the chart: when it can be empty
+	// and why.
+	Note string `yaml:"note,omitempty"`
 
 	// source is where the panel is written, "file:line", and
 	// thresholdAt where each of its thresholds is, "file:line:column"
@@ -72,7 +76,7 @@ func (d Dashboard) Boards() ([]dashboard.Board, error) {
 	for _, p := range d.Panels {
 		user = append(user, dashboard.UserPanel{Board: p.Board, Panel: dashboard.Panel{
 			ID: p.ID, Title: p.Title, Expr: p.Expr, Legend: p.Legend, Unit: p.Unit,
-			Thresholds: append([]string(nil), p.Thresholds...), Source: p.source,
+			Thresholds: append([]string(nil), p.Thresholds...), Source: p.source, Note: p.Note,
 		}})
 	}
 	return dashboard.Merge(builtin, user), nil
@@ -107,7 +111,7 @@ func (d Dashboard) problems() []fieldError {
 		if !dashboard.ValidBoardName(p.Board) {
 			errs = append(errs, fieldError{path: path + ".board", msg: fmt.Sprintf("want a lower-case name of letters, digits and dashes (at most 32, starting with a letter), got %q", clipValue(p.Board))})
 		}
-		panel := dashboard.Panel{ID: p.ID, Title: p.Title, Expr: p.Expr, Legend: p.Legend, Unit: p.Unit, Thresholds: p.Thresholds}
+		panel := dashboard.Panel{ID: p.ID, Title: p.Title, Expr: p.Expr, Legend: p.Legend, Unit: p.Unit, Thresholds: p.Thresholds, Note: p.Note}
 		for _, msg := range panel.Validate() {
 			key, text, _ := strings.Cut(msg, ": ")
 			errs = append(errs, fieldError{path: path + "." + key, msg: text})
@@ -125,6 +129,45 @@ func (d Dashboard) problems() []fieldError {
 		}
 	}
 	return errs
+}
+
+// dashboardProblems checks the dashboard section of doc alone, decoded
+// leniently; Load uses it when other keys are already wrong, so that one
+// run names every bad panel (the strict pass stops before semantics).
+// Problems at a path the strict pass already reported are left out.
+func dashboardProblems(doc *yaml.Node, reported []problem) []fieldError {
+	n := yamlMapValue(doc, "dashboard")
+	if n == nil {
+		return nil
+	}
+	d := DefaultDashboard()
+	_ = n.Decode(&d) // a type error leaves that value zero; the strict pass named it
+	var out []fieldError
+	for _, fe := range d.problems() {
+		dup := false
+		for _, p := range reported {
+			if fe.path == p.path || strings.HasPrefix(fe.path, p.path+".") || strings.HasPrefix(fe.path, p.path+"[") || strings.HasPrefix(p.path, fe.path+".") {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, fe)
+		}
+	}
+	return out
+}
+
+func yamlMapValue(n *yaml.Node, key string) *yaml.Node {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
 }
 
 func clipValue(s string) string {

@@ -38,6 +38,7 @@ dashboard:
       title: Queue depth
       expr: sum by (queue) (celery_queue_length)
       thresholds: [QueueBacklog]
+      note: Only queues with waiting tasks have a series.
 `
 	cfg, err := Load([]byte(doc), "user.yaml")
 	if err != nil {
@@ -63,7 +64,8 @@ dashboard:
 		t.Errorf("appended panel %+v, want entropy from user.yaml:5", last)
 	}
 	queues, ok := dashboard.Find(boards, "queues")
-	if !ok || len(queues.Panels) != 1 || queues.Panels[0].Source != "user.yaml:9" || queues.Title != "queues" {
+	if !ok || len(queues.Panels) != 1 || queues.Panels[0].Source != "user.yaml:9" || queues.Title != "queues" ||
+		queues.Panels[0].Note != "Only queues with waiting tasks have a series." {
 		t.Errorf("new board: %+v", queues)
 	}
 	if len(boards) != len(builtin)+1 {

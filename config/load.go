@@ -70,6 +70,11 @@ func Load(data []byte, source string) (*Config, error) {
 	chk.walk(doc, documentType, "")
 	chk.checkJobNames(doc)
 	if len(chk.problems) > 0 {
+		// Every bad panel in one run, even when other keys are wrong
+		// (issue 11 trial).
+		for _, fe := range dashboardProblems(doc, chk.problems) {
+			chk.problems = append(chk.problems, chk.at(fe.path, fe.msg))
+		}
 		return nil, chk.err(source)
 	}
 

@@ -28,6 +28,9 @@ type Panel struct {
 	// Thresholds names the alerting rules whose comparison is drawn as
 	// an alert line; an absent rule draws none.
 	Thresholds []string `yaml:"thresholds"`
+	// Note is a short sentence shown under the chart: when the panel can
+	// be empty and why ("Only replicas have replication lag").
+	Note string `yaml:"note"`
 	// Source is where the panel was defined, "file:line".
 	Source string `yaml:"-"`
 	// Lines are the resolved alert lines (WithThresholds).
@@ -36,9 +39,12 @@ type Panel struct {
 
 // Board is one page of panels, /graphs/<Name>.
 type Board struct {
-	Name   string  `yaml:"name"`
-	Title  string  `yaml:"title"`
-	Panels []Panel `yaml:"panels"`
+	Name  string `yaml:"name"`
+	Title string `yaml:"title"`
+	// Requires is what the board needs to have any data; nil when it
+	// always has some.
+	Requires *Requirement `yaml:"requires"`
+	Panels   []Panel      `yaml:"panels"`
 }
 
 // Units are the units a panel may have ("" is a plain number): percent
@@ -50,6 +56,7 @@ const (
 	MaxExpr   = 4096
 	maxTitle  = 200
 	maxLegend = 200
+	maxNote   = 300
 	// maxThresholds bounds the rules one panel names.
 	maxThresholds = 10
 )
@@ -82,12 +89,17 @@ func (p Panel) Validate() []string {
 	case len(p.Expr) > MaxExpr:
 		add("expr", "longer than %d bytes", MaxExpr)
 	default:
-		if _, err := newParser().ParseExpr(p.Expr); err != nil {
+		if _, err := parseExpr(p.Expr); err != nil {
 			add("expr", "%s", oneLine(err.Error()))
 		}
 	}
 	if len(p.Legend) > maxLegend {
 		add("legend", "longer than %d bytes", maxLegend)
+	} else if msg := legendProblem(p.Legend); msg != "" {
+		add("legend", "%s", msg)
+	}
+	if len(p.Note) > maxNote {
+		add("note", "longer than %d bytes", maxNote)
 	}
 	if !validUnit(p.Unit) {
 		add("unit", "%q is not one of percent, bytes, bytes/s, seconds, ops, days (or empty)", clip(p.Unit))
@@ -157,6 +169,11 @@ func parseBoards(data []byte, source string) ([]Board, error) {
 			errs = append(errs, fmt.Errorf("%s: boards[%d].name: %q is invalid or repeated", source, bi, b.Name))
 		}
 		seenBoard[b.Name] = true
+		if b.Requires != nil {
+			for _, msg := range b.Requires.Validate() {
+				errs = append(errs, fmt.Errorf("%s: boards[%d].requires.%s", source, bi, msg))
+			}
+		}
 		seen := map[string]bool{}
 		for pi := range b.Panels {
 			p := &b.Panels[pi]

@@ -70,8 +70,13 @@ func TestBuiltinBoards(t *testing.T) {
 			if !regexp.MustCompile(`^dashboard/builtin/panels\.yml:\d+$`).MatchString(p.Source) {
 				t.Errorf("%s/%s: source %q", b.Name, p.ID, p.Source)
 			}
-			if _, err := newParser().ParseExpr(p.Expr); err != nil {
+			if _, err := parseExpr(p.Expr); err != nil {
 				t.Errorf("%s/%s: %v", b.Name, p.ID, err)
+			}
+			// A rate over a fixed window loses spikes once the chart's
+			// step outgrows it (7d, 30d): panels use $__rate_interval.
+			if m := fixedRateRE.FindString(p.Expr); m != "" {
+				t.Errorf("%s/%s: %s: use [%s]", b.Name, p.ID, m, RateInterval)
 			}
 			// A panel that reads a recorded series reads one the pack
 			// records (the latency panel's regexp names p50|95|99).
@@ -89,10 +94,12 @@ func TestBuiltinBoards(t *testing.T) {
 			t.Errorf("no recording rule for %s latency", q)
 		}
 	}
-	if b, ok := Find(boards, "host"); !ok || b.Panels[0].Source != "dashboard/builtin/panels.yml:25" {
+	if b, ok := Find(boards, "host"); !ok || b.Panels[0].Source != "dashboard/builtin/panels.yml:40" {
 		t.Errorf("host's first panel: %+v", b.Panels[0].Source)
 	}
 }
+
+var fixedRateRE = regexp.MustCompile(`\b(rate|irate|increase)\([^()]*\[[0-9]+[smhd]\]`)
 
 // TestBuiltinThresholds checks the alert line of every rule a built-in
 // panel names, against the rule text.

@@ -161,6 +161,9 @@ func (v alertsView) heldRow(a alerting.AlertView, state string, idx ruleIndex) a
 	if ra, ok := idx.lookup(a.Labels); ok {
 		rule := ra.Rule
 		row.Rule, row.Value = &rule, valueText(ra.Value)
+		// ward's own rule: its expression in ward's explorer chart,
+		// where the generator URL opens Prometheus' table (g0.tab=1).
+		row.Source = chartHref(rule.Expr)
 	}
 	return row
 }
@@ -169,6 +172,9 @@ func (v alertsView) pendingRow(ra ruleAlert) alertRow {
 	row := v.baseRow(ra.Labels, ra.Ann, "pending", ra.ActiveAt)
 	rule := ra.Rule
 	row.Rule, row.Value = &rule, valueText(ra.Value)
+	// A pending alert has not reached Alertmanager, so it has no
+	// generator URL; its rule's expression is the same link.
+	row.Source = chartHref(rule.Expr)
 	return row
 }
 

@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strconv"
 	"time"
+
+	"github.com/ward-monitoring/ward/dashboard"
 )
 
 // Charts (issue 11). The server renders every chart as a <figure
@@ -39,6 +41,19 @@ type chartSpec struct {
 	// Step is the query_range step in seconds; 0 lets the script size it
 	// to the plot's width (the explorer's step field sets it).
 	Step float64
+	// Note is a muted line under the title: when the chart can be empty
+	// and why (dashboard.Panel.Note).
+	Note string
+	// InExplorer is the explorer's own chart: no "Open in explorer".
+	InExplorer bool
+}
+
+// linesLabel starts the alert-line text: "Alert line:" or "Alert lines:".
+func (c chartSpec) linesLabel() string {
+	if len(c.Thresholds) > 1 {
+		return "Alert lines: "
+	}
+	return "Alert line: "
 }
 
 // stepText is the data-step attribute; "" when the step is automatic.
@@ -189,6 +204,23 @@ func (s *Server) chartRangeFrom(w http.ResponseWriter, r *http.Request) (chartRa
 	return cr, true
 }
 
+// chartRangeInline is parseChartRange for a page that shows a bad range
+// next to its range form rather than on an error page: it returns the
+// default range, the form with the problem and the given values, and
+// 400; or the range, the form and 200.
+func (s *Server) chartRangeInline(w http.ResponseWriter, r *http.Request) (chartRange, customRange, int) {
+	custom := customRangeOf(r)
+	cr, err := parseChartRange(r.URL.Query(), time.Now(), s.chartRefresh())
+	if err == nil {
+		return cr, custom, http.StatusOK
+	}
+	status, msg := s.formError(w, r, err)
+	custom.Error = msg
+	custom.From, custom.To = clip(r.URL.Query().Get("from"), 64), clip(r.URL.Query().Get("to"), 64)
+	cr, _ = parseChartRange(url.Values{}, time.Now(), s.chartRefresh())
+	return cr, custom, status
+}
+
 // chartRefresh is the configured live refresh period of charts (0: the
 // default).
 func (s *Server) chartRefresh() time.Duration {
@@ -219,9 +251,12 @@ func rangeHref(r *http.Request, name string) string {
 	return r.URL.Path + "?" + q.Encode()
 }
 
-// explorerHref opens expr in the explorer with the same range.
+// explorerHref opens expr in the explorer's chart with the same range.
+// A panel's $__rate_interval becomes its finest window (5m): the explorer
+// takes plain PromQL.
 func explorerHref(expr string, cr chartRange) string {
-	q := url.Values{"g0.expr": {expr}}
+	expr = dashboard.ExpandRateInterval(expr, dashboard.DefaultRateInterval)
+	q := url.Values{"g0.expr": {expr}, "tab": {"chart"}}
 	if cr.Preset != "" {
 		q.Set("range", cr.Preset)
 	} else {
@@ -229,6 +264,12 @@ func explorerHref(expr string, cr chartRange) string {
 		q.Set("to", unixText(cr.To))
 	}
 	return "/graph?" + q.Encode()
+}
+
+// chartHref opens expr in the explorer's chart over the default range:
+// the link the rules and alerts pages give each expression.
+func chartHref(expr string) string {
+	return explorerHref(expr, chartRange{Preset: defaultChartRange})
 }
 
 // rangeLink is one preset of the range bar.
@@ -251,6 +292,26 @@ func rangeLinks(r *http.Request, cr chartRange) []rangeLink {
 type customRange struct {
 	Action string
 	Hidden [][2]string
+	// Error is what is wrong with the range the URL gave, shown beside
+	// the form; From and To are then the values given, to correct.
+	Error    string
+	From, To string
+}
+
+// fromValue and toValue fill the form's fields: the range shown, or the
+// values given when they were refused.
+func (c customRange) fromValue(cr chartRange) string {
+	if c.Error != "" {
+		return c.From
+	}
+	return cr.From.UTC().Format("2006-01-02T15:04")
+}
+
+func (c customRange) toValue(cr chartRange) string {
+	if c.Error != "" {
+		return c.To
+	}
+	return cr.To.UTC().Format("2006-01-02T15:04")
 }
 
 // customRangeOf keeps r's parameters other than the range.

@@ -69,7 +69,7 @@ type graphTab struct {
 
 // chartSpec is the chart view's chart.
 func (v graphView) chartSpec() chartSpec {
-	return chartSpec{ID: "explorer-chart", Title: clip(v.Expr, 120), Expr: v.Expr, Step: v.StepSeconds}
+	return chartSpec{ID: "explorer-chart", Title: clip(v.Expr, 120), Expr: v.Expr, Step: v.StepSeconds, InExplorer: true}
 }
 
 // graphPage serves GET /graph?g0.expr=...: the explorer. The expression
@@ -89,11 +89,18 @@ func (s *Server) graphPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, badRequest(fmt.Sprintf("g0.expr: longer than %d bytes", maxGraphExpr)))
 		return
 	}
-	cr, ok := s.chartRangeFrom(w, r)
-	if !ok {
-		return
+	cr, custom, status := s.chartRangeInline(w, r)
+	v := graphView{Expr: expr, Tab: q.Get("tab"), Range: cr, RangeLinks: rangeLinks(r, cr), Custom: custom}
+	if v.Tab == "" {
+		// Prometheus' links (alert generator URLs): g0.tab=0 is its
+		// graph, 1 its table.
+		switch q.Get("g0.tab") {
+		case "0":
+			v.Tab = "chart"
+		case "1":
+			v.Tab = "table"
+		}
 	}
-	v := graphView{Expr: expr, Tab: q.Get("tab"), Range: cr, RangeLinks: rangeLinks(r, cr), Custom: customRangeOf(r)}
 	switch v.Tab {
 	case "", "table":
 		v.Tab = "table"
@@ -103,7 +110,6 @@ func (s *Server) graphPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Tabs = graphTabs(r, v.Tab)
-	status := http.StatusOK
 	v.Step = strings.TrimSpace(q.Get("step"))
 	if sec, err := parseGraphStep(v.Step, cr.To.Sub(cr.From)); err != nil {
 		v.StepError = err.Error()
@@ -234,9 +240,9 @@ func (s *Server) instantQuery(r *http.Request, v *graphView) int {
 		for _, ser := range series {
 			vals := make([]string, 0, len(ser.Values))
 			for _, p := range ser.Values {
-				vals = append(vals, fmt.Sprint(p[1]))
+				vals = append(vals, sampleText(p))
 			}
-			v.Rows = append(v.Rows, graphRow{Metric: metricText(ser.Metric), Value: clip(strings.Join(vals, ", "), 512)})
+			v.Rows = append(v.Rows, graphRow{Metric: metricText(ser.Metric), Value: clip(strings.Join(vals, ", "), 1024)})
 		}
 	case "scalar", "string":
 		var p [2]any
@@ -249,6 +255,23 @@ func (s *Server) instantQuery(r *http.Request, v *graphView) int {
 		v.Rows = v.Rows[:maxGraphRows]
 	}
 	return http.StatusOK
+}
+
+// sampleText writes one sample of a range vector as "value @ time", the
+// time in UTC to the millisecond when it has one ("100 @ 13:04:05Z" with
+// its date: a range may span days).
+func sampleText(p [2]any) string {
+	ts, ok := p[0].(float64)
+	if !ok {
+		return fmt.Sprint(p[1])
+	}
+	sec := math.Floor(ts)
+	t := time.Unix(int64(sec), int64(math.Round((ts-sec)*1000))*int64(time.Millisecond)).UTC()
+	layout := "2006-01-02 15:04:05Z"
+	if t.Nanosecond() != 0 {
+		layout = "2006-01-02 15:04:05.000Z"
+	}
+	return fmt.Sprint(p[1]) + " @ " + t.Format(layout)
 }
 
 // metricText writes a series' labels as Prometheus does:

@@ -278,14 +278,24 @@ func TestExplorerHistory(t *testing.T) {
 	if strings.Contains(body, "vic_secret_query") || strings.Contains(body, "Clear history") {
 		t.Error("ann sees vic's history")
 	}
+	// The explorer's button only asks; nothing is cleared yet.
+	resp, body := doAs(t, "POST", base+"/graph/history/clear", "", vic)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Clear your query history?") ||
+		!strings.Contains(body, `name="confirm" value="yes"`) || !strings.Contains(body, strconv.Itoa(storage.MaxQueryHistory)+" recent") {
+		t.Errorf("clear without confirm: %d\n%s", resp.StatusCode, body)
+	}
+	if h, _ := s.deps.History.QueryHistory("vic"); len(h) != storage.MaxQueryHistory {
+		t.Errorf("asking cleared the history: %d left", len(h))
+	}
+	confirm := url.Values{"confirm": {"yes"}}
 	// ann clearing hers leaves vic's alone.
-	if resp, _ := doAs(t, "POST", base+"/graph/history/clear", "", ann); resp.StatusCode != http.StatusSeeOther {
+	if resp, _ := postFormAs(t, base+"/graph/history/clear", ann, confirm); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("ann's clear: %d", resp.StatusCode)
 	}
 	if h, _ := s.deps.History.QueryHistory("vic"); len(h) != storage.MaxQueryHistory {
 		t.Errorf("ann's clear removed vic's history: %d left", len(h))
 	}
-	if resp, _ := doAs(t, "POST", base+"/graph/history/clear", "", vic); resp.StatusCode != http.StatusSeeOther {
+	if resp, _ := postFormAs(t, base+"/graph/history/clear", vic, confirm); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("vic's clear: %d", resp.StatusCode)
 	}
 	if h, _ := s.deps.History.QueryHistory("vic"); len(h) != 0 {

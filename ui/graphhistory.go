@@ -72,11 +72,22 @@ func exprHref(r *http.Request, expr string) string {
 }
 
 // clearHistory serves POST /graph/history/clear: the user's own history
-// is deleted, audited in the same transaction.
+// is deleted, audited in the same transaction. The explorer's button only
+// asks (a page with the count and a second button, confirm=yes), as
+// deleting a user does: it cannot be undone and sits under the list.
 func (s *Server) clearHistory(w http.ResponseWriter, r *http.Request) {
 	user := historyUser(r)
 	if s.deps.History == nil || user == "" {
 		s.fail(w, r, badRequest("history: only a signed-in user has a query history"))
+		return
+	}
+	if r.PostFormValue("confirm") != "yes" {
+		h, err := s.deps.History.QueryHistory(user)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.render(w, r, http.StatusOK, confirmClearHistoryPage(s.page(r, "Clear query history"), len(h)))
 		return
 	}
 	rec := auth.AuditRecord(r.Context(), s.now(), audit.ActionHistoryClear, user, audit.Success, nil)

@@ -1,8 +1,11 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"strings"
+	"time"
 
 	"github.com/ward-monitoring/ward/dashboard"
 )
@@ -34,6 +37,7 @@ func panelChart(board string, p dashboard.Panel) chartSpec {
 		Expr:   p.Expr,
 		Legend: p.Legend,
 		Unit:   p.Unit,
+		Note:   p.Note,
 	}
 	seen := map[string]bool{}
 	for _, l := range p.Lines {
@@ -72,9 +76,46 @@ func keyCharts(boards []dashboard.Board) []chartSpec {
 	return out
 }
 
-// graphsIndexPage serves GET /graphs: the boards and their panels.
+// graphsIndexPage serves GET /graphs: the boards and their panels, and
+// which of them cannot have data yet.
 func (s *Server) graphsIndexPage(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, graphsIndexView(s.page(r, "Graphs"), s.boards()))
+	boards := s.boards()
+	unmet := map[string]*dashboard.Requirement{}
+	for _, b := range boards {
+		if req := s.unmetRequirement(r.Context(), b); req != nil {
+			unmet[b.Name] = req
+		}
+	}
+	s.render(w, r, http.StatusOK, graphsIndexView(s.page(r, "Graphs"), boards, unmet))
+}
+
+// requirementTimeout bounds the query that checks a board's requirement:
+// it reads one hour of a few series and is skipped (no notice) when slow.
+const requirementTimeout = 2 * time.Second
+
+// unmetRequirement is b's requirement when the TSDB has none of its
+// series in the last hour; nil when it is met, when b has none, or when
+// the answer is unknown (an error or a timeout: better no notice than a
+// wrong one).
+func (s *Server) unmetRequirement(ctx context.Context, b dashboard.Board) *dashboard.Requirement {
+	if b.Requires == nil || s.deps.Query == nil {
+		return nil
+	}
+	expr := b.Requires.CheckExpr()
+	if expr == "" {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, requirementTimeout)
+	defer cancel()
+	vec, err := s.deps.Query(ctx, expr, s.now())
+	if err != nil {
+		s.logger.Debug("checking a board's requirement", "err", err, "board", b.Name)
+		return nil
+	}
+	if len(vec) > 0 {
+		return nil
+	}
+	return b.Requires
 }
 
 // graphsBoardPage serves GET /graphs/{board}: one chart per panel.
@@ -85,11 +126,32 @@ func (s *Server) graphsBoardPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, notFound(fmt.Sprintf("board: no board named %q", clip(name, 32))))
 		return
 	}
-	cr, ok := s.chartRangeFrom(w, r)
-	if !ok {
-		return
-	}
+	cr, custom, status := s.chartRangeInline(w, r)
 	p := s.chartPage(s.page(r, b.Title+" graphs"))
 	p.Current = "/graphs"
-	s.render(w, r, http.StatusOK, graphsBoardView(p, b, boardCharts(b), rangeLinks(r, cr), cr, customRangeOf(r)))
+	s.render(w, r, status, graphsBoardView(p, b, s.unmetRequirement(r.Context(), b), boardCharts(b), rangeLinks(r, cr), cr, custom))
+}
+
+// requirementNeeds is a requirement in a few words for the boards list:
+// its help sentence, cut at the first full stop.
+func requirementNeeds(req *dashboard.Requirement) string {
+	h := req.Help
+	if i := strings.Index(h, ". "); i >= 0 {
+		h = h[:i]
+	}
+	h = strings.TrimSuffix(h, ".")
+	if h != "" {
+		h = strings.ToLower(h[:1]) + h[1:]
+	}
+	return clip(h, 160)
+}
+
+// docsSentence names a README section as text (it works offline):
+// lead + " “Health checks” of ward's README" + end; just end when docs
+// is empty.
+func docsSentence(docs, lead, end string) string {
+	if docs == "" {
+		return end
+	}
+	return lead + " \u201c" + docs + "\u201d of ward's README" + end
 }

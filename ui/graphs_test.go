@@ -92,7 +92,7 @@ func TestGraphsBoardPage(t *testing.T) {
 		`<a href="/rules#` + RuleAnchor("ward-node", "HostDiskFull") + `">HostDiskFull</a> &gt; 90%`,
 		`data-alerts="[&#34;HostHighCPU&#34;]"`,
 		`data-range="6h"`,
-		`href="/graph?g0.expr=` + url.QueryEscape("max by (job, instance) (node_load1)") + `&amp;range=6h"`,
+		`href="/graph?g0.expr=` + url.QueryEscape("max by (job, instance) (node_load1)") + `&amp;range=6h&amp;tab=chart"`,
 		`uPlot.iife.min`, `graphs.`,
 		`<a href="/graphs" aria-current="page">Graphs</a>`,
 	} {
@@ -121,6 +121,11 @@ func TestGraphsBoardPage(t *testing.T) {
 		{"/graphs/nope", http.StatusNotFound, "no board named"},
 		{"/graphs/host?range=2y", http.StatusBadRequest, "range:"},
 		{"/graphs/host?from=1&to=2", http.StatusBadRequest, "to:"},
+		// The board itself, with the problem beside the range form.
+		{"/graphs/host?from=2026-12-04T10:00&to=2026-12-04T09:00", http.StatusBadRequest, `<p id="range-error" class="error range-error" role="alert">to: must be at least 10s after from`},
+		{"/graphs/host?from=2026-12-04T10:00&to=2026-12-04T09:00", http.StatusBadRequest, `value="2026-12-04t09:00" step="60" aria-invalid="true" aria-describedby="range-error"`},
+		{"/graphs/host?from=2026-12-04T10:00&to=2026-12-04T10:00:05", http.StatusBadRequest, `id="panel-host-cpu"`},
+		{"/graph?g0.expr=up&from=2026-12-04T10:00&to=2026-12-04T09:00", http.StatusBadRequest, `<p id="range-error" class="error range-error" role="alert">to: must be at least 10s after from`},
 		{"/?range=2y", http.StatusBadRequest, "range:"},
 	} {
 		resp, body := doAs(t, "GET", base+tc.path, "", viewer)

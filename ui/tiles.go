@@ -33,6 +33,26 @@ type tileRow struct {
 	Level        level
 }
 
+// docsText names a documentation link as text: the README section (or
+// the example config) it points at. The overview shows this instead of a
+// link to github.com, which a ward on a closed network cannot reach
+// (graphs-trial).
+func docsText(href string) string {
+	switch href {
+	case docsConfiguration:
+		return "“Configuration” in ward's README"
+	case docsChecks:
+		return "“Health checks” in ward's README"
+	case docsAlerting:
+		return "“Alerting” in ward's README"
+	case docsRules:
+		return "“Rules” in ward's README"
+	case docsExampleConfig:
+		return "config.example.yaml beside ward's README"
+	}
+	return "ward's README"
+}
+
 // Documentation the console links to when something is not set up yet.
 const (
 	docsBase          = "https://github.com/ward-monitoring/ward"
