@@ -39,7 +39,7 @@ func TestAcceptsGzip(t *testing.T) {
 // hashed name, compressed; the licence and version files are not served.
 func TestAssetsVendored(t *testing.T) {
 	a := newAssets()
-	for _, name := range []string{"ward.js", "ward.css", "graphs.js", "uplot/uPlot.iife.min.js", "uplot/uPlot.min.css"} {
+	for _, name := range []string{"ward.js", "ward.css", "graphs.js", "graphs-format.js", "uplot/uPlot.iife.min.js", "uplot/uPlot.min.css"} {
 		u := a.path(name)
 		f, ok := a.byHash[strings.TrimPrefix(u, "/static/")]
 		if u == "" || !ok {

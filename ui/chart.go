@@ -231,10 +231,11 @@ func (s *Server) chartRefresh() time.Duration {
 }
 
 // chartPage marks p as a page with charts: the layout loads uPlot and
-// the chart script.
+// the chart scripts, in this order (graphs.js uses graphs-format.js).
 func (s *Server) chartPage(p page) page {
 	p.Styles = append(p.Styles, s.assets.path("uplot/uPlot.min.css"))
-	p.Scripts = append(p.Scripts, s.assets.path("uplot/uPlot.iife.min.js"), s.assets.path("graphs.js"))
+	p.Scripts = append(p.Scripts, s.assets.path("uplot/uPlot.iife.min.js"),
+		s.assets.path("graphs-format.js"), s.assets.path("graphs.js"))
 	return p
 }
 
@@ -304,14 +305,30 @@ func (c customRange) fromValue(cr chartRange) string {
 	if c.Error != "" {
 		return c.From
 	}
-	return cr.From.UTC().Format("2006-01-02T15:04")
+	return cr.From.UTC().Format(c.layout(cr))
 }
 
 func (c customRange) toValue(cr chartRange) string {
 	if c.Error != "" {
 		return c.To
 	}
-	return cr.To.UTC().Format("2006-01-02T15:04")
+	return cr.To.UTC().Format(c.layout(cr))
+}
+
+// layout and step write a fixed range (a zoom) to the second, so that
+// submitting the form reproduces it; a preset to the minute.
+func (c customRange) layout(cr chartRange) string {
+	if cr.Preset == "" {
+		return "2006-01-02T15:04:05"
+	}
+	return "2006-01-02T15:04"
+}
+
+func (c customRange) step(cr chartRange) string {
+	if cr.Preset == "" {
+		return "1"
+	}
+	return "60"
 }
 
 // customRangeOf keeps r's parameters other than the range.

@@ -127,6 +127,9 @@ func TestGraphsBoardPage(t *testing.T) {
 		{"/graphs/host?from=2026-12-04T10:00&to=2026-12-04T10:00:05", http.StatusBadRequest, `id="panel-host-cpu"`},
 		{"/graph?g0.expr=up&from=2026-12-04T10:00&to=2026-12-04T09:00", http.StatusBadRequest, `<p id="range-error" class="error range-error" role="alert">to: must be at least 10s after from`},
 		{"/?range=2y", http.StatusBadRequest, "range:"},
+		// A fixed range (a zoom) fills the form to the second, a preset to the minute.
+		{"/graphs/host?from=2026-12-04T10:00:07&to=2026-12-04T11:30:09", http.StatusOK, `name="to" value="2026-12-04t11:30:09" step="1"`},
+		{"/graphs/host?range=6h", http.StatusOK, `" step="60"></label>`},
 	} {
 		resp, body := doAs(t, "GET", base+tc.path, "", viewer)
 		if resp.StatusCode != tc.status || !strings.Contains(strings.ToLower(body), tc.want) {

@@ -7,10 +7,10 @@
 // tab is visible and the range is a preset, marked X-Ward-Live (passive).
 (function () {
   "use strict";
-  if (!window.uPlot || !window.fetch || !window.URLSearchParams) { return; }
+  if (!window.uPlot || !window.wardChartText || !window.fetch || !window.URLSearchParams) { return; }
 
   var PALETTE = ["#1f5fae", "#1e7a3c", "#a35c00", "#6b3fa0", "#00778a", "#b0306e", "#4d6b00", "#7a4b1f", "#3d4b5c", "#0f4fd6"];
-  var ALERT_FILL = "rgba(179,38,30,0.13)", LINE = "#b3261e";
+  var ALERT_FILL = "rgba(179,38,30,0.13)";
   var HEIGHT = 220, MAX_INFLIGHT = 4, MAX_LISTED = 8, MAX_SERIES = 50, MAX_RETRY_S = 10;
   var PRESETS = { "15m": 900, "1h": 3600, "6h": 21600, "24h": 86400, "7d": 604800, "30d": 2592000 };
 
@@ -18,41 +18,14 @@
   var st = { from: 0, to: 0, preset: "", reset: "1h", refresh: 30, paused: false };
   var charts = [], timer = 0, inflight = 0, waiting = [], swapped = false;
 
-  // ---- formatting ----
-  function num(v, digits) {
-    var a = Math.abs(v);
-    if (a !== 0 && (a < 0.001 || a >= 1e15)) { return v.toExponential(2); }
-    return String(+v.toPrecision(digits || 3));
-  }
-  function scaled(v, base, units, digits) {
-    var i = 0;
-    while (Math.abs(v) >= base && i < units.length - 1) { v /= base; i++; }
-    return num(v, digits) + units[i];
-  }
-  var SI = ["", "k", "M", "G", "T", "P"];
-  var IEC = [" B", " KiB", " MiB", " GiB", " TiB", " PiB"];
-  function fmt(unit, v, digits) {
-    if (v == null || !isFinite(v)) { return "–"; }
-    switch (unit) {
-    case "percent": return num(v * 100, digits) + "%";
-    case "bytes": return scaled(v, 1024, IEC, digits);
-    case "bytes/s": return scaled(v, 1024, IEC, digits) + "/s";
-    case "ops": return scaled(v, 1000, SI, digits) + "/s";
-    case "days": return num(v / 86400, digits) + " d";
-    case "seconds":
-      if (Math.abs(v) < 1 && v !== 0) { return num(v * 1000, digits) + " ms"; }
-      if (Math.abs(v) < 120) { return num(v, digits) + " s"; }
-      if (Math.abs(v) < 7200) { return num(v / 60, digits) + " min"; }
-      return num(v / 3600, digits) + " h";
-    }
-    return scaled(v, 1000, SI, digits);
-  }
-  function pad(n) { return n < 10 ? "0" + n : String(n); }
-  function clock(t, withDate) {
-    var d = new Date(t * 1000);
-    var hm = pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes());
-    return withDate ? d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) + " " + hm : hm;
-  }
+  var T = window.wardChartText, fmt = T.fmt, clock = T.clock;
+  // SYNC moves the cursor of every chart on the page together; only the
+  // hover is shared (a drag zooms the page once, from its own chart).
+  var SYNC = { key: "ward-charts", scales: ["x", null], filters: { pub: function (type) { return type === "mousemove" || type === "mouseleave" || type === "mouseenter"; } } };
+  // ALERT_GAP: ALERTS is written at every rule evaluation; samples less
+  // than this apart are one span, and a span this close to the range's
+  // end is still firing.
+  var ALERT_GAP = 60;
 
   // ---- range and URL ----
   function readSection(sec) {
@@ -91,7 +64,9 @@
     }
     return u;
   }
-  function local(t) { return new Date(t * 1000).toISOString().slice(0, 16); }
+  // local writes t for a datetime-local field: with seconds (step 1) for
+  // a fixed range, so that submitting a zoom's form reproduces it.
+  function local(t, secs) { return new Date(t * 1000).toISOString().slice(0, secs ? 19 : 16); }
   // syncBar shows the range in the range bar, the custom form, the
   // sections' attributes and the explorer links.
   function syncBar() {
@@ -104,7 +79,10 @@
         if (on) { a.setAttribute("aria-current", "true"); } else { a.removeAttribute("aria-current"); }
       });
       var f = sec.querySelector('.range-custom input[name="from"]'), t = sec.querySelector('.range-custom input[name="to"]');
-      if (f && t) { f.value = local(st.from); t.value = local(st.to); }
+      if (f && t) {
+        [f, t].forEach(function (el) { el.step = st.preset ? "60" : "1"; });
+        f.value = local(st.from, !st.preset); t.value = local(st.to, !st.preset);
+      }
       var b = sec.querySelector("[data-chart-pause]");
       if (b) {
         b.hidden = !(st.preset && st.refresh > 0);
@@ -164,19 +142,14 @@
       if (inflight < MAX_INFLIGHT) { run(); } else { waiting.push(run); }
     });
   }
+  // rateInterval replaces a panel's $__rate_interval (dashboard/expr.go)
+  // with max(5m, 2 × step), so that rate() at a wide step still sees
+  // every sample between two points.
+  function rateInterval(expr, step) { return expr.split("$__rate_interval").join(Math.max(300, 2 * step) + "s"); }
   function stepFor(c) {
     var s = +c.fig.getAttribute("data-step");
     if (s > 0) { return s; }
     return Math.max(1, Math.ceil((st.to - st.from) / Math.max(100, c.plot.clientWidth)));
-  }
-  function label(tpl, m, expr) {
-    if (tpl) {
-      var s = tpl.replace(/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, function (_, k) { return Object.prototype.hasOwnProperty.call(m, k) ? m[k] : ""; }).trim();
-      if (s) { return s; }
-    }
-    var keys = Object.keys(m).filter(function (k) { return k !== "__name__"; }).sort();
-    var s2 = (m.__name__ || "") + (keys.length ? "{" + keys.map(function (k) { return k + '="' + m[k] + '"'; }).join(", ") + "}" : "");
-    return s2 || expr;
   }
   // toColumns turns a matrix into uPlot's columns: the union of the
   // timestamps, one column per series, null where a series has no point.
@@ -241,13 +214,13 @@
     c.abort = new AbortController();
     if (!live) { status(c, "loading", "Loading…"); }
     c.fig.setAttribute("data-state", "loading");
-    var start = Math.floor(st.from / step) * step;
-    api("/api/v1/query_range", { query: c.fig.getAttribute("data-expr"), start: start, end: st.to, step: step }, c.abort.signal, live).then(function (d) {
+    var start = Math.floor(st.from / step) * step, query = rateInterval(c.fig.getAttribute("data-expr"), step);
+    api("/api/v1/query_range", { query: query, start: start, end: st.to, step: step }, c.abort.signal, live).then(function (d) {
       if (seq !== c.seq) { return; }
       var all = d.resultType === "matrix" ? d.result : [], res = all.slice(0, MAX_SERIES);
       more(c, all.length);
-      var cols = toColumns(res), tpl = c.fig.getAttribute("data-legend"), expr = c.fig.getAttribute("data-expr");
-      var names = res.map(function (r) { return label(tpl, r.metric, expr); });
+      var cols = toColumns(res), tpl = c.fig.getAttribute("data-legend");
+      var names = res.map(function (r) { return T.seriesName(tpl, r.metric); });
       draw(c, cols.data, names);
       c.metrics = res.map(function (r) { return r.metric; });
       c.fig.setAttribute("data-points", String(cols.points));
@@ -300,8 +273,23 @@
     keyboard(c);
   }
   function series(c, name, i, show) {
-    return { label: name, show: show, stroke: PALETTE[i % PALETTE.length], width: 1.5, points: { show: false },
+    return { label: name, show: show, stroke: PALETTE[i % PALETTE.length], width: 1.5,
+      points: { show: fewPoints, filter: isolated, fill: PALETTE[i % PALETTE.length] },
       value: function (u, v) { return fmt(c.unit, v, 4); } };
+  }
+  // fewPoints marks every point of a series with fewer points in view
+  // than one per 12 px; isolated marks, in the others, each point with
+  // no neighbour, which a line alone would not draw.
+  function fewPoints(u, si, i0, i1) {
+    var d = u.data[si], n = 0;
+    for (var i = i0; i <= i1; i++) { if (d[i] != null) { n++; } }
+    return n <= Math.max(2, u.bbox.width / (12 * uPlot.pxRatio));
+  }
+  function isolated(u, si, show) {
+    if (show) { return null; }
+    var d = u.data[si], out = [];
+    for (var i = 0; i < d.length; i++) { if (d[i] != null && d[i - 1] == null && d[i + 1] == null) { out.push(i); } }
+    return out.length ? out : null;
   }
   function options(c, names) {
     var s = [{ value: "{YYYY}-{MM}-{DD} {HH}:{mm}:{ss} UTC" }];
@@ -313,8 +301,8 @@
         x: { time: true, range: function () { return [st.from, st.to]; } },
         y: { range: function (u, min, max) { return yRange(c, min, max); } }
       },
-      axes: [{ values: timeTicks }, { size: 64, values: function (u, splits) { return splits.map(function (v) { return fmt(c.unit, v, 3); }); } }],
-      cursor: { drag: { x: true, y: false, setScale: false } },
+      axes: [{ values: T.timeTicks }, T.yAxis(c.unit)],
+      cursor: { drag: { x: true, y: false, setScale: false }, sync: SYNC },
       legend: { live: true, mount: function (u, el) { c.plot.after(el); } },
       hooks: {
         drawClear: [function (u) { shade(c, u); }],
@@ -333,19 +321,6 @@
         ready: [function (u) { u.over.addEventListener("dblclick", function () { resetZoom(); }); }]
       }
     };
-  }
-  // timeTicks labels the time axis in UTC on a 24 h clock, with seconds
-  // when the ticks are under a minute apart and the date under the first
-  // tick of each day.
-  function timeTicks(u, splits, ax, space, incr) {
-    var prev = "";
-    return splits.map(function (t) {
-      var d = new Date(t * 1000), date = d.toISOString().slice(5, 10), s = clock(t, false);
-      if (incr >= 86400) { return date; }
-      if (incr < 60) { s += ":" + pad(d.getUTCSeconds()); }
-      if (date !== prev) { prev = date; s += "\n" + date; }
-      return s;
-    });
   }
   // latest shows each series' last value in the legend while the
   // cursor is off the plot.
@@ -375,17 +350,7 @@
   }
   function lines(c, u) {
     if (!c.thresholds.length) { return; }
-    var ctx = u.ctx, px = uPlot.pxRatio, l = u.bbox.left, r = l + u.bbox.width;
-    ctx.save();
-    ctx.strokeStyle = LINE; ctx.fillStyle = LINE; ctx.lineWidth = px;
-    ctx.setLineDash([6 * px, 4 * px]);
-    ctx.font = 11 * px + "px sans-serif";
-    c.thresholds.forEach(function (t) {
-      var y = Math.round(u.valToPos(t.value, "y", true)) + 0.5;
-      ctx.beginPath(); ctx.moveTo(l, y); ctx.lineTo(r, y); ctx.stroke();
-      ctx.fillText((t.rule || "") + " " + (t.op || "") + " " + fmt(c.unit, t.value, 3), l + 4 * px, y - 4 * px);
-    });
-    ctx.restore();
+    c.fig.setAttribute("data-line-labels", JSON.stringify(T.alertLines(u, c.thresholds, c.unit)));
   }
   function shade(c, u) {
     if (!c.spans.length) { return; }
@@ -409,16 +374,23 @@
     if (!list.length) { return; }
     var width = Math.max.apply(null, charts.map(function (c) { return c.plot.clientWidth || 300; }));
     var step = Math.max(1, Math.ceil((st.to - st.from) / width)), start = Math.floor(st.from / step) * step;
-    var q = 'max by (alertname) (ALERTS{alertstate="firing",alertname=~"' + list.map(promRegex).join("|") + '"})';
+    // max_over_time over each step: an alert shorter than the step, which
+    // sampling ALERTS at the step could miss, still marks its point.
+    var q = 'max by (alertname) (max_over_time(ALERTS{alertstate="firing",alertname=~"' + list.map(promRegex).join("|") + '"}[' + step + "s]))";
+    var last = start + Math.floor((st.to - start) / step) * step;
     api("/api/v1/query_range", { query: q, start: start, end: st.to, step: step }, null, live).then(function (d) {
       if (seq !== alertSeq) { return; }
       var by = {};
-      (d.result || []).forEach(function (r) { by[r.metric.alertname] = spansOf(r.values, step); });
+      (d.result || []).forEach(function (r) { by[r.metric.alertname] = spansOf(r.values, step, last); });
       charts.forEach(function (c) {
         c.spans = [];
         var text = [];
         c.alerts.forEach(function (a) {
-          (by[a] || []).forEach(function (s) { c.spans.push(s); text.push(a + " fired " + clock(s.from, st.to - st.from > 86400) + "–" + clock(s.to, false) + " UTC"); });
+          (by[a] || []).forEach(function (s) {
+            c.spans.push(s);
+            var at = clock(s.from, st.to - st.from > 86400);
+            text.push(s.firing ? a + " firing since " + at + " UTC" : a + " fired " + at + "–" + clock(s.to, false) + " UTC");
+          });
         });
         var more = text.length > MAX_LISTED ? " and " + (text.length - MAX_LISTED) + " more" : "";
         c.alertText.textContent = text.slice(0, MAX_LISTED).join("; ") + more + (text.length ? "." : "");
@@ -428,13 +400,16 @@
       });
     }, function () { /* the charts still draw; spans are extra */ });
   }
-  function spansOf(values, step) {
-    var out = [], cur = null;
+  // spansOf joins the points of one alert into spans: a point at t
+  // fired in (t - step, t]; a span reaching last (the range's last point)
+  // is still firing.
+  function spansOf(values, step, last) {
+    var out = [], cur = null, gap = Math.max(step, ALERT_GAP);
     values.forEach(function (p) {
       var t = +p[0];
-      if (cur && t - cur.to <= step) { cur.to = t; } else { cur = { from: t, to: t }; out.push(cur); }
+      if (cur && t - cur.to <= gap) { cur.to = t; } else { cur = { from: t - step, to: t }; out.push(cur); }
     });
-    out.forEach(function (s) { s.to += step; });
+    out.forEach(function (s) { s.firing = last - s.to < gap; if (s.firing) { s.to = Math.max(s.to, st.to); } });
     return out;
   }
 
