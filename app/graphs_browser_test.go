@@ -98,7 +98,8 @@ func TestBrowserGraphs(t *testing.T) {
 	// 2. Hover: the legend shows the value the API gives at that instant.
 	expr := p.eval(`document.getElementById("` + drawn + `").dataset.expr`)
 	ts, metric, v, text := p.hoverLast(drawn)
-	api, ok := in.instantAt(t, expr, ts, metric)
+	step, _ := strconv.Atoi(p.eval(`document.getElementById("` + drawn + `").dataset.queryStep`))
+	api, ok := in.instantAt(t, expr, step, ts, metric)
 	if !ok {
 		t.Fatalf("no series %v in %s at %v", metric, expr, ts)
 	}
@@ -112,6 +113,9 @@ func TestBrowserGraphs(t *testing.T) {
 	} else if text == "" || text == "–" {
 		t.Errorf("legend shows %q at a point with a value", text)
 	}
+
+	testCursorSync(t, p, drawn, ts)
+	testYAxes(t, p)
 
 	// The legend toggles a series from the keyboard too.
 	legend := `#` + drawn + ` .u-legend .u-series:nth-child(2) th`
@@ -159,6 +163,7 @@ func TestBrowserGraphs(t *testing.T) {
 		t.Error("a preset is still marked current after zooming")
 	}
 	p.waitCharts("zoomed draw")
+	testZoomForm(t, p, zf, zt, "after the drag")
 	zoomed := p.eval(`location.href`)
 	p.open(zoomed)
 	p.waitCharts("zoomed reload")
@@ -168,7 +173,12 @@ func TestBrowserGraphs(t *testing.T) {
 	if p.eval(`document.querySelector("section.charts").dataset.range`) != "" {
 		t.Error("the zoomed URL renders a preset")
 	}
+	testZoomForm(t, p, zf, zt, "the zoomed URL")
+	submitZoomForm(t, p, drawn, zf, zt)
 	// Double-click resets to the preset; back returns to the zoom.
+	// The page's layout follows its legends: find the plot again.
+	box = p.evalFloats(`(() => { const r = document.querySelector("#` + drawn + ` .u-over").getBoundingClientRect(); return [r.left, r.top, r.width, r.height]; })()`)
+	y = box[1] + box[3]/2
 	p.do("double-click", chromedp.MouseClickXY(box[0]+box[2]/2, y, chromedp.ClickCount(2)))
 	p.waitFor("reset", `location.search.includes("range=1h")`)
 	p.do("back", chromedp.Evaluate[chromedp.Void](`history.back()`))
@@ -241,7 +251,7 @@ func testChartStates(t *testing.T, p browserPage, in *instance) {
 		t.Errorf("added charts: %v", states)
 	}
 	p.waitFor("alert spans", `document.getElementById("t-alerts").dataset.alertSpans >= 1`)
-	if got := p.text(`#t-alerts .chart-alerts`); !strings.Contains(got, "ChartTestAlert fired ") || !strings.Contains(got, "UTC") {
+	if got := p.text(`#t-alerts .chart-alerts`); !strings.Contains(got, "ChartTestAlert firing since ") || !strings.HasSuffix(got, " UTC.") {
 		t.Errorf("alert text: %q", got)
 	}
 	// The span is shaded: the alert colour under the plot.
@@ -255,6 +265,7 @@ func testChartStates(t *testing.T, p browserPage, in *instance) {
 	if got := p.eval(`(e => e.getAttribute("role") + " " + e.textContent)(document.querySelector("#t-broken .chart-status"))`); !strings.HasPrefix(got, "alert bad_data: ") {
 		t.Errorf("broken chart says %q", got)
 	}
+	testChartText(t, p)
 	servicetest.Axe(t, p.ctx, "chart page with states")
 	p.noCSPViolations("chart states")
 

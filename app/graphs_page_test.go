@@ -116,13 +116,30 @@ func (p browserPage) chartRequests() int {
 // as after a live update).
 func (p browserPage) addChart(id, expr, unit string, alerts []string) {
 	p.t.Helper()
+	p.addChartWith(id, expr, unit, alerts, nil)
+}
+
+// chartLine is one alert line of a chart (data-thresholds).
+type chartLine struct {
+	Rule  string  `json:"rule"`
+	Op    string  `json:"op"`
+	Value float64 `json:"value"`
+}
+
+// addChartWith is addChart with alert lines.
+func (p browserPage) addChartWith(id, expr, unit string, alerts []string, lines []chartLine) {
+	p.t.Helper()
+	if lines == nil {
+		lines = []chartLine{}
+	}
 	a, _ := json.Marshal(alerts)
+	l, _ := json.Marshal(lines)
 	js := fmt.Sprintf(`(() => { const f = document.createElement("figure"); f.className = "chart"; f.id = %q;
-  f.dataset.expr = %q; f.dataset.unit = %q; f.dataset.legend = ""; f.dataset.thresholds = "[]"; f.dataset.alerts = %q;
+  f.dataset.expr = %q; f.dataset.unit = %q; f.dataset.legend = ""; f.dataset.thresholds = %q; f.dataset.alerts = %q;
   const cap = document.createElement("figcaption"); cap.textContent = %q; const d = document.createElement("div"); d.className = "chart-plot";
   d.setAttribute("role", "img"); d.setAttribute("aria-label", "Chart: " + %q); const fb = document.createElement("p"); fb.className = "chart-fallback"; fb.textContent = "needs JavaScript";
   f.append(cap, d, fb); const s = document.querySelector("section.charts"); s.append(f);
-  document.dispatchEvent(new CustomEvent("ward:swap", {detail: {root: s}})); return true; })()`, id, expr, unit, string(a), id, id)
+  document.dispatchEvent(new CustomEvent("ward:swap", {detail: {root: s}})); return true; })()`, id, expr, unit, string(l), string(a), id, id)
 	if _, err := chromedp.Run(p.ctx, chromedp.Evaluate[bool](js)); err != nil {
 		p.fail("adding chart "+id, err)
 	}
@@ -156,8 +173,11 @@ func (p browserPage) hoverLast(id string) (ts float64, metric map[string]string,
 
 // instantAt is the value at ts of expr's series with exactly the labels
 // want, through the API.
-func (in *instance) instantAt(tb testing.TB, expr string, ts float64, want map[string]string) (float64, bool) {
+// A panel's $__rate_interval is max(5m, 2 × step) as graphs.js sends it:
+// rateStep is the chart's step (0 for an expression without it).
+func (in *instance) instantAt(tb testing.TB, expr string, rateStep int, ts float64, want map[string]string) (float64, bool) {
 	tb.Helper()
+	expr = strings.ReplaceAll(expr, "$__rate_interval", strconv.Itoa(max(300, 2*rateStep))+"s")
 	code, r := in.get(tb, "/api/v1/query?query="+url.QueryEscape(expr)+"&time="+strconv.FormatFloat(ts, 'f', -1, 64))
 	if code != 200 || r.Status != "success" {
 		tb.Fatalf("instant query at %v: %d %s", ts, code, r.Error)
