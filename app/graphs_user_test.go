@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,6 +26,7 @@ dashboard:
       expr: node_load1
       legend: "{{instance}}"
       thresholds: [HostHighCPU]
+      note: Every host we scrape, one line each.
 scrape_configs:
   - job_name: node
     static_configs: [{targets: [%q]}]
@@ -44,14 +46,16 @@ scrape_configs:
 		t.Errorf("user panel: %d series pixels", n)
 	}
 
+	if got := p.text("#panel-team-load .chart-note"); got != "Every host we scrape, one line each." {
+		t.Errorf("user panel note %q", got)
+	}
+
 	href := p.eval(`document.querySelector("#panel-team-load a.chart-open").getAttribute("href")`)
 	u, err := url.Parse(href)
-	if err != nil || u.Path != "/graph" || u.Query().Get("g0.expr") != "node_load1" {
-		t.Fatalf("Open in explorer: %q", href)
+	if err != nil || u.Path != "/graph" || u.Query().Get("g0.expr") != "node_load1" || u.Query().Get("tab") != "chart" {
+		t.Fatalf("Open in explorer: %q, want the chart of node_load1", href)
 	}
-	q := u.Query()
-	q.Set("tab", "chart")
-	p.open(in.base + "/graph?" + q.Encode())
+	p.open(in.base + href)
 	states := p.waitCharts("the explorer's chart")
 	if len(states) != 1 {
 		t.Fatalf("explorer charts: %v", states)
@@ -69,4 +73,21 @@ scrape_configs:
 	}
 	servicetest.Axe(t, ctx, "explorer chart")
 	p.noCSPViolations("explorer chart")
+
+	// No HTTP, TCP or S3 check is configured: the checks board says so
+	// at the top, and the boards list says it has no data yet.
+	p.open(in.base + "/graphs/checks")
+	if got := p.text(".board-requirement"); !strings.Contains(got, "No data yet. Add an http, tcp or s3 check") || !strings.Contains(got, "Health checks") {
+		t.Errorf("checks board notice %q", got)
+	}
+	servicetest.Axe(t, ctx, "board with an unmet requirement")
+	p.open(in.base + "/graphs")
+	list := p.text("ul.graph-boards")
+	if !strings.Contains(list, "Checks (no data yet: add an http, tcp or s3 check under checks)") {
+		t.Errorf("boards list %q", list)
+	}
+	// node_exporter is scraped: the host board has what it needs.
+	if strings.Contains(list, "Host (no data yet") {
+		t.Errorf("host marked without data: %q", list)
+	}
 }

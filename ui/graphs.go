@@ -81,8 +81,13 @@ func keyCharts(boards []dashboard.Board) []chartSpec {
 func (s *Server) graphsIndexPage(w http.ResponseWriter, r *http.Request) {
 	boards := s.boards()
 	unmet := map[string]*dashboard.Requirement{}
+	// One deadline for every board's check: the page waits at most
+	// requirementTimeout in all (a board not checked in time shows no
+	// notice).
+	ctx, cancel := context.WithTimeout(r.Context(), requirementTimeout)
+	defer cancel()
 	for _, b := range boards {
-		if req := s.unmetRequirement(r.Context(), b); req != nil {
+		if req := s.unmetRequirement(ctx, b); req != nil {
 			unmet[b.Name] = req
 		}
 	}

@@ -90,14 +90,14 @@ func graphsIndexView(p page, boards []dashboard.Board, unmet map[string]*dashboa
 						return templ_7745c5c3_Err
 					}
 					if req := unmet[b.Name]; req != nil {
-						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<span class=\"muted\">(no data yet: needs ")
+						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<span class=\"muted\">(no data yet: ")
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
 						var templ_7745c5c3_Var5 string
 						templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(requirementNeeds(req))
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `ui/graphs.templ`, Line: 20, Col: 70}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `ui/graphs.templ`, Line: 20, Col: 64}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 						if templ_7745c5c3_Err != nil {

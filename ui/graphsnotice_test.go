@@ -70,10 +70,10 @@ func TestGraphsRequirementNotice(t *testing.T) {
 	}
 
 	_, body = doAs(t, "GET", base+"/graphs", "", viewer)
-	if !strings.Contains(body, "(no data yet: needs add an http, tcp or s3 check under checks)") {
+	if !strings.Contains(body, "(no data yet: add an http, tcp or s3 check under checks)") {
 		t.Errorf("/graphs does not say the checks board needs checks:\n%s", body)
 	}
-	if strings.Contains(body, "no data yet: needs scrape postgres") {
+	if strings.Contains(body, "no data yet: scrape postgres") {
 		t.Error("/graphs marks the postgres board although it has data")
 	}
 }
