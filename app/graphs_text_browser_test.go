@@ -112,7 +112,7 @@ func testChartText(t *testing.T, p browserPage) {
 	}
 	testYAxes(t, p)
 
-	step := func(id string) (float64, []string) {
+	tickStep := func(id string) (float64, []string) {
 		var a struct {
 			Splits []float64 `json:"splits"`
 			Values []string  `json:"values"`
@@ -123,13 +123,13 @@ func testChartText(t *testing.T, p browserPage) {
 		}
 		return a.Splits[1] - a.Splits[0], a.Values
 	}
-	if d, v := step("t-bytes"); d < 1 || math.Log2(d) != math.Trunc(math.Log2(d)) {
+	if d, v := tickStep("t-bytes"); d < 1 || math.Log2(d) != math.Trunc(math.Log2(d)) {
 		t.Errorf("byte ticks %v (step %v B): want a power of two", v, d)
 	}
-	if d, v := step("t-days"); d < 86400 || math.Mod(d, 86400) != 0 || !strings.HasSuffix(v[1], " d") {
+	if d, v := tickStep("t-days"); d < 86400 || math.Mod(d, 86400) != 0 || !strings.HasSuffix(v[1], " d") {
 		t.Errorf("day ticks %v (step %v s): want whole days", v, d)
 	}
-	if d, v := step("t-hours"); d >= 86400 || math.Mod(d, 3600) != 0 || !strings.HasSuffix(v[1], " h") {
+	if d, v := tickStep("t-hours"); d >= 86400 || math.Mod(d, 3600) != 0 || !strings.HasSuffix(v[1], " h") {
 		t.Errorf("ticks under a day %v (step %v s): want whole hours", v, d)
 	}
 
@@ -169,4 +169,15 @@ func testChartText(t *testing.T, p browserPage) {
 		t.Errorf("line labels %q, want %q", texts, want)
 	}
 	p.screenshot("graphs-text")
+
+	// An alert shorter than the step still shows at a wide range.
+	p.addChart("t-short", `up{job="node"}`, "", []string{"ChartShortAlert"})
+	p.waitCharts("short alert chart")
+	p.eval(`(() => { document.getElementById("t-short").dataset.alertSpans = "x"; return ""; })()`)
+	p.do("clicking 6h", chromedp.Click(chromedp.CSS(`.range-presets a[href*="range=6h"]`)))
+	p.waitFor("6h alert spans", `document.querySelector("section.charts").dataset.range === "6h" && document.getElementById("t-short").dataset.alertSpans !== "x"`)
+	step := p.eval(`document.getElementById("t-short").dataset.queryStep`)
+	if n := p.evalInt(`+document.getElementById("t-short").dataset.alertSpans`); n < 1 || !strings.Contains(p.text(`#t-short .chart-alerts`), "ChartShortAlert f") {
+		t.Errorf("a 2 s alert at a %s s step: %d spans, %q", step, n, p.text(`#t-short .chart-alerts`))
+	}
 }
