@@ -21,7 +21,8 @@ import (
 // graphsPath is the chart page the tests draw.
 const graphsPath = "/graphs/host"
 
-// chartRules fires ChartTestAlert at once, for the shaded spans.
+// chartRules fires ChartTestAlert at once, for the shaded spans, and
+// ChartShortAlert for moments, for the spans of alerts shorter than a step.
 const chartRules = `groups:
   - name: charts
     rules:
