@@ -270,7 +270,7 @@ func testChartStates(t *testing.T, p browserPage, in *instance) {
 	if got := p.eval(`(e => e.getAttribute("role") + " " + e.textContent)(document.querySelector("#t-broken .chart-status"))`); !strings.HasPrefix(got, "alert bad_data: ") {
 		t.Errorf("broken chart says %q", got)
 	}
-	testChartText(t, p)
+	testChartText(t, p, in)
 	servicetest.Axe(t, p.ctx, "chart page with states")
 	p.noCSPViolations("chart states")
 

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/ward-monitoring/ward/servicetest"
 )
 
 // The checks of this file run inside TestBrowserGraphs (one ward, one
@@ -95,7 +97,7 @@ func submitZoomForm(t *testing.T, p browserPage, id string, from, to float64) {
 // testChartText adds charts for what graphs-format.js writes: binary
 // byte ticks, day and hour ticks, a series without labels, one with
 // isolated points, and alert lines that share a value or lie close.
-func testChartText(t *testing.T, p browserPage) {
+func testChartText(t *testing.T, p browserPage, in *instance) {
 	t.Helper()
 	p.addChart("t-bytes", `node_memory_MemAvailable_bytes{job="node"}`, "bytes", nil)
 	p.addChart("t-days", `vector(9.5 * 86400)`, "days", nil)
@@ -142,6 +144,10 @@ func testChartText(t *testing.T, p browserPage) {
 	if n := p.seriesPixels("t-sparse"); n < 10 {
 		t.Errorf("the sparse chart's isolated points: %d pixels drawn", n)
 	}
+	// A long series marks only its points without a neighbour.
+	if got := p.eval(`JSON.stringify(document.getElementById("t-sparse").wardPlot.series[1].points.filter({data: [[1, 2, 3, 4, 5, 6, 7], [1, null, 1, 1, null, 1, null]]}, 1, false))`); got != "[0,5]" {
+		t.Errorf("isolated points of 1 _ 1 1 _ 1 _: %s, want [0,5]", got)
+	}
 
 	var labels []struct {
 		Text                     string
@@ -171,6 +177,9 @@ func testChartText(t *testing.T, p browserPage) {
 	p.screenshot("graphs-text")
 
 	// An alert shorter than the step still shows at a wide range.
+	servicetest.Eventually(t, 40*time.Second, "ChartShortAlert fired once", func() bool {
+		return len(in.query(t, `count_over_time(ALERTS{alertname="ChartShortAlert",alertstate="firing"}[5m])`)) == 1
+	})
 	p.addChart("t-short", `up{job="node"}`, "", []string{"ChartShortAlert"})
 	p.waitCharts("short alert chart")
 	p.eval(`(() => { document.getElementById("t-short").dataset.alertSpans = "x"; return ""; })()`)

@@ -377,8 +377,10 @@
     // max_over_time over each step: an alert shorter than the step, which
     // sampling ALERTS at the step could miss, still marks its point.
     var q = 'max by (alertname) (max_over_time(ALERTS{alertstate="firing",alertname=~"' + list.map(promRegex).join("|") + '"}[' + step + "s]))";
-    var last = start + Math.floor((st.to - start) / step) * step;
-    api("/api/v1/query_range", { query: q, start: start, end: st.to, step: step }, null, live).then(function (d) {
+    // The last point is at or after the range's end, so that the last
+    // partial step is covered too.
+    var last = start + Math.ceil((st.to - start) / step) * step;
+    api("/api/v1/query_range", { query: q, start: start, end: last, step: step }, null, live).then(function (d) {
       if (seq !== alertSeq) { return; }
       var by = {};
       (d.result || []).forEach(function (r) { by[r.metric.alertname] = spansOf(r.values, step, last); });
