@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
 
@@ -69,9 +70,9 @@ func panelSelectors(t *testing.T, expr string, into map[string][]map[string]stri
 		set := map[string]string{}
 		for _, m := range vs.LabelMatchers {
 			switch {
-			case m.Name == labels.MetricName && m.Type == labels.MatchEqual:
+			case m.Name == model.MetricNameLabel && m.Type == labels.MatchEqual:
 				names = append(names, m.Value)
-			case m.Name == labels.MetricName: // {__name__=~"a:p(50|95)"}
+			case m.Name == model.MetricNameLabel: // {__name__=~"a:p(50|95)"}
 				base, alts, _ := strings.Cut(strings.TrimSuffix(m.Value, ")"), "(")
 				for _, a := range strings.Split(alts, "|") {
 					names = append(names, base+a)
