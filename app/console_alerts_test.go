@@ -239,10 +239,10 @@ alerting:
 		}
 	}
 
-	// The expression page answers a broken expression with the API's
-	// own error and status.
+	// The explorer answers a broken expression with the parser's error
+	// at its position.
 	p.do("bad expression", chromedp.Navigate(in.base+"/graph?g0.expr="+url.QueryEscape("sum(")), chromedp.WaitVisible(chromedp.CSS(`main`)))
-	if st, msg := p.status(), p.text(`main`); st != http.StatusBadRequest || !strings.Contains(msg, "parse error") {
+	if st, msg := p.status(), p.text(`main`); st != http.StatusBadRequest || !strings.Contains(msg, "Syntax error at line 1, column 5: unclosed left parenthesis") {
 		t.Errorf("bad expression: %d %q", st, msg)
 	}
 }

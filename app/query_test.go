@@ -242,6 +242,7 @@ func TestQueryConcurrencyLimit(t *testing.T) {
 	in := startWard(t, fastGlobal+`
 query:
   max_concurrency: 1
+  max_per_user: 16 # one viewer fills the engine's queue here
   max_queue_wait: 200ms
   max_points_per_subquery: 100000
 `)
