@@ -204,6 +204,9 @@ func (s *Server) routes() []endpoint {
 		viewer(kindPage, "GET /runbooks", hf(s.runbooksIndex)),
 		viewer(kindPage, "GET /runbooks/{alert}", hf(s.runbookPage)),
 		viewer(kindPage, "GET /graph", hf(s.graphPage)),
+		// ward's README and example config, served offline.
+		viewer(kindPage, "GET /docs", hf(s.docsPage)),
+		viewer(kindPage, "GET /docs/config.example.yaml", hf(s.exampleConfig)),
 		// Graphs: the boards of built-in and user panels (issue 11).
 		viewer(kindPage, "GET /graphs", hf(s.graphsIndexPage)),
 		viewer(kindPage, "GET /graphs/{board}", hf(s.graphsBoardPage)),

@@ -55,12 +55,12 @@ func docsText(href string) string {
 
 // Documentation the console links to when something is not set up yet.
 const (
-	docsBase          = "https://github.com/ward-monitoring/ward"
+	docsBase          = "/docs"
 	docsConfiguration = docsBase + "#configuration"
 	docsChecks        = docsBase + "#health-checks"
 	docsAlerting      = docsBase + "#alerting"
 	docsRules         = docsBase + "#rules"
-	docsExampleConfig = docsBase + "/blob/main/config.example.yaml"
+	docsExampleConfig = docsBase + "/config.example.yaml"
 )
 
 // Series the tiles read. The app's are the built-in recording rules
