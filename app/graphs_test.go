@@ -71,8 +71,9 @@ func storageOf(tb testing.TB, in *instance) string {
 	return cfg[strings.Index(cfg, "\nstorage:"):]
 }
 
-// TestBrowserGraphsPhone: /graphs/host and /graphs on a 390 px phone
-// pass axe-core, and the board does not scroll sideways.
+// TestBrowserGraphsPhone: /graphs/host, /graphs and /docs on a 390 px
+// phone pass axe-core, and the board and the README do not scroll
+// sideways.
 func TestBrowserGraphsPhone(t *testing.T) {
 	if testing.Short() {
 		t.Skip("browser test")
@@ -94,4 +95,8 @@ func TestBrowserGraphsPhone(t *testing.T) {
 	servicetest.Axe(t, ctx, "/graphs/host at 390 px")
 	p.open(in.base + "/graphs")
 	servicetest.Axe(t, ctx, "/graphs at 390 px")
+	// The README the console's set-up links open, served by ward.
+	p.open(in.base + "/docs")
+	servicetest.Axe(t, ctx, "/docs at 390 px")
+	servicetest.NoSidewaysScroll(t, ctx, "/docs at 390 px")
 }
