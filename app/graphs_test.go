@@ -75,9 +75,6 @@ func storageOf(tb testing.TB, in *instance) string {
 // phone pass axe-core, and the board and the README do not scroll
 // sideways.
 func TestBrowserGraphsPhone(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test")
-	}
 	in := startWard(t, "scrape_configs: []\n"+noTwoFactor)
 	ctx := signInBrowser(t, in, "vic", auth.RoleViewer, 390)
 	p := browserPage{t: t, ctx: ctx}

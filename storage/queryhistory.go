@@ -38,6 +38,16 @@ func (s *State) RecordQuery(user, expr string) error {
 	if user == "" || expr == "" || len(expr) > MaxHistoryExpr {
 		return nil
 	}
+	// Re-running the newest query changes nothing: read first, so that
+	// it costs no write transaction (bbolt syncs every commit).
+	newest := false
+	if err := s.db.View(func(tx *bbolt.Tx) error {
+		h, err := getHistory(tx, user)
+		newest = err == nil && len(h) > 0 && h[0] == expr
+		return err
+	}); err != nil || newest {
+		return err
+	}
 	return s.db.Update(func(tx *bbolt.Tx) error {
 		h, err := getHistory(tx, user)
 		if err != nil {
