@@ -61,6 +61,15 @@ bench: build
 	# first run generates the dataset (~4 min, 0.7 GB in WARD_BENCH_CACHE or
 	# ~/.cache/ward-bench).
 	$(GO) test ./app -run '^$$' -bench 'BenchmarkGraph(Panel|HostPage|sAssets|Draw)$$' -benchtime 1x -timeout 30m
+	# Restore drills (issue 12): RTO (restore + replay + first query) and
+	# restore throughput on a ~1 GB database; the first run generates the
+	# pgBackRest repository (~3 min) in WARD_BENCH_CACHE or ~/.cache/ward-bench.
+	$(GO) test ./backups -run '^$$' -bench BenchmarkDrill -benchtime 1x -timeout 30m
+	# Rate limits (issue 13): ward's request path (guard, limiter, headers)
+	# against the bare query handler on /api/v1/query?query=up, and the
+	# limiter's own cost per request.
+	$(GO) test ./app -run '^$$' -bench BenchmarkRateLimitOverhead -benchtime 20x
+	$(GO) test ./ratelimit -run '^$$' -bench BenchmarkTakeAndHeaders -benchmem
 
 ## fuzz: run each fuzz target briefly (FUZZTIME=30s)
 FUZZTIME ?= 20s
@@ -78,6 +87,8 @@ fuzz:
 	$(GO) test ./ui -run '^$$' -fuzz '^FuzzDecodeSilenceForm$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./ui -run '^$$' -fuzz '^FuzzParseEvents$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./querylimit -run '^$$' -fuzz FuzzCheck -fuzztime $(FUZZTIME)
+	$(GO) test ./ratelimit -run '^$$' -fuzz FuzzQueryCost -fuzztime $(FUZZTIME) # issue 13
+	$(GO) test ./ratelimit -run '^$$' -fuzz FuzzHeaders -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf bin

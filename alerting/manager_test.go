@@ -3,6 +3,7 @@ package alerting
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -316,6 +317,23 @@ func TestHistoryRecordsEachAttempt(t *testing.T) {
 	last, err := p.m.Deliveries("ok", 1)
 	if err != nil || len(last) != 1 || last[0].GroupKey != "ward-test:ok" || last[0].Status != "success" {
 		t.Errorf("test notification not recorded: %+v, %v", last, err)
+	}
+	// A notice (issue 12: the backups digest) goes the same way.
+	res, err = p.m.SendNotice(context.Background(), "ok", Notice{Alertname: "WardBackupDigest", Summary: "3 backups succeeded", Description: "db: 2"})
+	if err != nil || len(res) != 1 || !res[0].OK {
+		t.Fatalf("SendNotice(ok) = %+v, %v", res, err)
+	}
+	ok.mu.Lock()
+	got := append([]string(nil), ok.got...)
+	ok.mu.Unlock()
+	if got[len(got)-1] != "WardBackupDigest" {
+		t.Errorf("webhook got %q", got)
+	}
+	if last, _ = p.m.Deliveries("ok", 1); len(last) != 1 || last[0].GroupKey != "ward-notice:WardBackupDigest:ok" {
+		t.Errorf("notice not recorded: %+v", last)
+	}
+	if _, err := p.m.SendNotice(context.Background(), "nobody", Notice{Alertname: "WardBackupDigest"}); !errors.Is(err, ErrUnknownReceiver) {
+		t.Errorf("unknown receiver: %v", err)
 	}
 }
 

@@ -61,6 +61,17 @@ var (
 )
 
 func sendTest(ctx context.Context, cfg *config.Alerting, name string, externalURL *url.URL, logger *slog.Logger, h *history) ([]TestResult, error) {
+	return sendNotice(ctx, cfg, name, Notice{
+		Alertname:   "WardTestNotification",
+		Summary:     "Test notification from ward",
+		Description: "Sent by `ward alert test` to check that this receiver reaches people.",
+		groupKey:    "ward-test:" + name,
+	}, externalURL, logger, h)
+}
+
+// sendNotice sends n through every integration of the named receiver,
+// outside the pipeline.
+func sendNotice(ctx context.Context, cfg *config.Alerting, name string, n Notice, externalURL *url.URL, logger *slog.Logger, h *history) ([]TestResult, error) {
 	for _, rcv := range cfg.Alertmanager.Receivers {
 		if rcv.Name != name {
 			continue
@@ -75,10 +86,10 @@ func sendTest(ctx context.Context, cfg *config.Alerting, name string, externalUR
 		}
 		now := time.Now()
 		a := alert.New(model.Alert{
-			Labels: model.LabelSet{"alertname": "WardTestNotification", "severity": "info", "receiver": model.LabelValue(name)},
+			Labels: model.LabelSet{"alertname": model.LabelValue(n.Alertname), "severity": "info", "receiver": model.LabelValue(name)},
 			Annotations: model.LabelSet{
-				"summary":     "Test notification from ward",
-				"description": "Sent by `ward alert test` to check that this receiver reaches people.",
+				"summary":     model.LabelValue(n.Summary),
+				"description": model.LabelValue(n.Description),
 			},
 			StartsAt: now,
 			EndsAt:   now.Add(time.Hour),
@@ -86,8 +97,12 @@ func sendTest(ctx context.Context, cfg *config.Alerting, name string, externalUR
 		ctx, cancel := context.WithTimeout(ctx, testTimeout)
 		defer cancel()
 		ctx = notify.WithReceiverName(ctx, name)
-		ctx = notify.WithGroupKey(ctx, "ward-test:"+name)
-		ctx = notify.WithGroupLabels(ctx, model.LabelSet{"alertname": "WardTestNotification"})
+		key := n.groupKey
+		if key == "" {
+			key = "ward-notice:" + n.Alertname + ":" + name
+		}
+		ctx = notify.WithGroupKey(ctx, key)
+		ctx = notify.WithGroupLabels(ctx, model.LabelSet{"alertname": model.LabelValue(n.Alertname)})
 		ctx = notify.WithNow(ctx, now)
 		// The dispatcher sets a reason on every notification; without one
 		// Alertmanager logs "Missing notification reason" as an error.

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"runtime/debug"
@@ -29,9 +30,11 @@ import (
 	"github.com/ward-monitoring/ward/alerting"
 	"github.com/ward-monitoring/ward/audit"
 	"github.com/ward-monitoring/ward/auth"
+	"github.com/ward-monitoring/ward/backups"
 	"github.com/ward-monitoring/ward/checks"
 	"github.com/ward-monitoring/ward/collector"
 	"github.com/ward-monitoring/ward/config"
+	"github.com/ward-monitoring/ward/control"
 	"github.com/ward-monitoring/ward/dashboard"
 	"github.com/ward-monitoring/ward/events"
 	"github.com/ward-monitoring/ward/promapi"
@@ -94,6 +97,11 @@ type App struct {
 	ready    atomic.Bool
 	// boards are the graphs' boards (issue 11; app/graphs.go).
 	boards atomic.Pointer[[]dashboard.Board]
+	// backups runs and watches backups (issue 12).
+	backups *backups.Manager
+	// control is the command line's socket (issue 13, CLI); nil when it
+	// could not be made.
+	control *control.Server
 }
 
 // Run starts ward and blocks until ctx ends or a component fails.
@@ -178,6 +186,17 @@ func New(o Options) (_ *App, err error) {
 			a.ln.Close()
 		}
 	}()
+	// Issue 13 fix round (attack #2): connection caps, under TLS.
+	nofile := raiseFileLimit(a.logger)
+	a.ln = ui.LimitConnections(a.ln, connectionCap(nofile), func(p netip.Addr) bool {
+		return a.server != nil && a.server.TrustedProxy(p)
+	}, a.reg)
+	// Issue 13 (helper D): https when server.tls is set.
+	tlsLn, err := a.listenTLS(cfg, a.ln)
+	if err != nil {
+		return nil, err
+	}
+	a.ln = tlsLn
 	a.selfAddr = loopbackAddr(a.ln.Addr())
 	extURL, err := externalURL(cfg, a.selfAddr)
 	if err != nil {
@@ -187,6 +206,7 @@ func New(o Options) (_ *App, err error) {
 	if err := a.openIdentity(cfg, extURL); err != nil {
 		return nil, err
 	}
+	a.reg.MustRegister(auth.NewTokenExpiryCollector(a.auth)) // issue 13, tokens (B)
 
 	// One definition of the query section's limits for both engines:
 	// the API's and rule evaluation's, kept apart so that API queries
@@ -247,9 +267,25 @@ func New(o Options) (_ *App, err error) {
 			a.api.Close()
 		}
 	}()
+	// Backups (issue 12): jobs, inventory and run history; Apply in
+	// a.apply, Run in the run group.
+	a.backups = backups.New(backups.Options{
+		Logger: a.logger.With("component", "backups"), Registerer: a.reg, State: a.state, DataDir: cfg.Storage.Path,
+		Digest: a.backupDigest,
+		// pg_stat_archiver through the stanza's postgres check (issue 12, watch).
+		Postgres: backups.PostgresConnector(func() []config.Check {
+			// Measurements may start while the first config is applied.
+			if c := a.cfg.Load(); c != nil {
+				return c.Checks
+			}
+			return nil
+		}),
+	})
 	a.server = ui.NewServer(a.ln, ui.Deps{
 		Logger:   a.logger,
 		Gatherer: a.reg,
+		// The server's own metrics (issue 12: ping counter).
+		Registerer: a.reg,
 		// One user's requests share query.max_per_user slots, held until
 		// the answer is written.
 		API: querylimit.NewPerUser(a.api, cfg.Query.MaxPerUser, time.Duration(cfg.Query.MaxQueueWait), func(r *http.Request) string {
@@ -277,10 +313,19 @@ func New(o Options) (_ *App, err error) {
 		Audit:         a.state,
 		InternalToken: a.scrapeToken,
 		Events:        a.events,
+		LimitStats:    a.state, // issue 13, rate limits
 		// Graphs (issue 11).
 		Boards:       a.graphBoards,
 		ChartRefresh: a.chartRefresh,
 		History:      a.state, // issue 11: explorer history
+
+		// Backups (issue 12): /backups, /api/backups/*, /ping/*.
+		Backups: a.backups,
+
+		// Issue 13 (helper D): CORS follows reloads; the client
+		// certificate requirement is the listener's, fixed at start.
+		CORSOrigins:   func() []string { return a.cfg.Load().Server.CORS.AllowedOrigins },
+		APIClientCert: cfg.Server.TLS.ClientAuth == config.ClientAuthRequireForAPI,
 	}, a.Reload)
 	a.watcher = events.NewWatcher(events.WatcherOptions{
 		Source: a.snapshot, Log: a.events, OnChange: a.server.LiveChanged, Logger: a.logger,
@@ -294,6 +339,7 @@ func New(o Options) (_ *App, err error) {
 	if err := a.announceSetup(context.Background(), cfg.Storage.Path, extURL.String()); err != nil {
 		return nil, fmt.Errorf("first-run setup: %w", err)
 	}
+	a.openControl(cfg) // issue 13 (CLI): last, nothing after it fails
 	// Startup builds large one-off structures (API descriptions, WAL
 	// replay buffers); hand their memory back before settling in.
 	debug.FreeOSMemory()
@@ -368,10 +414,18 @@ func (a *App) Run(ctx context.Context) error {
 	add("audit verify", a.watchAudit)
 	add("events watcher", a.watcher.Run)
 	add("events retention", a.events.Run)
+	// issue 12: returns after its running backups are killed and recorded,
+	// before the state database closes.
+	add("backups", a.backups.Run)
+	// issue 13 (CLI): its commands act on the state database, so it
+	// stops with the group, before the state database closes.
+	if a.control != nil {
+		add("control", a.control.Run)
+	}
 
 	a.ready.Store(true)
 	cfg := a.cfg.Load()
-	a.logger.Info("ward started", "url", "http://"+a.selfAddr+"/", "config", cfg.Source, "data", cfg.Storage.Path, "version", version.Version)
+	a.logger.Info("ward started", "url", scheme(cfg)+"://"+a.selfAddr+"/", "config", cfg.Source, "data", cfg.Storage.Path, "version", version.Version)
 	err := g.Run()
 	a.ready.Store(false)
 	// Every component that appends audit records has stopped: this head
@@ -401,7 +455,7 @@ func loopbackAddr(addr net.Addr) string {
 func externalURL(cfg *config.Config, selfAddr string) (*url.URL, error) {
 	s := cfg.Server.ExternalURL
 	if s == "" {
-		s = "http://" + selfAddr + "/"
+		s = scheme(cfg) + "://" + selfAddr + "/" // issue 13: https with server.tls
 	}
 	u, err := url.Parse(s)
 	if err != nil {

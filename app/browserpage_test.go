@@ -36,11 +36,21 @@ func (p browserPage) do(what string, actions ...chromedp.Action[chromedp.Void]) 
 
 func (p browserPage) text(sel string) string {
 	p.t.Helper()
-	s, err := chromedp.Run(p.ctx, chromedp.Text(chromedp.CSS(sel)))
-	if err != nil {
-		p.fail("reading "+sel, err)
+	var err error
+	for range 5 {
+		var s string
+		s, err = chromedp.Run(p.ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err == nil {
+			return s
+		}
+		// A live page (data-live) swaps its main between finding the node
+		// and reading it: read the new one.
+		if !strings.Contains(err.Error(), "No node with given id found") {
+			break
+		}
 	}
-	return s
+	p.fail("reading "+sel, err)
+	return ""
 }
 
 func (p browserPage) eval(js string) string {

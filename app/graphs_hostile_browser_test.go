@@ -24,6 +24,10 @@ const chartFetchWatch = `(() => { window.chartFetches = []; const f = window.fet
       if (q === "vector(8)" || q === "vector(7)" && n === 1) {
         return Promise.resolve(new Response("{}", { status: q === "vector(8)" ? 503 : 429, headers: { "Retry-After": "1" } }));
       }
+      if (q === "vector(6)") {
+        return Promise.resolve(new Response("{}", { status: 429, headers: { "Retry-After": "2",
+          "RateLimit-Policy": '"api_query";q=1200;w=120', "RateLimit": '"api_query";r=0;t=2' } }));
+      }
     }
     return f.apply(this, arguments);
   }; return ""; })()`
@@ -103,6 +107,13 @@ dashboard:
 	time.Sleep(2500 * time.Millisecond)
 	if got := p.eval(`JSON.stringify(window.chartFetches.filter(x => x.q.startsWith("vector(")).map(x => x.q))`); got != `["vector(7)","vector(7)","vector(8)","vector(8)"]` {
 		t.Errorf("busy requests %s, want one retry each", got)
+	}
+	// The caller's own query limit (429) is said as such, with the rate
+	// and the wait (trial of issue 13, #1).
+	p.addChart("limited", "vector(6)", "", nil)
+	p.waitFor("limit error", `document.getElementById("limited").dataset.state === "error"`)
+	if got, want := p.eval(`document.getElementById("limited").textContent`), "You have reached your query limit (600 per minute); it refills in 2 s."; !strings.Contains(got, want) {
+		t.Errorf("a 429 says %q, want %q", got, want)
 	}
 
 	// A swap while hidden queries nothing until the tab is visible.

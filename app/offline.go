@@ -12,6 +12,7 @@ import (
 	"github.com/ward-monitoring/ward/audit"
 	"github.com/ward-monitoring/ward/auth"
 	"github.com/ward-monitoring/ward/config"
+	"github.com/ward-monitoring/ward/control"
 	"github.com/ward-monitoring/ward/storage"
 )
 
@@ -25,8 +26,8 @@ func StatePath(cfg *config.Config) string {
 }
 
 // Offline is ward's state opened by a command that runs while `ward
-// serve` is stopped (ward user, ward token, ward audit verify). Close
-// releases the database.
+// serve` is stopped (ward user, ward token, ward audit verify; while it
+// runs they go through its control socket). Close releases the database.
 type Offline struct {
 	Config *config.Config
 	State  *storage.State
@@ -92,7 +93,8 @@ func openOfflineState(cfgFile string) (*Offline, error) {
 	path := StatePath(cfg)
 	st, err := storage.OpenState(path)
 	if errors.Is(err, storage.ErrLocked) {
-		return nil, fmt.Errorf("database in use: %s is held by a running ward; stop `ward serve` first, or make the change in the web UI", path)
+		return nil, fmt.Errorf("database in use: %s is held by a running ward that does not answer on its control socket %s (its log says why); stop `ward serve` first",
+			path, control.SocketPath(cfg.Storage.Path))
 	}
 	if err != nil {
 		return nil, err

@@ -111,6 +111,9 @@ func (a *App) apply(cfg *config.Config) error {
 			// allowed hosts of every component built at start.
 			a.logger.Warn("storage.path, server.listen and server.external_url take effect only after a restart")
 		}
+		if old.Server.TLS != cfg.Server.TLS { // issue 13
+			a.logger.Warn("server.tls takes effect only after a restart; changed certificate files are served without one")
+		}
 	}
 	// What the collector scrapes: the config's jobs and ward's own. The
 	// self job is not written into cfg, which is what ward serves and
@@ -164,8 +167,12 @@ func (a *App) apply(cfg *config.Config) error {
 		return err
 	}
 	a.server.SetNetwork(trusted, cfg.Server.AllowedHosts)
+	a.server.SetLimits(cfg.Limits.Rates()) // issue 13, rate limits
 	a.events.SetRetention(time.Duration(cfg.Events.Retention))
 	a.cfg.Store(cfg)
+	// After the store: the stanzas reach PostgreSQL through the checks of
+	// this configuration. Running backups continue (issue 12).
+	a.backups.Apply(cfg.Backups)
 	return nil
 }
 

@@ -57,6 +57,11 @@ const (
 	ActionAccessDenied     = "access.denied"
 	// The explorer's query history (issue 11).
 	ActionHistoryClear = "history.clear"
+	// Backups (issue 12): "run now" and drills or restores.
+	ActionBackupRun     = "backup.run"
+	ActionBackupRestore = "backup.restore"
+	// Rate limits (issue 13): a refused request, sampled.
+	ActionRateLimited = "rate.limited"
 )
 
 // Record is one audited event. Seq, Prev and Hash are set by Seal when the

@@ -145,6 +145,14 @@ var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 // ValidUsername reports whether name is acceptable as a username.
 func ValidUsername(name string) bool { return usernameRE.MatchString(name) }
 
+// ReservedUsername reports whether name is kept for ward itself and so
+// cannot be given to a new user: SystemActor names ward's own actions in
+// the audit trail. The other actor names ("cli:root", "token:NAME") hold
+// a ':' and so can never be valid usernames. A user of a reserved name in
+// an older database can still sign in; nothing treats it as ward (the
+// rate-limit exemption goes by Principal.Internal and Local).
+func ReservedUsername(name string) bool { return name == SystemActor }
+
 func checkEmail(email string) error {
 	if email == "" {
 		return nil

@@ -20,3 +20,7 @@ func DefaultConfig() Config { return config.DefaultAuth() }
 
 // requiresTwoFactor reports whether role must use 2FA under c.
 func requiresTwoFactor(c Config, r Role) bool { return c.RequiresTwoFactor(string(r)) }
+
+// RequiresTwoFactor reports whether users of role must enrol in 2FA
+// (auth.two_factor.required_roles): the setup page says so only then.
+func (s *Service) RequiresTwoFactor(r Role) bool { return requiresTwoFactor(s.cfg, r) }

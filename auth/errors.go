@@ -21,20 +21,25 @@ var (
 	ErrSessionLimit       = newError(errkind.Conflict, "the concurrent session limit is reached; sign out elsewhere first")
 	ErrStepUpRequired     = newError(errkind.Forbidden, "confirm with a current two-factor code first")
 	ErrForbidden          = newError(errkind.Forbidden, "permission denied")
-	ErrWrongStage         = newError(errkind.Conflict, "finish signing in first")
-	ErrTwoFactorRequired  = newError(errkind.Conflict, "two-factor authentication is required for this role")
-	ErrNotEnrolled        = newError(errkind.Conflict, "two-factor authentication is not enabled")
-	ErrAlreadyEnrolled    = newError(errkind.Conflict, "two-factor authentication is already enabled")
-	ErrNoEnrolment        = newError(errkind.Conflict, "no enrolment in progress; start again")
-	ErrSetupDone          = newError(errkind.Conflict, "setup is already complete")
-	ErrTokenInvalid       = newError(errkind.Unauthenticated, "invalid or expired link")
-	ErrUserExists         = newError(errkind.Conflict, "user already exists")
-	ErrUserNotFound       = newError(errkind.NotFound, "no such user")
-	ErrInvalidUsername    = newError(errkind.Invalid, "invalid username")
-	ErrInvalidEmail       = newError(errkind.Invalid, "invalid email address")
-	ErrInvalidRole        = newError(errkind.Invalid, "invalid role")
-	ErrLastAdmin          = newError(errkind.Conflict, "ward must keep at least one enabled admin")
-	ErrNoKey              = errors.New("auth: no secret key loaded")
+	// ErrStepUpPassword is ErrStepUpRequired for a user without 2FA,
+	// who confirms with the password; it matches ErrStepUpRequired.
+	ErrStepUpPassword = &stepUpPassword{newError(errkind.Forbidden, "confirm with your password first").(*errkind.Error)}
+	// ErrInvalidPassword answers a wrong password at step-up.
+	ErrInvalidPassword   = newError(errkind.Unauthenticated, "wrong password")
+	ErrWrongStage        = newError(errkind.Conflict, "finish signing in first")
+	ErrTwoFactorRequired = newError(errkind.Conflict, "two-factor authentication is required for this role")
+	ErrNotEnrolled       = newError(errkind.Conflict, "two-factor authentication is not enabled")
+	ErrAlreadyEnrolled   = newError(errkind.Conflict, "two-factor authentication is already enabled")
+	ErrNoEnrolment       = newError(errkind.Conflict, "no enrolment in progress; start again")
+	ErrSetupDone         = newError(errkind.Conflict, "setup is already complete")
+	ErrTokenInvalid      = newError(errkind.Unauthenticated, "invalid or expired link")
+	ErrUserExists        = newError(errkind.Conflict, "user already exists")
+	ErrUserNotFound      = newError(errkind.NotFound, "no such user")
+	ErrInvalidUsername   = newError(errkind.Invalid, "invalid username")
+	ErrInvalidEmail      = newError(errkind.Invalid, "invalid email address")
+	ErrInvalidRole       = newError(errkind.Invalid, "invalid role")
+	ErrLastAdmin         = newError(errkind.Conflict, "ward must keep at least one enabled admin")
+	ErrNoKey             = errors.New("auth: no secret key loaded")
 )
 
 // newError returns an auth error of kind: "auth: msg" in logs and on
@@ -42,6 +47,15 @@ var (
 func newError(kind errkind.Kind, msg string) error {
 	return errkind.New(kind, "auth: "+msg, msg)
 }
+
+// stepUpPassword says "confirm with your password" and still matches
+// ErrStepUpRequired, which callers test for.
+type stepUpPassword struct{ err *errkind.Error }
+
+func (e *stepUpPassword) Error() string         { return e.err.Error() }
+func (e *stepUpPassword) Kind() errkind.Kind    { return e.err.Kind() }
+func (e *stepUpPassword) ClientMessage() string { return e.err.ClientMessage() }
+func (e *stepUpPassword) Is(target error) bool  { return target == ErrStepUpRequired }
 
 // RateLimitError is returned while attempts are limited: by the
 // per-minute limit or the progressive delay after failures. There is no

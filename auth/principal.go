@@ -57,6 +57,15 @@ type Principal struct {
 	// Local is the ward command line on the host: an admin that needs no
 	// step-up (whoever runs it can read the database anyway).
 	Local bool
+	// Token is the name of the API token the request came with; empty
+	// for sessions and the command line (issue 13).
+	Token string
+	// Scopes narrow an API token below its role (issue 13): when not
+	// empty, only routes needing one of them are open to it.
+	Scopes []Scope
+	// Internal marks ward's own scrape, authenticated by its in-memory
+	// token: never a stored user, whatever the name says.
+	Internal bool
 
 	sid []byte
 }

@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"sync"
 	"time"
+
+	"github.com/ward-monitoring/ward/ratelimit"
 )
 
 // limitPolicy describes one attempt limiter. There is no hard lockout:
@@ -289,12 +291,7 @@ func ipKey(ip string) string {
 	if err != nil {
 		return "ip:invalid"
 	}
-	a = a.Unmap().WithZone("")
-	if a.Is6() {
-		p, _ := a.Prefix(64)
-		return "ip:" + p.String()
-	}
-	return "ip:" + a.String()
+	return "ip:" + ratelimit.GroupKey(a)
 }
 
 // clientKey is one known device of a user (see noteClient).

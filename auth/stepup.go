@@ -14,7 +14,9 @@ import (
 const StepUpWindow = 5 * time.Minute
 
 // RequireStepUp returns ErrStepUpRequired unless p proved a second factor
-// within StepUpWindow. The command line never needs it.
+// within StepUpWindow (ErrStepUpPassword, which matches it, for a user
+// without 2FA: they confirm with the password). The command line never
+// needs it.
 func (s *Service) RequireStepUp(p *Principal) error {
 	if p.Local {
 		return nil
@@ -24,6 +26,9 @@ func (s *Service) RequireStepUp(p *Principal) error {
 	}
 	at := p.Session.SecondFactorAt
 	if at.IsZero() || s.now().Sub(at) > StepUpWindow {
+		if !p.User.TwoFactor {
+			return ErrStepUpPassword
+		}
 		return ErrStepUpRequired
 	}
 	return nil
@@ -66,7 +71,7 @@ func (s *Service) StepUp(ctx context.Context, p *Principal, proof string) error 
 	if errors.Is(err, ErrNotEnrolled) {
 		method = "password"
 		ok, _, verr := s.hasher.Verify(truncate(proof, 4*MaxPasswordLength), u.PasswordHash)
-		if err = ErrInvalidCode; verr == nil && ok {
+		if err = ErrInvalidPassword; verr == nil && ok {
 			apply, err = func(*storage.User) error { return nil }, nil
 		}
 	}
@@ -94,10 +99,14 @@ func (s *Service) StepUp(ctx context.Context, p *Principal, proof string) error 
 			return nil
 		}
 	}
-	if !errors.Is(err, ErrInvalidCode) {
+	reason := "bad_code"
+	switch {
+	case errors.Is(err, ErrInvalidPassword):
+		reason = "bad_password"
+	case !errors.Is(err, ErrInvalidCode):
 		return storeErr(err)
 	}
 	s.secondFactor.fail(now, userKey(name))
-	s.appendAudit(s.record(name, p.IP, audit.ActionStepUp, name, audit.Failure, map[string]string{"method": method, "reason": "bad_code"}))
-	return ErrInvalidCode
+	s.appendAudit(s.record(name, p.IP, audit.ActionStepUp, name, audit.Failure, map[string]string{"method": method, "reason": reason}))
+	return err
 }

@@ -21,6 +21,9 @@ func (s *Service) prepare(nu NewUser) (storage.User, error) {
 	if !ValidUsername(nu.Name) {
 		return storage.User{}, fmt.Errorf("%w %q: use 1 to 64 lower-case letters, digits, '.', '-' or '_'", ErrInvalidUsername, nu.Name)
 	}
+	if ReservedUsername(nu.Name) {
+		return storage.User{}, fmt.Errorf("%w %q: that name is reserved for ward itself in the audit trail; choose another", ErrInvalidUsername, nu.Name)
+	}
 	if !nu.Role.Valid() {
 		return storage.User{}, fmt.Errorf("%w %q", ErrInvalidRole, nu.Role)
 	}
@@ -91,7 +94,7 @@ func (s *Service) SetRole(ctx context.Context, p *Principal, name string, role R
 }
 
 // SetDisabled disables or enables a user. Disabling ends all their
-// sessions. Admins only, with step-up; the last enabled admin cannot be
+// sessions and revokes the API tokens they made. Admins only, with step-up; the last enabled admin cannot be
 // disabled.
 func (s *Service) SetDisabled(ctx context.Context, p *Principal, name string, disabled bool) error {
 	action, reason := audit.ActionUserEnable, ""
@@ -132,7 +135,8 @@ func (s *Service) SetPassword(ctx context.Context, p *Principal, name, password 
 	}, nil)
 }
 
-// DeleteUser removes a user and their sessions. Admins only, with step-up;
+// DeleteUser removes a user, their sessions and the API tokens they made.
+// Admins only, with step-up;
 // the last enabled admin cannot be deleted.
 func (s *Service) DeleteUser(ctx context.Context, p *Principal, name string) error {
 	if err := s.sensitive(ctx, p, RoleAdmin); err != nil {
@@ -140,6 +144,10 @@ func (s *Service) DeleteUser(ctx context.Context, p *Principal, name string) err
 	}
 	return storeErr(s.st.Update(func(tx *storage.Tx) error {
 		if err := deleteUser(tx, name); err != nil {
+			return err
+		}
+		// Issue 13: their API tokens go with them.
+		if err := s.revokeTokensOf(tx, name, TokenRevokedCreatorDeleted, p, func(storage.APIToken) bool { return true }); err != nil {
 			return err
 		}
 		return tx.AppendAudit(s.record(p.User.Name, p.IP, audit.ActionUserDelete, name, audit.Success, nil))
@@ -155,7 +163,12 @@ func (s *Service) adminChange(ctx context.Context, p *Principal, name, action, r
 	}
 	rec := s.record(p.User.Name, p.IP, action, name, audit.Success, map[string]string{})
 	return storeErr(s.st.Update(func(tx *storage.Tx) error {
-		if _, err := changeUser(tx, name, apply); err != nil {
+		u, err := changeUser(tx, name, apply)
+		if err != nil {
+			return err
+		}
+		// Issue 13: API tokens follow their maker.
+		if err := s.followCreator(tx, u, p); err != nil {
 			return err
 		}
 		if details != nil {

@@ -43,6 +43,8 @@ func FuzzChecksConfig(f *testing.F) {
 		"checks:\n  - {name: db, kind: postgres, dsn: 'postgres://u:p@h/d'}\n",
 		"checks:\n  - {name: db, kind: postgres, dsn: 'postgresql://h/d?password=x'}\n",
 		"checks:\n  - {name: w, kind: http, url: 'http://h/', body_regexp: '(', expect_status: [0]}\n",
+		"checks:\n  - {name: h, kind: headers, url: 'https://h/', tls_config: {insecure_skip_verify: true}}\n", // issue 13
+		"checks:\n  - {name: h, kind: headers, url: 'ftp://h/', method: POST}\n",
 		"checks:\n  - {name: s, kind: s3, bucket: b, endpoint: 'ftp://x', access_key_id: k, secret_access_key_env: K}\n",
 		"checks:\n  - ~\n  - {name: t, kind: tcp, address: ':1', labels: {__x: y}}\n",
 	} {

@@ -102,38 +102,56 @@ func (p *postgresProber) probe(ctx context.Context, r *report) error {
 // connConfig builds the connection settings from the DSN and the
 // password, registering every credential with r.
 func (p *postgresProber) connConfig(r *report) (*pgx.ConnConfig, error) {
-	dsn := p.spec.DSN
-	if p.spec.DSNFile != "" {
-		s, err := secret.Read("", p.spec.DSNFile)
-		if err != nil {
-			return nil, fail(ReasonConfig, fmt.Errorf("dsn_file: %w", err))
-		}
+	cc, secrets, err := PostgresConnConfig(p.cfg)
+	for _, s := range secrets {
 		r.secret(s)
+	}
+	return cc, err
+}
+
+// PostgresConnConfig builds the connection settings of the postgres check
+// cfg as its probe does (DSN or dsn_file, password_env or password_file,
+// the check's timeouts, the simple protocol), for other parts of ward
+// that read through a check's connection (backups: pg_stat_archiver,
+// drill row counts). secrets are the credentials involved, for redacting
+// messages; they are returned even with an error.
+func PostgresConnConfig(cfg config.Check) (cc *pgx.ConnConfig, secrets []secret.Secret, err error) {
+	spec, ok := cfg.Spec.(*config.PostgresCheck)
+	if !ok {
+		return nil, nil, fail(ReasonConfig, fmt.Errorf("check %q is not a postgres check", cfg.Name))
+	}
+	dsn := spec.DSN
+	if spec.DSNFile != "" {
+		s, err := secret.Read("", spec.DSNFile)
+		if err != nil {
+			return nil, nil, fail(ReasonConfig, fmt.Errorf("dsn_file: %w", err))
+		}
+		secrets = append(secrets, s)
 		dsn = string(s)
 	}
-	pw, err := secret.Read(p.spec.PasswordEnv, p.spec.PasswordFile)
+	pw, err := secret.Read(spec.PasswordEnv, spec.PasswordFile)
 	if err != nil {
-		return nil, fail(ReasonConfig, fmt.Errorf("password: %w", err))
+		return nil, secrets, fail(ReasonConfig, fmt.Errorf("password: %w", err))
 	}
-	r.secret(pw)
-	cc, err := pgx.ParseConfig(dsn)
+	secrets = append(secrets, pw)
+	cc, err = pgx.ParseConfig(dsn)
 	if err != nil {
 		// pgx masks the password in its message; redact catches the rest.
-		return nil, fail(ReasonConfig, fmt.Errorf("dsn: %w", err))
+		return nil, secrets, fail(ReasonConfig, fmt.Errorf("dsn: %w", err))
 	}
 	// The password may also come from the DSN file, PGPASSWORD or ~/.pgpass.
-	r.secret(secret.Secret(cc.Password))
+	secrets = append(secrets, secret.Secret(cc.Password))
 	if pw != "" {
 		cc.Password = string(pw)
 	}
-	timeout := time.Duration(p.cfg.Timeout)
-	if d := time.Duration(p.spec.ConnectTimeout); d > 0 {
+	timeout := time.Duration(cfg.Timeout)
+	if d := time.Duration(spec.ConnectTimeout); d > 0 {
 		cc.ConnectTimeout = d
 	} else if cc.ConnectTimeout <= 0 || cc.ConnectTimeout > timeout {
 		cc.ConnectTimeout = timeout
 	}
 	stmt := timeout
-	if d := time.Duration(p.spec.StatementTimeout); d > 0 {
+	if d := time.Duration(spec.StatementTimeout); d > 0 {
 		stmt = d
 	}
 	cc.RuntimeParams["statement_timeout"] = strconv.FormatInt(stmt.Milliseconds(), 10)
@@ -141,7 +159,7 @@ func (p *postgresProber) connConfig(r *report) (*pgx.ConnConfig, error) {
 	// The simple protocol prepares nothing, so the check also works
 	// through pgbouncer in transaction mode.
 	cc.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
-	return cc, nil
+	return cc, secrets, nil
 }
 
 // customQuery runs the configured query and compares the first column of

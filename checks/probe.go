@@ -36,6 +36,7 @@ var kinds = map[string]kind{
 	config.CheckS3:       {newS3Prober, s3Reasons},
 	config.CheckHTTP:     {newHTTPProber, httpReasons},
 	config.CheckTCP:      {newTCPProber, tcpReasons},
+	config.CheckHeaders:  {newHeadersProber, headersReasons}, // issue 13
 }
 
 // newProber builds the prober for a validated check configuration. It
@@ -94,6 +95,7 @@ func runProbe(ctx context.Context, cfg config.Check, p prober) outcome {
 		}
 	} else {
 		res.LastSuccess = start
+		res.Warning = shortError(rep.redact(rep.warning))
 	}
 	for i, d := range rep.details {
 		rep.details[i] = rep.redact(d)

@@ -42,10 +42,18 @@ type Result struct {
 	Details string
 	// LastSuccess is when the check last passed; zero if never.
 	LastSuccess time.Time
+	// Warning says why a check that got its answer still found it
+	// wanting (a headers check scoring under headersWeakScore); empty
+	// otherwise. The check stays up (ward_check_up 1); pages show it as
+	// weak and list it with the failing ones.
+	Warning string
 }
 
 // OK reports whether the check passed its latest run.
 func (r Result) OK() bool { return r.Status == StatusUp }
+
+// Weak reports whether the check is up with a warning.
+func (r Result) Weak() bool { return r.Status == StatusUp && r.Warning != "" }
 
 // maxErrorLen bounds Result.Error: /health/ and the CLI table show it.
 const maxErrorLen = 240
@@ -56,6 +64,7 @@ type report struct {
 	gauges  []gauge
 	details []string
 	secrets []string
+	warning string
 }
 
 // gauge is one kind-specific sample; extra holds label name/value pairs
@@ -78,6 +87,11 @@ func (r *report) gauge(name string, v float64, extra ...string) {
 // detail appends a phrase to the run's summary.
 func (r *report) detail(format string, args ...any) {
 	r.details = append(r.details, fmt.Sprintf(format, args...))
+}
+
+// warn marks a run that got its answer as weak (Result.Warning).
+func (r *report) warn(format string, args ...any) {
+	r.warning = fmt.Sprintf(format, args...)
 }
 
 // secret registers a credential used by this run; redact removes it from

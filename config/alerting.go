@@ -74,7 +74,7 @@ func loadAlerting(data []byte, doc *yaml.Node, source, dir string) (*Alerting, e
 		}
 		text = sectionText(data, doc, key, val, blank)
 	}
-	am, err := amconfig.Load(text)
+	am, err := loadAlertmanager(text)
 	if err != nil {
 		errs = append(errs, locate(prometheusError(source, err), source, val))
 		return nil, errors.Join(errs...)
@@ -139,6 +139,11 @@ func walkRoute(r *yaml.Node, parentReceiver, path, source string, out map[string
 			after = time.Duration(d)
 		case "routes":
 			for j, child := range v.Content {
+				// Alertmanager's loader dereferences an empty entry.
+				if child.Kind != yaml.MappingNode {
+					errs = append(errs, fmt.Errorf("%s:%d:%d: %s.routes[%d]: want a route (a mapping), got %s", source, child.Line, child.Column, path, j, kindName(child)))
+					continue
+				}
 				errs = append(errs, walkRoute(child, receiver, fmt.Sprintf("%s.routes[%d]", path, j), source, out, blank)...)
 			}
 		}
@@ -152,6 +157,17 @@ func walkRoute(r *yaml.Node, parentReceiver, path, source string, out map[string
 	}
 	out[receiver] = Fallback{Receiver: fallback, After: after}
 	return errs
+}
+
+// loadAlertmanager is amconfig.Load, which panics on some malformed
+// documents (a nil route); a bad file must be an error, never a crash.
+func loadAlertmanager(text string) (am *amconfig.Config, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			am, err = nil, fmt.Errorf("alerting: malformed section (Alertmanager's loader failed: %v)", p)
+		}
+	}()
+	return amconfig.Load(text)
 }
 
 // sectionText returns the alerting section as a top-level document whose

@@ -13,6 +13,8 @@ type Auth struct {
 	Session   AuthSession   `yaml:"session"`
 	TwoFactor AuthTwoFactor `yaml:"two_factor"`
 	Audit     AuthAudit     `yaml:"audit"`
+	// Tokens configures API tokens (issue 13; tokens.go).
+	Tokens AuthTokens `yaml:"tokens"`
 	// SecretKeyFile holds the key that seals TOTP secrets. Empty means
 	// <storage.path>/ward.key, created on first start. The environment
 	// variables WARD_SECRET_KEY and WARD_SECRET_KEY_FILE take precedence.
@@ -64,6 +66,7 @@ func DefaultAuth() Auth {
 		},
 		TwoFactor: AuthTwoFactor{RequiredRoles: []string{"admin", "operator"}},
 		Audit:     AuthAudit{Retention: model.Duration(400 * 24 * time.Hour)},
+		Tokens:    DefaultAuthTokens(),
 	}
 }
 
@@ -90,7 +93,7 @@ func (a Auth) RequiresTwoFactor(role string) bool {
 }
 
 func (a Auth) problems() []fieldError {
-	var errs []fieldError
+	errs := a.Tokens.problems()
 	add := func(path, format string, args ...any) {
 		errs = append(errs, fieldError{path: "auth." + path, msg: fmt.Sprintf(format, args...)})
 	}

@@ -36,7 +36,7 @@ type Check struct {
 	Labels   map[string]string `yaml:"labels"`
 
 	// Spec holds the kind's own keys: *PostgresCheck, *RedisCheck,
-	// *S3Check, *HTTPCheck or *TCPCheck. It is nil only for a kind ward
+	// *S3Check, *HTTPCheck, *TCPCheck or *HeadersCheck. It is nil only for a kind ward
 	// does not know, which validation rejects.
 	Spec CheckSpec `yaml:"-"`
 
@@ -72,6 +72,7 @@ var checkKinds = []checkKind{
 	{CheckS3, func() CheckSpec { s := DefaultS3Check(); return &s }},
 	{CheckHTTP, func() CheckSpec { s := DefaultHTTPCheck(); return &s }},
 	{CheckTCP, func() CheckSpec { return &TCPCheck{} }},
+	{CheckHeaders, func() CheckSpec { return &HeadersCheck{} }}, // issue 13
 }
 
 // CheckKinds returns the names of the kinds of check ward knows.

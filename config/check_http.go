@@ -46,15 +46,7 @@ var (
 )
 
 func (s *HTTPCheck) validate(v *pathValidator, _ *Check) {
-	u, err := url.Parse(s.URL)
-	switch {
-	case s.URL == "":
-		v.add("url", "required")
-	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
-		v.add("url", "want an http:// or https:// URL")
-	case u.User != nil:
-		v.add("url", "must not hold credentials; use username with password_env or password_file")
-	}
+	validateWebURL(v, s.URL, "must not hold credentials; use username with password_env or password_file")
 	if !httpMethods[s.Method] {
 		v.add("method", "%q: want GET, HEAD, POST or OPTIONS", s.Method)
 	}
@@ -76,4 +68,19 @@ func (s *HTTPCheck) validate(v *pathValidator, _ *Check) {
 	}
 	v.secretSource("password", s.PasswordEnv, s.PasswordFile, false)
 	validateTLS(v, s.TLSConfig, true)
+}
+
+// validateWebURL checks the url field of a check that fetches a page:
+// required, http or https with a host, and no credentials in it
+// (credentials says what to do instead).
+func validateWebURL(v *pathValidator, raw, credentials string) {
+	u, err := url.Parse(raw)
+	switch {
+	case raw == "":
+		v.add("url", "required")
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		v.add("url", "want an http:// or https:// URL")
+	case u.User != nil:
+		v.add("url", "%s", credentials)
+	}
 }

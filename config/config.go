@@ -56,6 +56,11 @@ type Config struct {
 	// Mail is how ward mails users (reset links, security notices); nil
 	// when the file has no mail section, and then ward sends no mail.
 	Mail *Mail `yaml:"mail,omitempty"`
+	// Backups are the backup jobs, stanza policies and restore drills
+	// (issue 12; backups.go).
+	Backups Backups `yaml:"backups"`
+	// Limits are the request rate limits (issue 13, rate limits).
+	Limits Limits `yaml:"limits"`
 	// Alerting routes alerts to people. Alertmanager's loader reads it,
 	// and String leaves it out.
 	Alerting *Alerting `yaml:"alerting"`
@@ -104,6 +109,10 @@ type Server struct {
 	// localhost are always allowed; any other Host header is answered
 	// 421, which defeats DNS rebinding.
 	AllowedHosts []string `yaml:"allowed_hosts"`
+	// TLS serves https natively and CORS lets listed origins call the
+	// API (issue 13, server_tls.go).
+	TLS  ServerTLS `yaml:"tls"`
+	CORS CORS      `yaml:"cors"`
 }
 
 // Rules configures the built-in rule pack. User rule files come from the

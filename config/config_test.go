@@ -198,6 +198,9 @@ func TestWithSelfScrape(t *testing.T) {
 	if _, err := prom.GetScrapeConfigs(); err != nil {
 		t.Fatalf("self job invalid: %v", err)
 	}
+	if prom.ScrapeConfigs[0].HonorLabels {
+		t.Errorf("self job honors labels: a series' own job label would replace job=%q", SelfJob)
+	}
 	auth := prom.ScrapeConfigs[0].HTTPClientConfig.Authorization
 	if auth == nil || string(auth.Credentials) != "s3cret-scrape-token" || auth.Type != "Bearer" {
 		t.Errorf("self job authorization = %+v, want the bearer token", auth)

@@ -75,6 +75,9 @@ func Load(data []byte, source string) (*Config, error) {
 		for _, fe := range dashboardProblems(doc, chk.problems) {
 			chk.problems = append(chk.problems, chk.at(fe.path, fe.msg))
 		}
+		for _, fe := range backupsProblems(doc, chk.problems, source) { // issue 12
+			chk.problems = append(chk.problems, chk.at(fe.path, fe.msg))
+		}
 		return nil, chk.err(source)
 	}
 
@@ -91,6 +94,7 @@ func Load(data []byte, source string) (*Config, error) {
 		Query:      DefaultQuery(),
 		Events:     DefaultEvents(),
 		Dashboard:  DefaultDashboard(),
+		Limits:     DefaultLimits(), // issue 13, rate limits
 		Source:     source,
 	}
 	for i := 0; i+1 < len(doc.Content); i += 2 {

@@ -24,9 +24,22 @@ func (c *Config) WithSelfScrape(addr, token string) (*promconfig.Config, error) 
 		}
 	}
 	var sc promconfig.ScrapeConfig
+	// honor_labels stays false: the scrape's job="ward" and instance win,
+	// so every alert on ward's own series says it came from ward (the
+	// backup series name their job in backup_job, issue 12).
 	doc := fmt.Sprintf("job_name: %s\nstatic_configs:\n  - targets: [%q]\n", SelfJob, addr)
 	if token != "" {
 		doc += fmt.Sprintf("authorization:\n  credentials: %q\n", token)
+	}
+	if c.Server.TLS.Enabled() {
+		// Issue 13: ward serves https. The target is ward's own
+		// listener on a loopback address it has just bound, so no one
+		// else can answer there; its certificate is for the names
+		// people use (often not 127.0.0.1) and may be self-signed or
+		// rotated to another issuer at any time, so it is not verified
+		// here. The bearer token is ward's in-memory one, good for
+		// nothing but /metrics.
+		doc += "scheme: https\ntls_config:\n  insecure_skip_verify: true\n"
 	}
 	if err := yaml.UnmarshalStrict([]byte(doc), &sc); err != nil {
 		return nil, fmt.Errorf("config: self-scrape job: %w", err)

@@ -59,7 +59,7 @@ func TestBuiltinBoards(t *testing.T) {
 			t.Errorf("board %s has no panels", b.Name)
 		}
 	}
-	if got := strings.Join(names, ","); got != "host,app,postgres,redis,checks" {
+	if got := strings.Join(names, ","); got != "host,app,postgres,redis,checks,backups" {
 		t.Errorf("boards = %s", got)
 	}
 	_, records := builtinRules(t)
@@ -119,6 +119,7 @@ func TestBuiltinThresholds(t *testing.T) {
 		"HealthCheckFailing":           "== 0",
 		"S3Unavailable":                "== 0",
 		"TLSCertExpiringSoon":          "< 1209600", // 14 * 86400 folded
+		"RetentionGap":                 "> 0",
 	}
 	boards, err := Builtin()
 	if err != nil {

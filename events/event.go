@@ -28,6 +28,8 @@ const (
 	TargetUp              Kind = "target_up"
 	ConfigReloadOK        Kind = "config_reload_ok"
 	ConfigReloadFailed    Kind = "config_reload_failed"
+	// RateLimited: requests refused by a rate limit (issue 13), sampled.
+	RateLimited Kind = "rate_limited"
 )
 
 // Kinds lists every kind, in the order the events page offers them.
@@ -36,6 +38,7 @@ var Kinds = []Kind{
 	NotificationDelivered, NotificationFailed, NotificationFallback,
 	CheckChanged, TargetDown, TargetUp,
 	ConfigReloadOK, ConfigReloadFailed,
+	RateLimited, // issue 13
 }
 
 // Known reports whether k is one of Kinds.

@@ -17,6 +17,8 @@ have redis-server              || need+=(redis-server)
 have chromium                  || need+=(chromium)
 # PostgreSQL's server binaries are not on PATH; servicetest looks here.
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
+# The backup engine of the backups tests (issue 12).
+have pgbackrest                || need+=(pgbackrest)
 
 if [ ${#need[@]} -gt 0 ]; then
 	mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)

@@ -26,6 +26,10 @@ type Postgres struct {
 	bin      string
 	dir      string // owned by the server's user; holds data/ and the log
 	stopped  bool
+	// settings are extra `-c name=value` server settings, and socketDir
+	// a Unix socket directory (short: under /tmp), for pgBackRest.
+	settings  []string
+	socketDir string
 }
 
 // StartPostgres initialises a cluster in a temporary directory and starts
@@ -89,12 +93,21 @@ func (p *Postgres) StartReplica(tb testing.TB) *Postgres {
 
 func (p *Postgres) data() string { return filepath.Join(p.dir, "data") }
 
+// DataDir is the cluster's data directory.
+func (p *Postgres) DataDir() string { return p.data() }
+
+// BinDir is where the server's programs are.
+func (p *Postgres) BinDir() string { return p.bin }
+
 func (p *Postgres) start(tb testing.TB) {
 	tb.Helper()
 	p.Addr = FreeAddr(tb)
 	host, port, _ := net.SplitHostPort(p.Addr)
 	// No Unix socket: t.TempDir() paths can exceed its 107-byte limit.
-	opts := fmt.Sprintf("-p %s -c listen_addresses=%s -c unix_socket_directories='' -c fsync=off", port, host)
+	opts := fmt.Sprintf("-p %s -c listen_addresses=%s -c unix_socket_directories='%s' -c fsync=off", port, host, p.socketDir)
+	for _, s := range p.settings {
+		opts += " -c " + s
+	}
 	p.run(tb, "pg_ctl", "-D", p.data(), "-l", filepath.Join(p.dir, "server.log"), "-o", opts, "-w", "-t", "60", "start")
 	tb.Cleanup(func() {
 		if !p.stopped {

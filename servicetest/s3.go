@@ -25,7 +25,10 @@ type S3 struct {
 	Region    string
 	AccessKey string
 	SecretKey string
-	proc      *Process
+	// CertPEM is the server's certificate when it serves TLS
+	// (StartS3TLS), else nil.
+	CertPEM []byte
+	proc    *Process
 }
 
 // StartS3 starts versitygw on a free loopback port with a fresh root
@@ -63,7 +66,7 @@ func (s *S3) CreateBucket(tb testing.TB, name string) {
 
 // Client returns an S3 client with the root credentials.
 func (s *S3) Client() *s3.Client {
-	return s3.New(s3.Options{
+	o := s3.Options{
 		Region:       s.Region,
 		BaseEndpoint: aws.String(s.Endpoint),
 		UsePathStyle: true,
@@ -72,7 +75,11 @@ func (s *S3) Client() *s3.Client {
 		}),
 		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
 		ResponseChecksumValidation: aws.ResponseChecksumValidationWhenRequired,
-	})
+	}
+	if s.CertPEM != nil {
+		o.HTTPClient = tlsClient(s.CertPEM)
+	}
+	return s3.New(o)
 }
 
 // lookVersitygw finds versitygw on PATH or where `go install` puts it,

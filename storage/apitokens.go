@@ -2,6 +2,7 @@ package storage
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,6 +12,9 @@ import (
 
 	"github.com/ward-monitoring/ward/audit"
 )
+
+// ErrLimit means a store-side bound was reached (API tokens per maker).
+var ErrLimit = errors.New("storage: limit reached")
 
 // APIToken is a credential for API clients (Grafana, amtool, scripts),
 // stored under the SHA-256 of the token; the token itself is never stored.
@@ -22,20 +26,34 @@ type APIToken struct {
 	Created   time.Time `json:"created"`
 	CreatedBy string    `json:"created_by"`
 	LastUsed  time.Time `json:"last_used,omitzero"`
+	// Issue 13: the IP it was last used from, its scopes (empty: the
+	// whole role) and when it stops working (zero: never; tokens made
+	// before expiry existed).
+	LastIP  string    `json:"last_ip,omitempty"`
+	Scopes  []string  `json:"scopes,omitempty"`
+	Expires time.Time `json:"expires,omitzero"`
 }
 
 // CreateAPIToken stores t under its ID with rec. Names are unique: a
-// second token of the same name fails with ErrExists.
-func (s *State) CreateAPIToken(t APIToken, rec audit.Record) error {
+// second token of the same name fails with ErrExists. A maker holding
+// perCreator tokens already fails with ErrLimit.
+func (s *State) CreateAPIToken(t APIToken, perCreator int, rec audit.Record) error {
 	return s.Update(func(tx *Tx) error {
 		all, err := apiTokens(tx.bolt)
 		if err != nil {
 			return err
 		}
+		held := 0
 		for _, o := range all {
 			if o.Name == t.Name {
 				return fmt.Errorf("api token %q: %w", t.Name, ErrExists)
 			}
+			if o.CreatedBy == t.CreatedBy {
+				held++
+			}
+		}
+		if held >= perCreator {
+			return fmt.Errorf("api tokens of %q: %w", t.CreatedBy, ErrLimit)
 		}
 		v, err := json.Marshal(t)
 		if err != nil {
@@ -76,8 +94,8 @@ func (s *State) APITokens() ([]APIToken, error) {
 	return out, err
 }
 
-// TouchAPIToken records that the token under id was used at now.
-func (s *State) TouchAPIToken(id []byte, now time.Time) error {
+// TouchAPIToken records that the token under id was used at now from ip.
+func (s *State) TouchAPIToken(id []byte, now time.Time, ip string) error {
 	return s.db.Update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bucketAPITokens)
 		v := b.Get(id)
@@ -88,7 +106,7 @@ func (s *State) TouchAPIToken(id []byte, now time.Time) error {
 		if err := json.Unmarshal(v, &t); err != nil {
 			return fmt.Errorf("api token: %w", err)
 		}
-		t.LastUsed = now
+		t.LastUsed, t.LastIP = now, ip
 		nv, err := json.Marshal(t)
 		if err != nil {
 			return err
@@ -115,6 +133,19 @@ func (s *State) DeleteAPIToken(name string, rec audit.Record) error {
 		}
 		return fmt.Errorf("api token %q: %w", name, ErrNotFound)
 	})
+}
+
+// APITokens lists every token by name, in this transaction.
+func (t *Tx) APITokens() ([]APIToken, error) { return apiTokens(t.bolt) }
+
+// DeleteAPIToken removes the token stored under id, or returns
+// ErrNotFound. The caller appends its audit record.
+func (t *Tx) DeleteAPIToken(id []byte) error {
+	b := t.bolt.Bucket(bucketAPITokens)
+	if b.Get(id) == nil {
+		return ErrNotFound
+	}
+	return b.Delete(id)
 }
 
 func apiTokens(tx *bbolt.Tx) ([]APIToken, error) {

@@ -37,13 +37,19 @@ var (
 	// The explorer's query history (schema 6, issue 11).
 	bucketQueryHistory = []byte("query_history") // username -> JSON []string, newest first
 
+	// Backup, drill and restore runs (schema 7, issue 12).
+	bucketBackupRuns = []byte("backup_runs") // run id (sortable by start) -> JSON backups.Run
+
+	// Rate-limit violations per hour (schema 8, issue 13).
+	bucketLimitStats = []byte("limit_stats") // hour (Unix seconds, big-endian) -> JSON []LimitCount
+
 	keySchemaVersion = []byte("schema_version")
 	keyEventCount    = []byte("event_count") // in bucketMeta
 )
 
 // schemaVersion is the layout this build writes. migrations[i] upgrades
 // a database from version i to i+1.
-const schemaVersion = 6
+const schemaVersion = 8
 
 var migrations = []func(tx *bbolt.Tx) error{
 	// 0 -> 1: the initial buckets.
@@ -84,6 +90,16 @@ var migrations = []func(tx *bbolt.Tx) error{
 	// 5 -> 6: the explorer's query history (issue 11).
 	func(tx *bbolt.Tx) error {
 		_, err := tx.CreateBucketIfNotExists(bucketQueryHistory)
+		return err
+	},
+	// 6 -> 7: backup, drill and restore runs (issue 12).
+	func(tx *bbolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bucketBackupRuns)
+		return err
+	},
+	// 7 -> 8: rate-limit violations per hour (issue 13).
+	func(tx *bbolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bucketLimitStats)
 		return err
 	},
 }

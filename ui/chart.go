@@ -44,6 +44,9 @@ type chartSpec struct {
 	// Note is a muted line under the title: when the chart can be empty
 	// and why (dashboard.Panel.Note).
 	Note string
+	// NoteWhenEmpty hides Note once the chart has data: a note that only
+	// explains why the chart is empty.
+	NoteWhenEmpty bool
 	// InExplorer is the explorer's own chart: no "Open in explorer".
 	InExplorer bool
 }

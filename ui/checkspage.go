@@ -13,7 +13,7 @@ import (
 type checksView struct {
 	Now        time.Time
 	Status     checks.HealthStatus
-	State      string // the filter: "", "failing", "up", "pending"
+	State      string // the filter: "", "failing", "up", "pending"; failing lists weak checks too
 	Kind       string
 	Checks     []checks.Result
 	Total      int
@@ -22,10 +22,10 @@ type checksView struct {
 
 var (
 	errCheckState = errkind.New(errkind.Malformed, "ui: bad checks state", "state: want failing, up or pending")
-	errCheckKind  = errkind.New(errkind.Malformed, "ui: bad checks kind", "kind: want postgres, redis, s3, http or tcp")
+	errCheckKind  = errkind.New(errkind.Malformed, "ui: bad checks kind", "kind: want postgres, redis, s3, http, tcp or headers")
 )
 
-var checkKinds = map[string]bool{"": true, "postgres": true, "redis": true, "s3": true, "http": true, "tcp": true}
+var checkKinds = map[string]bool{"": true, "postgres": true, "redis": true, "s3": true, "http": true, "tcp": true, "headers": true}
 
 // checksPage serves GET /checks[?state=failing|up|pending][&kind=K].
 func (s *Server) checksPage(w http.ResponseWriter, r *http.Request) {
@@ -44,7 +44,7 @@ func (s *Server) checksPage(w http.ResponseWriter, r *http.Request) {
 		h := s.deps.Report(r.Context())
 		v.Status, v.Components, v.Total = h.Status, h.Components, len(h.Checks)
 		for _, c := range h.Checks {
-			if (want == "" || c.Status == want) && (kind == "" || c.Kind == kind) {
+			if (want == "" || checkFilterStatus(c) == want) && (kind == "" || c.Kind == kind) {
 				v.Checks = append(v.Checks, c)
 			}
 		}
@@ -52,6 +52,24 @@ func (s *Server) checksPage(w http.ResponseWriter, r *http.Request) {
 	p := s.page(r, "Checks")
 	p.Live = true
 	s.render(w, r, http.StatusOK, checksPageView(p, v))
+}
+
+// checkFilterStatus is the status c is filtered by: a weak check (up,
+// with a warning such as a low headers score) is listed as failing.
+func checkFilterStatus(c checks.Result) checks.Status {
+	if c.Weak() {
+		return checks.StatusDown
+	}
+	return c.Status
+}
+
+// checkState is the status c shows: "weak" for a check up with a
+// warning, else its status.
+func checkState(c checks.Result) string {
+	if c.Weak() {
+		return "weak"
+	}
+	return string(c.Status)
 }
 
 // checkSince says since when a check stands where it is: a failing one
@@ -85,7 +103,7 @@ func checkLevel(c checks.Result) level {
 	switch {
 	case c.Status == checks.StatusDown && c.Critical:
 		return levelDown
-	case c.Status == checks.StatusDown:
+	case c.Status == checks.StatusDown, c.Weak():
 		return levelDegraded
 	}
 	return levelOK

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ward-monitoring/ward/audit"
 	"github.com/ward-monitoring/ward/auth"
+	"github.com/ward-monitoring/ward/backups"
 	"github.com/ward-monitoring/ward/checks"
 	"github.com/ward-monitoring/ward/dashboard"
 )
@@ -23,6 +24,9 @@ type Deps struct {
 	Logger *slog.Logger
 	// Gatherer serves /metrics.
 	Gatherer prometheus.Gatherer
+	// Registerer takes the server's own metrics (issue 12: the ping
+	// counter); nil registers none.
+	Registerer prometheus.Registerer
 	// API is Prometheus' /api/v1 (package promapi); the server guards
 	// it (PrometheusAPIRoutes) and passes requests on unchanged.
 	API http.Handler
@@ -91,6 +95,24 @@ type Deps struct {
 	// History keeps each user's recent explorer queries (issue 11); nil
 	// keeps none.
 	History QueryHistory
+
+	// Backups runs, watches and drills backups (issue 12): /backups,
+	// /api/backups/* and /ping/*; nil serves an empty page and 404s.
+	Backups backups.Service
+
+	// LimitStats keeps the hourly counts of rate-limited requests for
+	// /admin/limits (issue 13, rate limits); nil keeps none.
+	LimitStats LimitStats
+	// Transport (issue 13, helper D).
+	//
+	// CORSOrigins returns server.cors.allowed_origins, the exact origins
+	// whose scripts may call the API with a token (cors.go); nil or
+	// empty allows none.
+	CORSOrigins func() []string
+	// APIClientCert refuses API routes to callers without a verified TLS
+	// client certificate (server.tls.client_auth: require_for_api),
+	// except ward's own scrape of /metrics.
+	APIClientCert bool
 }
 
 // QueryHistory is each user's recent explorer expressions (issue 11;

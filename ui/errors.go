@@ -138,6 +138,12 @@ func setRetryAfter(w http.ResponseWriter, err error) {
 // answer writes p as a page or in Prometheus' envelope, by the kind of
 // the request's route (a page when no route matches).
 func (s *Server) answer(w http.ResponseWriter, r *http.Request, p problem) {
+	if refusedUnread(r, p.status) {
+		// The refusal comes before the body is read: closing the
+		// connection spares net/http waiting for (and draining) a body
+		// that a slow client may never finish sending.
+		w.Header().Set("Connection", "close")
+	}
 	if e := s.route(r); e != nil && e.kind == kindAPI {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(p.status)
@@ -167,4 +173,18 @@ func (s *Server) formError(w http.ResponseWriter, r *http.Request, err error) (i
 	setRetryAfter(w, err)
 	p := s.explain(r, err)
 	return p.status, p.sentence()
+}
+
+// refusedUnread reports whether status refuses r before its body was
+// read (credential, role, rate, size or time refusals) while r has one.
+func refusedUnread(r *http.Request, status int) bool {
+	if r.ContentLength == 0 && len(r.TransferEncoding) == 0 {
+		return false
+	}
+	switch status {
+	case http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests,
+		http.StatusRequestTimeout, http.StatusRequestEntityTooLarge:
+		return true
+	}
+	return false
 }

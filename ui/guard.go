@@ -51,11 +51,19 @@ func (s *Server) guard(e endpoint, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r = r.WithContext(context.WithValue(r.Context(), routeKey{}, &e))
 		if e.access == public {
+			if !s.admitRate(w, r, e, nil) { // issue 13
+				return
+			}
 			next.ServeHTTP(w, r)
 			return
 		}
 		p, err := s.principal(r, e)
 		if err != nil {
+			// Issue 13 fix: a failed authentication is charged to the
+			// client's address (anonymous class), headers on the 401.
+			if !s.admitFailedAuth(w, r) {
+				return
+			}
 			s.unauthenticated(w, r, e, err)
 			return
 		}
@@ -77,6 +85,11 @@ func (s *Server) guard(e endpoint, next http.Handler) http.Handler {
 			s.forbidden(w, r, p, e.role)
 			return
 		}
+		// Issue 13: a scoped token only where its scope opens the
+		// route; then the principal's rate limit.
+		if !s.admitScope(w, r, e, p) || !s.admitRate(w, r, e, p) {
+			return
+		}
 		next.ServeHTTP(w, r.WithContext(auth.WithPrincipal(r.Context(), p)))
 	})
 }
@@ -95,7 +108,7 @@ func (s *Server) principal(r *http.Request, e endpoint) (*auth.Principal, error)
 			return &auth.Principal{
 				User:    auth.User{Name: auth.SystemActor, Role: auth.RoleViewer},
 				Session: auth.SessionInfo{User: auth.SystemActor, Stage: auth.StageActive},
-				IP:      ip, UserAgent: ua,
+				IP:      ip, UserAgent: ua, Internal: true,
 			}, nil
 		}
 		return s.deps.Auth.AuthenticateToken(r.Context(), token, ip, ua)

@@ -91,6 +91,7 @@ func TestDenyByDefault(t *testing.T) {
 	table := s.routes()
 	seen := map[string]bool{}
 	for _, r := range table {
+		r.limit = defaultLimitClass(r) // as NewServer does
 		method, path, ok := strings.Cut(r.pattern, " ")
 		if !ok || method == "" || method != strings.ToUpper(method) || !strings.HasPrefix(path, "/") {
 			t.Errorf("route %q: want \"METHOD /path\"", r.pattern)
@@ -111,8 +112,14 @@ func TestDenyByDefault(t *testing.T) {
 		if r.kind != kindPage && r.kind != kindAPI {
 			t.Errorf("route %q: kind %v, want page or api", r.pattern, r.kind)
 		}
-		if r.limit != unlimited && r.limit != signInLimited {
+		if (r.limit == pingLimited) != strings.HasPrefix(path, "/ping/") {
+			t.Errorf("route %q: limit class %v; the ping limit covers exactly /ping/ (issue 12)", r.pattern, r.limit)
+		}
+		if r.limit.String() == "unset" {
 			t.Errorf("route %q: limit class %v, want one set", r.pattern, r.limit)
+		}
+		if r.limit == unlimited && r.pattern != "GET /live" {
+			t.Errorf("route %q is unlimited; only the live stream is (issue 13)", r.pattern)
 		}
 		if signInLimitedRoutes[r.pattern] != (r.limit == signInLimited) {
 			t.Errorf("route %q has limit class %v; the sign-in limit covers exactly the reviewed list", r.pattern, r.limit)

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"log"
 	"log/slog"
@@ -29,7 +30,7 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.logger.Error("http handler panic", "method", r.Method, "path", r.URL.Path, "panic", v, "stack", string(debug.Stack()))
+				s.logger.Error("http handler panic", "method", r.Method, "path", loggedPath(r.URL.Path), "panic", v, "stack", string(debug.Stack()))
 				s.answer(w, r, problem{status: http.StatusInternalServerError, kind: errkind.Internal, msg: internalMessage})
 			}
 		}()
@@ -49,23 +50,50 @@ func (r *statusRecorder) WriteHeader(code int) {
 
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
+// loggedPath is a request's path as logs may hold it: a ping token (the
+// secret of a watched job, in /ping/{token}/...) is replaced.
+func loggedPath(p string) string {
+	rest, ok := strings.CutPrefix(p, "/ping/")
+	if !ok {
+		return p
+	}
+	if _, action, ok := strings.Cut(rest, "/"); ok {
+		return "/ping/<token>/" + action
+	}
+	return "/ping/<token>"
+}
+
 // logRequests logs each request at debug level. Query strings are left
-// out: they may carry tokens once API tokens exist.
+// out: they may carry tokens once API tokens exist; ping tokens are
+// replaced (loggedPath).
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
-		s.logger.Debug("http request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
+		s.logger.Debug("http request", "method", r.Method, "path", loggedPath(r.URL.Path), "status", rec.status, "duration", time.Since(start))
 	})
 }
 
 // contentSecurityPolicy allows only ward's own scripts, styles and
-// images, no framing, no <base> and forms posting only to ward.
-const contentSecurityPolicy = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+// images, no plugins, no framing, no <base> and forms posting only to
+// ward.
+const contentSecurityPolicy = "default-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 
-// securityHeaders sets the headers every response carries, and HSTS when
-// browsers reach ward over https.
+// permissionsPolicy denies every powerful browser feature to ward's
+// pages and anything they could embed: ward uses none. Only features
+// browsers recognise are listed (an unknown one is a console error).
+const permissionsPolicy = "accelerometer=(), autoplay=(), camera=(), display-capture=(), encrypted-media=(), " +
+	"fullscreen=(), geolocation=(), gyroscope=(), hid=(), idle-detection=(), magnetometer=(), microphone=(), " +
+	"midi=(), payment=(), picture-in-picture=(), publickey-credentials-get=(), screen-wake-lock=(), serial=(), " +
+	"sync-xhr=(), usb=(), xr-spatial-tracking=()"
+
+// securityHeaders sets the OWASP secure-headers set on every response
+// (issue 13), and HSTS when browsers reach ward over https. Every
+// answer defaults to Cache-Control: no-store, so no authenticated page,
+// API answer or response setting a session is kept by a browser or
+// proxy; only content-hashed static files (assets.go) replace it with a
+// long lifetime.
 func (s *Server) securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
@@ -73,6 +101,10 @@ func (s *Server) securityHeaders(next http.Handler) http.Handler {
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("Permissions-Policy", permissionsPolicy)
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Cross-Origin-Resource-Policy", "same-origin")
+		h.Set("Cache-Control", "no-store")
 		if s.secure(r) {
 			// One year, this host only: ward cannot know what else
 			// runs on sibling subdomains.
@@ -88,7 +120,8 @@ type slogErrorLog struct{ logger *slog.Logger }
 func (l slogErrorLog) Println(v ...any) { l.logger.Error(strings.TrimSpace(fmt.Sprintln(v...))) }
 
 func (l slogErrorLog) Write(p []byte) (int, error) {
-	l.logger.Error(strings.TrimSpace(string(p)), "component", "http")
+	msg := strings.TrimSpace(string(p))
+	l.logger.Log(context.Background(), httpErrorLevel(msg), msg, "component", "http")
 	return len(p), nil
 }
 

@@ -158,3 +158,8 @@ func (s *Server) allowedHost(hostport string) bool {
 	}
 	return s.network().hosts[host]
 }
+
+// TrustedProxy reports whether a is in server.trusted_proxies (issue 13
+// fix round: the connection caps exempt proxies from the per-address
+// cap).
+func (s *Server) TrustedProxy(a netip.Addr) bool { return s.network().isTrusted(a) }

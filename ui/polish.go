@@ -27,7 +27,7 @@ func groupsOf4(s string) []string {
 // asks before POST /admin/users/{name}/delete deletes.
 func (s *Server) confirmDeleteUser(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	s.render(w, r, http.StatusOK, confirmDeletePage(s.page(r, "Delete "+name), name))
+	s.render(w, r, http.StatusOK, confirmDeletePage(s.page(r, "Delete "+name), name, s.tokensOf(r, name))) // issue 13: their tokens
 }
 
 // withNotFoundPage answers requests that no route matches: with a page in

@@ -163,3 +163,23 @@ func TestGroupsOf4(t *testing.T) {
 		}
 	}
 }
+
+// TestSetupPromisesTwoFactorOnlyWhenRequired: the setup page announced
+// a 2FA step that never came when admins need no 2FA.
+func TestSetupPromisesTwoFactorOnlyWhenRequired(t *testing.T) {
+	for _, tc := range []struct {
+		roles []string
+		want  string
+	}{
+		{[]string{"admin"}, "Step 2 sets up two-factor authentication"},
+		{nil, "Two-factor authentication is optional for admins"},
+	} {
+		c := testAuthConfig()
+		c.TwoFactor.RequiredRoles = tc.roles
+		_, base := startServerWith(t, discardLogger(), c)
+		resp, body := do(t, http.MethodGet, base+"/setup?token=x")
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, tc.want) {
+			t.Errorf("required roles %v: %d, page lacks %q", tc.roles, resp.StatusCode, tc.want)
+		}
+	}
+}

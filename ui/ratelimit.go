@@ -1,82 +1,43 @@
 package ui
 
 import (
-	"net/http"
-	"strconv"
-	"sync"
 	"time"
 
-	"github.com/ward-monitoring/ward/errkind"
+	"github.com/ward-monitoring/ward/ratelimit"
 )
 
-// ipLimiter is a coarse per-IP limit in front of the sign-in forms. The
-// auth package limits attempts per account and per IP precisely; this
-// bounds the work (argon2id hashing) one address can cause across
-// usernames and forms, setup included.
+// ipLimiter is a fixed-window count per key (an address, a ping token):
+// the pings' per-address budgets (pings.go), which are not configurable.
+// The configurable classes, sign-in posts and pings per token included,
+// are in limits.go.
 type ipLimiter struct {
-	mu     sync.Mutex
-	limit  int
-	window time.Duration
-	now    func() time.Time
-	seen   map[string]*ipWindow
+	w   *ratelimit.Window
+	now func() time.Time
 }
 
-type ipWindow struct {
-	start time.Time
-	n     int
-}
-
-// Sign-in form posts allowed per IP per window.
+// Sign-in form posts allowed per IP per window by default (the limits
+// section's sign_in); maxLimiterKeys bounds every limiter's memory.
 const (
 	signInPostsPerWindow = 30
 	signInWindow         = time.Minute
+	maxLimiterKeys       = ratelimit.DefaultMaxKeys
 )
 
-func newIPLimiter(limit int, window time.Duration, now func() time.Time) *ipLimiter {
-	return &ipLimiter{limit: limit, window: window, now: now, seen: map[string]*ipWindow{}}
+func newIPLimiter(name string, limit int, window time.Duration, now func() time.Time) *ipLimiter {
+	return &ipLimiter{w: ratelimit.NewWindow(ratelimit.Policy{Name: name, Quota: limit, Window: window}, maxLimiterKeys), now: now}
 }
 
-// allow counts one request from ip and returns how long to wait when it is
-// over the limit.
-func (l *ipLimiter) allow(ip string) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	if len(l.seen) > 10000 {
-		for k, w := range l.seen {
-			if now.Sub(w.start) >= l.window {
-				delete(l.seen, k)
-			}
-		}
-	}
-	w := l.seen[ip]
-	if w == nil || now.Sub(w.start) >= l.window {
-		w = &ipWindow{start: now}
-		l.seen[ip] = w
-	}
-	w.n++
-	if w.n > l.limit {
-		return w.start.Add(l.window).Sub(now)
+// allow counts one request from key and returns how long to wait when it
+// is over the limit.
+func (l *ipLimiter) allow(key string) time.Duration {
+	if d := l.take(key); !d.Allowed {
+		return max(d.Reset, time.Nanosecond)
 	}
 	return 0
 }
 
-var errSignInLimit = errkind.New(errkind.RateLimited, "ui: sign-in posts over the per-IP limit",
-	"too many sign-in attempts from your address. Wait a minute and try again")
+// take counts one request from key.
+func (l *ipLimiter) take(key string) ratelimit.Decision { return l.w.Take(key, 1, l.now()) }
 
-// limitSignIn answers 429 to an address posting sign-in forms (the
-// routes of class signInLimited) too fast. It runs outside the route
-// table's mux, before the CSRF check, so it asks the mux which route a
-// request is for.
-func (s *Server) limitSignIn(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if e := s.route(r); e != nil && e.limit == signInLimited {
-			if wait := s.signInLimit.allow(s.clientIP(r)); wait > 0 {
-				w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-				s.fail(w, r, errSignInLimit)
-				return
-			}
-		}
-		next.ServeHTTP(w, r)
-	})
-}
+// size is how many keys the limiter holds.
+func (l *ipLimiter) size() int { return l.w.Len() }

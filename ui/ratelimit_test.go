@@ -3,8 +3,10 @@ package ui
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ward-monitoring/ward/auth"
 )
@@ -42,5 +44,50 @@ func TestSignInLimit(t *testing.T) {
 	}
 	if resp, _ := doAs(t, "POST", base+"/sessions/end-others", "", session); resp.StatusCode != http.StatusOK {
 		t.Errorf("POST /sessions/end-others over the sign-in limit: %d, want 200", resp.StatusCode)
+	}
+}
+
+// TestIPLimiterBounded: 200,000 distinct keys inside one window (an IPv6
+// client inventing addresses, or tokens) leave the limiter at its
+// maximum, each call doing constant work (the benchmark below measures
+// it), and the oldest keys are the ones evicted: the newest still count.
+func TestIPLimiterBounded(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	l := newIPLimiter("test", 2, time.Minute, func() time.Time { return now })
+	for i := range 200_000 {
+		l.allow("k" + strconv.Itoa(i))
+		if i%1000 == 0 {
+			now = now.Add(time.Millisecond)
+		}
+	}
+	if n := l.size(); n != maxLimiterKeys {
+		t.Fatalf("limiter holds %d keys, want %d", n, maxLimiterKeys)
+	}
+	newest := "k199999"
+	if l.allow(newest) != 0 {
+		t.Errorf("newest key's second request refused")
+	}
+	if l.allow(newest) == 0 {
+		t.Errorf("newest key's third request allowed: evicted instead of the oldest")
+	}
+	// A minute on, every window has expired and leaves.
+	now = now.Add(time.Minute)
+	l.allow("fresh")
+	if n := l.size(); n != 1 {
+		t.Errorf("after a minute the limiter holds %d keys, want 1", n)
+	}
+}
+
+// BenchmarkIPLimiterManyKeys: the cost of a call with the limiter full
+// of live keys, each call a new key (the attack's pattern).
+func BenchmarkIPLimiterManyKeys(b *testing.B) {
+	now := time.Unix(1_700_000_000, 0)
+	l := newIPLimiter("test", pingsPerIP, pingWindow, func() time.Time { return now })
+	for i := range maxLimiterKeys {
+		l.allow("pre" + strconv.Itoa(i))
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		l.allow("k" + strconv.Itoa(i))
 	}
 }

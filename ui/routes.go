@@ -2,6 +2,7 @@ package ui
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -70,6 +71,25 @@ const (
 	// signInLimited routes are the sign-in forms: each IP may post
 	// signInPostsPerWindow of them per signInWindow (limitSignIn).
 	signInLimited
+	// pingLimited routes are the backup pings (issue 12): pingsPerToken
+	// per token and pingsPerIP per address per pingWindow (pings.go).
+	pingLimited
+	// Issue 13 (limits.go): token buckets per principal.
+	//
+	// apiRead routes are API reads, 100 a minute per principal by
+	// default.
+	apiRead
+	// apiQuery routes are PromQL queries, charged by their cost.
+	apiQuery
+	// apiWrite routes change state through the API: silences, alerts,
+	// receiver tests, backup actions.
+	apiWrite
+	// anonymous routes answer anyone (health, sign-in pages, static
+	// files): limited per IP (IPv6 by /64).
+	anonymous
+	// pageView routes are the pages and forms of signed-in people;
+	// live refreshes are charged too.
+	pageView
 )
 
 func (c limitClass) String() string {
@@ -77,7 +97,19 @@ func (c limitClass) String() string {
 	case unlimited:
 		return "unlimited"
 	case signInLimited:
-		return "sign-in"
+		return "sign_in"
+	case pingLimited:
+		return "ping"
+	case apiRead:
+		return "api_read"
+	case apiQuery:
+		return "api_query"
+	case apiWrite:
+		return "api_write"
+	case anonymous:
+		return "anonymous"
+	case pageView:
+		return "page"
 	}
 	return "unset"
 }
@@ -92,29 +124,36 @@ type endpoint struct {
 	// selfScrape routes also take the in-memory token of ward's own
 	// scrape (only /metrics).
 	selfScrape bool
-	handler    http.Handler
+	// scope opens the route to API tokens with that scope (issue 13,
+	// scopes.go); "" opens it to no scoped token.
+	scope auth.Scope
+	// maxBody bounds the request body in bytes and timeout the time to
+	// answer (issue 13, reqlimits.go); zero takes the class default.
+	maxBody int64
+	timeout time.Duration
+	handler http.Handler
 }
 
-// One helper per access level. Routes are unlimited unless marked with
-// limited.
+// One helper per access level. Routes take the limit class of their
+// kind, method and role (defaultLimitClass) unless marked with limited.
 func open(k kind, pattern string, h http.Handler) endpoint {
-	return endpoint{pattern: pattern, access: public, kind: k, limit: unlimited, handler: h}
+	return endpoint{pattern: pattern, access: public, kind: k, handler: h}
 }
 
 func enrol(k kind, pattern string, h http.Handler) endpoint {
-	return endpoint{pattern: pattern, access: enrolling, kind: k, limit: unlimited, handler: h}
+	return endpoint{pattern: pattern, access: enrolling, kind: k, handler: h}
 }
 
 func viewer(k kind, pattern string, h http.Handler) endpoint {
-	return endpoint{pattern: pattern, access: protected, role: auth.RoleViewer, kind: k, limit: unlimited, handler: h}
+	return endpoint{pattern: pattern, access: protected, role: auth.RoleViewer, kind: k, handler: h}
 }
 
 func operator(k kind, pattern string, h http.Handler) endpoint {
-	return endpoint{pattern: pattern, access: protected, role: auth.RoleOperator, kind: k, limit: unlimited, handler: h}
+	return endpoint{pattern: pattern, access: protected, role: auth.RoleOperator, kind: k, handler: h}
 }
 
 func admin(k kind, pattern string, h http.Handler) endpoint {
-	return endpoint{pattern: pattern, access: protected, role: auth.RoleAdmin, kind: k, limit: unlimited, handler: h}
+	return endpoint{pattern: pattern, access: protected, role: auth.RoleAdmin, kind: k, handler: h}
 }
 
 // limited puts e under the limit class c.
@@ -188,6 +227,7 @@ func (s *Server) routes() []endpoint {
 		admin(kindPage, "GET /admin/users/{name}/delete", hf(s.confirmDeleteUser)),
 		admin(kindPage, "GET /admin/audit", hf(s.auditPage)),
 		admin(kindPage, "GET /admin/audit/export", hf(s.auditExport)),
+		admin(kindPage, "GET /admin/limits", hf(s.limitsPage)), // issue 13, rate limits
 		// Events timeline and live updates (issue 10).
 		viewer(kindPage, "GET /events", hf(s.eventsPage)),
 		viewer(kindPage, "GET /events/export", hf(s.eventsExport)),
@@ -238,6 +278,8 @@ func (s *Server) routes() []endpoint {
 		operator(kindAPI, "POST /api/ward/receivers/{name}/test", hf(s.testReceiver)),
 		admin(kindAPI, "POST /api/ward/users/{name}/clear-throttle", hf(s.apiClearThrottle)),
 	)
+	table = append(table, s.backupRoutes()...) // issue 12
+	table = append(table, s.tokenRoutes()...)  // issue 13: API tokens (B)
 	return table
 }
 

@@ -51,6 +51,14 @@ var publicRoutes = map[string]bool{
 	"POST /reset-password":         true,
 	"POST /reset-password/confirm": true,
 	"GET /static/{file}":           true,
+	// Backup pings (issue 12): the token in the path is the credential;
+	// rate-limited (pingLimited).
+	"GET /ping/{token}":           true,
+	"POST /ping/{token}":          true,
+	"HEAD /ping/{token}":          true,
+	"GET /ping/{token}/{action}":  true,
+	"POST /ping/{token}/{action}": true,
+	"HEAD /ping/{token}/{action}": true,
 }
 
 // signInLimitedRoutes are the routes under the per-IP sign-in limit:

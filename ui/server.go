@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -38,8 +39,6 @@ type Server struct {
 	// pattern, for the middleware in front of mux.
 	mux       *http.ServeMux
 	endpoints map[string]endpoint
-	// signInLimit bounds sign-in form posts per IP.
-	signInLimit *ipLimiter
 	// denials picks which refused requests (403) are audited.
 	denials denialLimiter
 	// internalTokenHash is the SHA-256 of the token ward scrapes its own
@@ -50,6 +49,10 @@ type Server struct {
 	net atomic.Pointer[network]
 	// live tells open live-update streams of changes (live.go).
 	live *liveHub
+	// pings limits and counts /ping/* (issue 12).
+	pings *pingGuard
+	// limits are the rate limits of every class (issue 13, limits.go).
+	limits limitState
 }
 
 // NewServer builds the HTTP server on an already bound listener, so that
@@ -57,18 +60,24 @@ type Server struct {
 func NewServer(ln net.Listener, deps Deps, reload func(context.Context) error) *Server {
 	s := &Server{
 		logger: deps.Logger, deps: deps, applyConfig: reload, ln: ln, now: time.Now,
-		assets:      newAssets(),
-		enrolments:  newEnrolments(time.Now),
-		signInLimit: newIPLimiter(signInPostsPerWindow, signInWindow, time.Now),
-		live:        newLiveHub(),
+		assets:     newAssets(),
+		enrolments: newEnrolments(time.Now),
+		live:       newLiveHub(),
+		pings:      newPingGuard(deps.Registerer, time.Now), // issue 12
 	}
+	s.limits.recorder = newViolations(deps.Registerer) // issue 13, rate limits
 	if deps.InternalToken != "" {
 		h := sha256.Sum256([]byte(deps.InternalToken))
 		s.internalTokenHash = h[:]
 	}
 	s.mux, s.endpoints = http.NewServeMux(), map[string]endpoint{}
 	for _, e := range s.routes() {
-		s.mux.Handle(e.pattern, s.guard(e, e.handler))
+		// Issue 13: each column not set in the table takes its
+		// default for the route's kind, method and role.
+		e.limit = defaultLimitClass(e)
+		e.scope = defaultScope(e)
+		e.maxBody, e.timeout = defaultRequestLimits(e)
+		s.mux.Handle(e.pattern, s.guard(e, s.bounded(e, e.handler)))
 		s.endpoints[e.pattern] = e
 	}
 	// Cross-origin state changes from browsers are refused on every
@@ -80,9 +89,11 @@ func NewServer(ln net.Listener, deps Deps, reload func(context.Context) error) *
 	}))
 	// The chain, outermost first: recover, request log, security
 	// headers, allowed Host, sign-in rate limit, CSRF; then per route (guard) the
-	// session or token, the sign-in stage and the role.
+	// session or token, the sign-in stage and the role. Issue 13 (helper
+	// D): CORS answers before CSRF (cors.go), then the API's client
+	// certificate.
 	s.srv = &http.Server{
-		Handler:           chain(s.withNotFoundPage(s.mux), s.recoverPanics, s.logRequests, s.securityHeaders, s.checkHost, s.limitSignIn, csrf.Handler),
+		Handler:           chain(s.withNotFoundPage(s.mux), s.recoverPanics, s.logRequests, s.securityHeaders, s.checkHost, s.limitSignIn, s.crossOrigin(csrf), s.requireClientCert),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		// A query may run for query.timeout; the caller leaves room to
@@ -104,6 +115,8 @@ func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 func (s *Server) Run(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- s.srv.Serve(s.ln) }()
+	stopFlush := s.flushLimitsEvery(limitFlushEvery) // issue 13 fix: refusal counts
+	defer stopFlush()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("ui: serve: %w", err)
@@ -146,4 +159,16 @@ func (s *Server) handleReload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	fmt.Fprintln(w, "config reloaded")
+}
+
+// httpErrorLevel is the level of a line net/http logs: a failed TLS
+// handshake (plain http sent to the https port, a scanner, a client that
+// does not trust the certificate) is the client's problem and logged at
+// debug, so ERROR lines stay worth alerting on; the rest are errors.
+// Issue 13 fix round (trial #10).
+func httpErrorLevel(msg string) slog.Level {
+	if strings.HasPrefix(msg, "http: TLS handshake error") {
+		return slog.LevelDebug
+	}
+	return slog.LevelError
 }

@@ -10,6 +10,7 @@ import (
 func (s *Server) renderSetup(w http.ResponseWriter, r *http.Request, status int, v setupView) {
 	p := s.page(r, "Set up ward")
 	p.Narrow = true
+	v.TwoFactor = s.deps.Auth.RequiresTwoFactor(auth.RoleAdmin)
 	s.render(w, r, status, setupPage(p, v))
 }
 

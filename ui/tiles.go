@@ -26,6 +26,9 @@ type tile struct {
 	Docs   string // how to set it up, shown with no data
 	// Err is a query that failed; the figures shown may be incomplete.
 	Err string
+	// Waiting is a tile with nothing to judge yet (issue 12: a backup
+	// job before its first run): grey, tagged "Waiting", not OK or Down.
+	Waiting bool
 }
 
 type tileRow struct {

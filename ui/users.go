@@ -58,8 +58,14 @@ func (s *Server) userAction(w http.ResponseWriter, r *http.Request) {
 		err = s.deps.Auth.SetRole(ctx, p, name, role)
 		v.Notice = name + " is now " + string(role) + "; their sessions were ended."
 	case "disable":
+		// Only from the confirmation page (GET .../disable), which lists
+		// the API tokens that go with them.
+		if r.PostFormValue("confirm") != "yes" {
+			s.confirmDisableUser(w, r)
+			return
+		}
 		err = s.deps.Auth.SetDisabled(ctx, p, name, true)
-		v.Notice = name + " is disabled; their sessions were ended."
+		v.Notice = name + " is disabled; their sessions were ended and their API tokens revoked."
 	case "enable":
 		err = s.deps.Auth.SetDisabled(ctx, p, name, false)
 		v.Notice = name + " is enabled."
@@ -73,7 +79,7 @@ func (s *Server) userAction(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		err = s.deps.Auth.DeleteUser(ctx, p, name)
-		v.Notice = name + " was deleted."
+		v.Notice = name + " was deleted. Their API tokens were revoked."
 	case "clear-throttle":
 		err = s.deps.Auth.ClearThrottle(ctx, p, name)
 		v.Notice = "Failed sign-in attempts against " + name + " were forgotten."

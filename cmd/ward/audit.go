@@ -1,21 +1,22 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
-	"time"
 
-	"github.com/ward-monitoring/ward/app"
 	"github.com/ward-monitoring/ward/audit"
-	"github.com/ward-monitoring/ward/storage"
+	"github.com/ward-monitoring/ward/control"
 )
 
 const auditUsage = `Usage:
   ward audit verify [--config FILE] [--anchor SEQ:HASH]...
       check the audit trail for modified, deleted, inserted or reordered
       records, under the secret key ward serve uses (WARD_SECRET_KEY,
-      WARD_SECRET_KEY_FILE, auth.secret_key_file or <data>/ward.key)
+      WARD_SECRET_KEY_FILE, auth.secret_key_file or <data>/ward.key).
+      While ward runs, the running ward checks it (through its control
+      socket, <data>/control/ward.sock) under the key it holds.
 
   --anchor SEQ:HASH   a chain head kept outside this host (ward logs one
                       every hour and at shutdown: "audit chain head ...
@@ -61,22 +62,18 @@ func auditCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ward audit verify: cannot verify: %v\n", err)
 		return 1
 	}
-	off, err := app.OpenOfflineReadOnly(*cfgFile)
+	req := control.Request{Command: control.AuditVerify}
+	for _, a := range anchors {
+		req.Anchors = append(req.Anchors, a.String())
+	}
+	resp, _, err := dispatch(context.Background(), *cfgFile, req, stderr)
 	if err != nil {
 		return fail(err)
 	}
-	defer off.Close()
-	ak, err := off.Key.Derive(audit.KeyPurpose)
-	if err != nil {
-		return fail(err)
+	if resp.Audit == nil {
+		return fail(errors.New("ward answered without a result"))
 	}
-	res, err := off.State.VerifyAuditWith(ak, time.Now(), anchors...)
-	if errors.Is(err, storage.ErrAuditKeyMismatch) {
-		return fail(fmt.Errorf("the secret key from %s is not the one the audit trail is sealed with, or the key id stored with the trail was altered; run with the key `ward serve` uses", off.KeyFrom))
-	}
-	if err != nil {
-		return fail(err)
-	}
+	res := *resp.Audit
 	fmt.Fprintln(stdout, res)
 	for _, a := range res.Anchors {
 		switch {

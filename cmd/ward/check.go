@@ -6,7 +6,9 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"os"
 	"strings"
+	"time"
 
 	"github.com/ward-monitoring/ward/alerting"
 	"github.com/ward-monitoring/ward/config"
@@ -36,15 +38,21 @@ func check(args []string, stdout, stderr io.Writer) int {
 
 // checkConfig validates a configuration file and every rule it loads.
 func checkConfig(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("check config", "ward check config FILE", stderr)
+	fs := newFlags("check config", "ward check config FILE | --config FILE", stderr)
+	// --config as serve and token take it, so one command line pattern
+	// works for all three.
+	cfgFile := fs.String("config", "", "configuration file (instead of the FILE argument)")
 	if code, ok := parse(fs, args); !ok {
 		return code
 	}
-	if fs.NArg() != 1 {
+	file := *cfgFile
+	switch {
+	case file == "" && fs.NArg() == 1:
+		file = fs.Arg(0)
+	case file == "" || fs.NArg() != 0:
 		fs.Usage()
 		return 2
 	}
-	file := fs.Arg(0)
 	cfg, err := config.LoadFile(file)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: FAILED\n%s\n", file, err)
@@ -71,8 +79,17 @@ func checkConfig(args []string, stdout, stderr io.Writer) int {
 	for _, pat := range rules.UnmatchedFiles(cfg) {
 		fmt.Fprintf(stderr, "%s: WARNING: rule_files pattern %q matches no file; no rules are loaded from it\n", file, pat)
 	}
-	fmt.Fprintf(stdout, "%s: SUCCESS: %s, %s, %s\n", file,
-		plural(len(jobs), "scrape job"), plural(n, "rule"), plural(len(cfg.Alerting.Alertmanager.Receivers), "receiver"))
+	if ws := backupWarnings(cfg.Backups); len(ws) > 0 { // issue 12, T11
+		data, _ := os.ReadFile(file)
+		for _, w := range ws {
+			fmt.Fprintf(stderr, "%s: WARNING: %s: %s\n", config.Position(data, file, w.path), w.path, w.msg)
+		}
+	}
+	for _, w := range serverTLSWarnings(cfg, time.Now()) { // issue 13
+		fmt.Fprintf(stderr, "%s: WARNING: %s\n", file, w)
+	}
+	fmt.Fprintf(stdout, "%s: SUCCESS: %s, %s, %s%s\n", file,
+		plural(len(jobs), "scrape job"), plural(n, "rule"), plural(len(cfg.Alerting.Alertmanager.Receivers), "receiver"), backupsSummary(cfg.Backups))
 	return 0
 }
 

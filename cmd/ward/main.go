@@ -25,14 +25,17 @@ const usage = `ward: metrics, rules, alerts and health checks in one binary.
 Usage:
   ward serve [--config FILE]          run ward (embedded default config without --config)
   ward check config FILE              validate a configuration file and the rules it loads
+                                      (or --config FILE, as serve takes it)
   ward check rules FILE...            validate rule files (like promtool check rules)
   ward test rules [flags] FILE...     run rule unit tests (like promtool test rules)
   ward alert test --receiver NAME     send a test notification through a receiver
   ward check run [--config FILE]      run health checks once and print the results
-  ward user add|list|set-role|reset-password|reset-2fa|disable|enable ...
-                                      manage users (works on a stopped ward)
+  ward user add|list|set-role|reset-password|reset-2fa|disable|enable|clear-throttle ...
+                                      manage users (ward running or stopped)
   ward audit verify [--config FILE]   verify the audit trail's hash chain
-  ward token create|list|revoke ...   manage API tokens (works on a stopped ward)
+  ward token create|list|revoke ...   manage API tokens (ward running or stopped)
+  ward backup run --token-file F -- CMD...
+                                      run CMD and report it to a watched backup job
   ward version                        print version information
 
 Run "ward COMMAND --help" for a command's flags.
@@ -63,6 +66,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return auditCmd(args[1:], stdout, stderr)
 	case "token":
 		return tokenCmd(args[1:], stdout, stderr)
+	case "backup": // issue 12
+		return backupCmd(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, version.Print("ward"))
 		return 0

@@ -188,6 +188,18 @@ func TestCheckConfig(t *testing.T) {
 			never:  never,
 		})
 	}
+	// --config FILE as serve and token take it; not both.
+	cases = append(cases, cliCase{
+		name:   "--config FILE",
+		args:   []string{"check", "config", "--config", "../../config.example.yaml"},
+		stdout: []string{"../../config.example.yaml: SUCCESS: "},
+		stderr: []string{""},
+	}, cliCase{
+		name:   "--config and FILE",
+		args:   []string{"check", "config", "--config", "../../config.example.yaml", "other.yaml"},
+		code:   2,
+		stderr: []string{"Usage: ward check config FILE | --config FILE"},
+	})
 	cases = append(cases, cliCase{
 		name:   "missing file",
 		args:   []string{"check", "config", "testdata/config/missing.yaml"},

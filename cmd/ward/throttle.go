@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -13,23 +14,28 @@ import (
 	"time"
 
 	"github.com/ward-monitoring/ward/config"
+	"github.com/ward-monitoring/ward/control"
 )
 
 const clearThrottleUsage = `Usage:
-  ward user clear-throttle NAME [--url URL] [--config FILE]
+  ward user clear-throttle NAME [--config FILE]
+  ward user clear-throttle NAME --url URL
 
 Forgets the failed sign-in attempts counted against NAME in a running ward
-(the throttle lives in its memory). Needs an admin API token in the
-WARD_TOKEN environment variable (see "ward token create"). URL defaults to
-server.external_url, or the listen address.
+(the throttle lives in its memory). Without --url it asks the ward running
+on the data directory through its control socket (<data>/control/ward.sock;
+run it as the OS user ward runs as). With --url, or when no ward answers
+on the socket, it calls the HTTP API at URL (default: server.external_url,
+or the listen address) with an admin API token from the WARD_TOKEN
+environment variable (see "ward token create").
 `
 
 // clearThrottleCmd runs `ward user clear-throttle NAME` against a running
-// ward's API.
+// ward: through its control socket, else its HTTP API.
 func clearThrottleCmd(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("user clear-throttle", "ward user clear-throttle NAME [flags]", stderr)
 	cfgFile := fs.String("config", "", "configuration file (default: the embedded default config)")
-	base := fs.String("url", "", "ward's address (default: server.external_url, else the listen address)")
+	base := fs.String("url", "", "call ward's HTTP API at this address (admin token in WARD_TOKEN) instead of its control socket")
 	pos, code, ok := parseInterspersed(fs, args)
 	if !ok {
 		return code
@@ -38,18 +44,22 @@ func clearThrottleCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, clearThrottleUsage)
 		return 2
 	}
-	token := strings.TrimSpace(os.Getenv("WARD_TOKEN"))
-	if token == "" {
-		fmt.Fprint(stderr, "ward user clear-throttle: set WARD_TOKEN to an admin API token\n\n"+clearThrottleUsage)
-		return 2
-	}
 	if *base == "" {
-		cfg, err := config.LoadFileOrDefault(*cfgFile)
-		if err != nil {
+		resp, cfg, err := dispatch(context.Background(), *cfgFile, control.Request{Command: control.UserClearThrottle, Name: pos[0]}, stderr)
+		switch {
+		case err == nil:
+			fmt.Fprintf(stdout, "failed sign-in attempts against %s were forgotten (as %s)\n", pos[0], resp.Actor)
+			return 0
+		case cfg == nil || !errors.Is(err, control.ErrNotRunning):
 			fmt.Fprintf(stderr, "ward user clear-throttle: %v\n", err)
 			return 1
 		}
 		*base = serverURL(cfg)
+	}
+	token := strings.TrimSpace(os.Getenv("WARD_TOKEN"))
+	if token == "" {
+		fmt.Fprintf(stderr, "ward user clear-throttle: no ward answers on its control socket here; to call %s, set WARD_TOKEN to an admin API token\n\n%s", *base, clearThrottleUsage)
+		return 2
 	}
 	u, err := url.Parse(strings.TrimSuffix(*base, "/") + "/api/ward/users/" + url.PathEscape(pos[0]) + "/clear-throttle")
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {

@@ -9,16 +9,15 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/user"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"golang.org/x/term"
 
-	"github.com/ward-monitoring/ward/app"
 	"github.com/ward-monitoring/ward/auth"
 	"github.com/ward-monitoring/ward/config"
+	"github.com/ward-monitoring/ward/control"
 )
 
 const userUsage = `Usage:
@@ -30,11 +29,13 @@ const userUsage = `Usage:
   ward user disable NAME                           disable a user and end their sessions
   ward user enable NAME                            enable a disabled user
   ward user clear-throttle NAME [--url URL]        forget failed sign-ins against NAME in a running ward
-                                                   (admin token in WARD_TOKEN)
 
-Every command takes --config FILE (default: the embedded default config).
-All but clear-throttle work on a stopped ward: while "ward serve" runs, use
-the web UI instead.
+Every command takes --config FILE (default: the embedded default config),
+and works whether or not ward runs: while "ward serve" runs on the data
+directory, the command goes through its control socket
+(<data>/control/ward.sock; run it as the OS user ward runs as), otherwise
+it opens the database itself. The audit trail names the OS user as the
+actor: cli:root, cli:ward.
 `
 
 // userCmd runs `ward user ...` and returns the exit code.
@@ -80,31 +81,43 @@ func userCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 
-	off, err := app.OpenOffline(*cfgFile, cliLogger(stderr))
+	ctx := context.Background()
+	var r, e string
+	if role != nil {
+		r, e = *role, *email
+	}
+	req, err := userRequest(sub, pos, r, e, link != nil && *link, stdin, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "ward user %s: %v\n", sub, err)
 		return 1
 	}
-	defer off.Close()
-	svc, cfg := off.Auth, off.Config
-	ctx := context.Background()
-	p := auth.Local(cliActor())
+	resp, cfg, err := dispatch(ctx, *cfgFile, req, stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "ward user %s: %v\n", sub, err)
+		return 1
+	}
 	switch sub {
 	case "add":
-		err = userAdd(ctx, svc, p, pos[0], *role, *email, stdin, stdout, stderr)
+		u := resp.User
+		fmt.Fprintf(stdout, "added %s (%s)\n", u.Name, u.Role)
+		if u.MustEnrol {
+			fmt.Fprintf(stdout, "%s must enrol in two-factor authentication at the first sign-in\n", u.Name)
+		}
 	case "list":
-		err = userList(ctx, svc, p, stdout)
+		err = userList(stdout, resp.Users)
 	case "set-role":
-		err = svc.SetRole(ctx, p, pos[0], auth.Role(pos[1]))
-		report(stdout, err, "%s is now %s; their sessions were ended\n", pos[0], pos[1])
+		fmt.Fprintf(stdout, "%s is now %s; their sessions were ended\n", pos[0], pos[1])
 	case "reset-password":
-		err = userResetPassword(ctx, svc, p, cfg, pos[0], *link, stdin, stdout, stderr)
+		if req.Command == control.UserResetLink {
+			fmt.Fprintf(stdout, "one-time reset link for %s, valid for %s once ward runs:\n%sreset-password?token=%s\n",
+				pos[0], auth.ResetTokenLifetime, baseURL(cfg), resp.Token)
+		} else {
+			fmt.Fprintf(stdout, "password of %s changed; their sessions were ended and 2FA is unchanged\n", pos[0])
+		}
 	case "reset-2fa":
-		err = svc.ResetTwoFactor(ctx, p, pos[0])
-		report(stdout, err, "2FA of %s was removed and their sessions ended; they enrol again at the next sign-in if their role requires it\n", pos[0])
+		fmt.Fprintf(stdout, "2FA of %s was removed and their sessions ended; they enrol again at the next sign-in if their role requires it\n", pos[0])
 	case "disable", "enable":
-		err = svc.SetDisabled(ctx, p, pos[0], sub == "disable")
-		report(stdout, err, "%s is %sd\n", pos[0], sub)
+		fmt.Fprintf(stdout, "%s is %sd\n", pos[0], sub)
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "ward user %s: %v\n", sub, err)
@@ -113,37 +126,56 @@ func userCmd(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return 0
 }
 
-func report(w io.Writer, err error, format string, args ...any) {
-	if err == nil {
-		fmt.Fprintf(w, format, args...)
+// userRequest is the control request of `ward user sub pos...`; it reads
+// the password the command needs (after checking the role, so that a
+// typo costs no typing).
+func userRequest(sub string, pos []string, role, email string, link bool, stdin io.Reader, stderr io.Writer) (control.Request, error) {
+	var req control.Request
+	if len(pos) > 0 {
+		req.Name = pos[0]
 	}
+	switch sub {
+	case "add":
+		if _, err := auth.ParseRole(role); err != nil {
+			return req, err
+		}
+		pw, err := readPassword(stdin, stderr)
+		req.Command, req.Role, req.Email, req.Password = control.UserAdd, role, email, pw
+		return req, err
+	case "list":
+		req.Command = control.UserList
+	case "set-role":
+		req.Command, req.Role = control.UserSetRole, pos[1]
+	case "reset-password":
+		if link {
+			req.Command = control.UserResetLink
+			return req, nil
+		}
+		pw, err := readPassword(stdin, stderr)
+		req.Command, req.Password = control.UserSetPassword, pw
+		return req, err
+	case "reset-2fa":
+		req.Command = control.UserReset2FA
+	case "disable":
+		req.Command = control.UserDisable
+	case "enable":
+		req.Command = control.UserEnable
+	}
+	return req, nil
 }
 
-func userAdd(ctx context.Context, svc *auth.Service, p *auth.Principal, name, role, email string, stdin io.Reader, stdout, stderr io.Writer) error {
-	r, err := auth.ParseRole(role)
-	if err != nil {
-		return err
+// baseURL is where reset links point: server.external_url, else the
+// listen address, ending in a slash.
+func baseURL(cfg *config.Config) string {
+	base := cfg.Server.ExternalURL
+	if base == "" {
+		base = "http://" + cfg.Server.Listen + "/"
 	}
-	pw, err := readPassword(stdin, stderr)
-	if err != nil {
-		return err
-	}
-	u, err := svc.CreateUser(ctx, p, auth.NewUser{Name: name, Email: email, Role: r, Password: pw})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "added %s (%s)\n", u.Name, u.Role)
-	if u.MustEnrol {
-		fmt.Fprintf(stdout, "%s must enrol in two-factor authentication at the first sign-in\n", u.Name)
-	}
-	return nil
+	return strings.TrimSuffix(base, "/") + "/"
 }
 
-func userList(ctx context.Context, svc *auth.Service, p *auth.Principal, stdout io.Writer) error {
-	users, err := svc.Users(ctx, p)
-	if err != nil {
-		return err
-	}
+// userList prints users as a table.
+func userList(stdout io.Writer, users []auth.User) error {
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tROLE\tEMAIL\t2FA\tSTATUS\tCREATED\tLAST LOGIN")
 	for _, u := range users {
@@ -165,31 +197,6 @@ func userList(ctx context.Context, svc *auth.Service, p *auth.Principal, stdout 
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", u.Name, u.Role, u.Email, twoFA, status, u.Created.Local().Format(time.DateTime), last)
 	}
 	return tw.Flush()
-}
-
-func userResetPassword(ctx context.Context, svc *auth.Service, p *auth.Principal, cfg *config.Config, name string, link bool, stdin io.Reader, stdout, stderr io.Writer) error {
-	if link {
-		token, err := svc.CreateResetToken(ctx, p, name)
-		if err != nil {
-			return err
-		}
-		base := cfg.Server.ExternalURL
-		if base == "" {
-			base = "http://" + cfg.Server.Listen + "/"
-		}
-		fmt.Fprintf(stdout, "one-time reset link for %s, valid for %s once ward runs:\n%sreset-password?token=%s\n",
-			name, auth.ResetTokenLifetime, strings.TrimSuffix(base, "/")+"/", token)
-		return nil
-	}
-	pw, err := readPassword(stdin, stderr)
-	if err != nil {
-		return err
-	}
-	if err := svc.SetPassword(ctx, p, name, pw); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "password of %s changed; their sessions were ended and 2FA is unchanged\n", name)
-	return nil
 }
 
 // cliLogger logs warnings and errors of a command to stderr.
@@ -229,12 +236,10 @@ func readPassword(stdin io.Reader, stderr io.Writer) (string, error) {
 	return line, nil
 }
 
-// cliActor names the command line's user in the audit trail.
+// cliActor names the command line's user in the audit trail, as a
+// running ward names it from the socket's peer uid (control.Actor).
 func cliActor() string {
-	if u, err := user.Current(); err == nil && u.Username != "" {
-		return "cli:" + u.Username
-	}
-	return "cli"
+	return control.Actor(uint32(os.Geteuid()))
 }
 
 // parseInterspersed parses flags that may come before or after

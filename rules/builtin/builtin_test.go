@@ -36,6 +36,24 @@ var wantAlerts = []string{
 	"PostgresConnectionsNearLimit",
 	"PostgresReplicationLagHigh",
 	"HealthCheckFailing",
+	// Backups (issue 12).
+	"BackupFailed",
+	"BackupMissed",
+	"BackupSuspiciouslySmall",
+	"BackupSuspiciouslyFast",
+	"BackupTooFrequent",
+	"RPOBreached",
+	"WALArchivingFailing",
+	"WALRepoBehind",
+	"RetentionGap",
+	"RetentionOverdue",
+	"RestoreDrillFailed",
+	"RestoreDrillStale", "RestoreDrillNeverSucceeded",
+	"RTOOverTarget",
+	"RateLimitViolationsHigh", // issue 13
+	"SecurityHeadersWeak",     // issue 13: headers checks
+	// API tokens (issue 13).
+	"APITokenExpiringSoon",
 }
 
 // runbookBase starts every built-in runbook_url: ward serves the

@@ -140,5 +140,5 @@
     return out;
   }
 
-  window.wardChartText = { fmt: fmt, clock: clock, pad: pad, timeTicks: timeTicks, yAxis: yAxis, seriesName: seriesName, alertLines: alertLines };
+  window.wardChartText = { fmt: fmt, clock: clock, pad: pad, timeTicks: timeTicks, yAxis: yAxis, incrs: incrs, seriesName: seriesName, alertLines: alertLines };
 }());

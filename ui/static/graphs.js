@@ -123,8 +123,9 @@
           .then(function (r) {
             if (r.status === 401 || r.redirected) { throw new Error("Signed out: reload the page to sign in again."); }
             if (r.status === 429 || r.status === 503) {
-              var e = new Error("The query API is busy (" + r.status + "): try again later.");
-              e.retry = Math.min(Math.max(Math.ceil(+r.headers.get("Retry-After")) || 1, 1), MAX_RETRY_S);
+              var wait = Math.max(Math.ceil(+r.headers.get("Retry-After")) || 1, 1);
+              var e = new Error(r.status === 429 ? limitMessage(r.headers, wait) : "The query API is busy (503): try again later.");
+              e.retry = Math.min(wait, MAX_RETRY_S);
               throw e;
             }
             return r.json().then(function (j) {
@@ -141,6 +142,13 @@
       }
       if (inflight < MAX_INFLIGHT) { run(); } else { waiting.push(run); }
     });
+  }
+  // limitMessage explains a 429: the caller's own quota, from the
+  // RateLimit-Policy (q units per w seconds) and the wait.
+  function limitMessage(h, wait) {
+    var pol = /;q=(\d+);w=(\d+)/.exec(h.get("RateLimit-Policy") || ""), rate = "";
+    if (pol && +pol[2] > 0) { rate = " (" + Math.round(+pol[1] * 60 / +pol[2]) + " per minute)"; }
+    return "You have reached your query limit" + rate + "; it refills in " + wait + " s.";
   }
   // rateInterval replaces a panel's $__rate_interval (dashboard/expr.go)
   // with max(5m, 2 × step), so that rate() at a wide step still sees
@@ -214,7 +222,11 @@
     c.abort = new AbortController();
     if (!live) { status(c, "loading", "Loading…"); }
     c.fig.setAttribute("data-state", "loading");
-    var start = Math.floor(st.from / step) * step, query = rateInterval(c.fig.getAttribute("data-expr"), step);
+    // The points are counted back from the range's end, so that the last
+    // one is at its end: aligned to the step instead, the last point
+    // could be a whole step (72 min at 30d) before now, and a series
+    // younger than that would show no data at all.
+    var start = st.to - Math.ceil((st.to - st.from) / step) * step, query = rateInterval(c.fig.getAttribute("data-expr"), step);
     api("/api/v1/query_range", { query: query, start: start, end: st.to, step: step }, c.abort.signal, live).then(function (d) {
       if (seq !== c.seq) { return; }
       var all = d.resultType === "matrix" ? d.result : [], res = all.slice(0, MAX_SERIES);
@@ -227,6 +239,10 @@
       c.fig.setAttribute("data-query-step", String(step));
       c.fig.setAttribute("data-state", res.length ? "drawn" : "empty");
       status(c, "", res.length ? "" : "No data in this range.");
+      // A note that only explains why the chart is empty goes once it
+      // has data; other notes (what a panel shows) stay.
+      var note = c.fig.querySelector(".chart-note[data-when-empty]");
+      if (note) { note.hidden = res.length > 0; }
     }, function (e) {
       if (seq !== c.seq || e.name === "AbortError") { return; }
       if (e.retry && !retried) {
@@ -301,7 +317,7 @@
         x: { time: true, range: function () { return [st.from, st.to]; } },
         y: { range: function (u, min, max) { return yRange(c, min, max); } }
       },
-      axes: [{ values: T.timeTicks }, T.yAxis(c.unit)],
+      axes: [{ values: T.timeTicks }, yAxis(c)],
       cursor: { drag: { x: true, y: false, setScale: false }, sync: SYNC },
       legend: { live: true, mount: function (u, el) { c.plot.after(el); } },
       hooks: {
@@ -339,14 +355,41 @@
       });
     });
   }
-  // yRange keeps zero and every alert line in view.
+  // yRange keeps zero and every alert line in view, and ends on a
+  // gridline above the highest value (c.yIncr apart, the axis' splits),
+  // so that no line runs above the top gridline against the edge.
   function yRange(c, min, max) {
     var lo = min, hi = max;
     if (lo == null || !isFinite(lo)) { lo = 0; hi = 1; }
     c.thresholds.forEach(function (t) { lo = Math.min(lo, t.value); hi = Math.max(hi, t.value); });
     if (lo > 0) { lo = 0; }
     if (hi === lo) { hi = lo + 1; }
-    return [lo, hi + (hi - lo) * 0.05];
+    hi += (hi - lo) * 0.02;
+    var inc = yIncr(c.unit, hi - lo);
+    c.yIncr = inc;
+    return [Math.floor(lo / inc) * inc, Math.ceil(hi / inc) * inc];
+  }
+  // yIncr is the gridline step for span: the unit's round steps
+  // (binary for bytes), else 1, 2, 5 × 10^k; at most Y_TICKS apart.
+  var Y_TICKS = 5;
+  function yIncr(unit, span) {
+    var list = T.incrs(unit) || [];
+    for (var i = 0; i < list.length; i++) { if (span / list[i] <= Y_TICKS) { return list[i]; } }
+    var mag = Math.pow(10, Math.floor(Math.log10(span / Y_TICKS)));
+    var steps = [1, 2, 5, 10];
+    for (var j = 0; j < steps.length; j++) { if (span / (steps[j] * mag) <= Y_TICKS) { return steps[j] * mag; } }
+    return 10 * mag;
+  }
+  // yAxis is the shared value axis with gridlines at yRange's steps, the
+  // top one included.
+  function yAxis(c) {
+    var ax = T.yAxis(c.unit);
+    ax.splits = function (u, i, min, max) {
+      var inc = c.yIncr || (max - min) / Y_TICKS, out = [];
+      for (var k = Math.round(min / inc); k * inc <= max + inc * 1e-9; k++) { out.push(k * inc); }
+      return out;
+    };
+    return ax;
   }
   function lines(c, u) {
     if (!c.thresholds.length) { return; }

@@ -58,3 +58,26 @@ document.querySelectorAll("[data-print]").forEach(function (b) {
   };
   stream.addEventListener("change", function (e) { if (e.data !== version) { refresh(); } });
 }());
+
+// Polling (issue 12: a backup run's page): an element with data-poll="N"
+// refetches the page every N seconds (at least 2) and swaps in the new
+// element of the same id, until the new one has no data-poll (the run
+// ended). The page's own Refresh link does the same without JavaScript.
+(function () {
+  var el = document.querySelector("[data-poll][id]");
+  if (!el || !window.DOMParser || !window.fetch) { return; }
+  var id = el.id, every = Math.max(2, parseInt(el.getAttribute("data-poll"), 10) || 3) * 1000;
+  function poll() {
+    fetch(location.href, { credentials: "same-origin", headers: { "Accept": "text/html", "X-Ward-Live": "1" } }).then(function (r) {
+      if (!r.ok || r.redirected) { throw new Error("stopped"); }
+      return r.text();
+    }).then(function (html) {
+      var next = new DOMParser().parseFromString(html, "text/html").getElementById(id);
+      var cur = document.getElementById(id);
+      if (!next || !cur) { return; }
+      cur.replaceWith(next);
+      if (next.hasAttribute("data-poll")) { setTimeout(poll, every); }
+    }).catch(function () {});
+  }
+  setTimeout(poll, every);
+}());
