@@ -62,6 +62,22 @@ const (
 	ActionBackupRestore = "backup.restore"
 	// Rate limits (issue 13): a refused request, sampled.
 	ActionRateLimited = "rate.limited"
+	// Compliance and data protection (issue 14).
+	//
+	// ActionDataRead is a read of sensitive data (an export, an
+	// evidence pack, a backup run's log, an error event's payload):
+	// details say what and how many records.
+	ActionDataRead         = "data.read"
+	ActionComplianceAttest = "compliance.attest"
+	ActionComplianceReport = "compliance.report"
+	ActionKeyRotateStart   = "key.rotate_start"
+	ActionKeyRotate        = "key.rotate"
+	ActionPrivacyExport    = "privacy.export"
+	ActionPrivacyErase     = "privacy.erase"
+	ActionPrivacyReapply   = "privacy.reapply"
+	ActionPrivacyPrune     = "privacy.prune"
+	ActionSelfBackup       = "backup.self"
+	ActionSelfRestore      = "restore.self"
 )
 
 // Record is one audited event. Seq, Prev and Hash are set by Seal when the

@@ -10,6 +10,7 @@
 package control
 
 import (
+	"encoding/json"
 	"errors"
 	"path/filepath"
 	"time"
@@ -83,6 +84,10 @@ type Request struct {
 	Expires time.Time `json:"expires,omitzero"`
 	// Anchors of audit.verify, as audit.ParseExternal reads them.
 	Anchors []string `json:"anchors,omitempty"`
+	// Args are the arguments of the commands a Backend's Ops serve
+	// (issue 14: key rotation, compliance reports, self-backups), by
+	// name; each Op says which it reads.
+	Args map[string]string `json:"args,omitempty"`
 }
 
 // Response is the answer to a Request: Error, or the command's result.
@@ -97,6 +102,10 @@ type Response struct {
 	// Token is a new API token or a reset token: shown once.
 	Token string        `json:"token,omitempty"`
 	Audit *audit.Result `json:"audit,omitempty"`
+	// Text is an Op's report for a person; Data its result for a
+	// program (JSON).
+	Text string          `json:"text,omitempty"`
+	Data json.RawMessage `json:"data,omitempty"`
 }
 
 // Err is the response's error, or nil.

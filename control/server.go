@@ -147,7 +147,7 @@ func (s *Server) serve(ctx context.Context, c *net.UnixConn) {
 	// Never the request, not even a command name it made up: it may
 	// hold a password.
 	command := req.Command
-	if !slices.Contains(commands, command) {
+	if _, op := s.backend.Ops[command]; !op && !slices.Contains(commands, command) {
 		command = "(unknown)"
 	}
 	s.logger.Info("control command", "command", command, "actor", actor, "peer_pid", pid,

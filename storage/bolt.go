@@ -43,13 +43,20 @@ var (
 	// Rate-limit violations per hour (schema 8, issue 13).
 	bucketLimitStats = []byte("limit_stats") // hour (Unix seconds, big-endian) -> JSON []LimitCount
 
+	// Compliance and data protection (schema 9, issue 14).
+	bucketEvidence     = []byte("compliance_evidence")     // control id / time (ns, big-endian) + seq -> JSON evidence record
+	bucketAttestations = []byte("compliance_attestations") // manual control id -> JSON attestation
+	bucketAuditEpochs  = []byte("audit_epochs")            // first seq (big-endian) -> the audit key of the records from there, sealed under the secret key
+	bucketKeyRotation  = []byte("key_rotation")            // the rotation in progress, if any
+	bucketErasures     = []byte("erasures")                // erasure id -> JSON erasure (pseudonyms only, never names)
+
 	keySchemaVersion = []byte("schema_version")
 	keyEventCount    = []byte("event_count") // in bucketMeta
 )
 
 // schemaVersion is the layout this build writes. migrations[i] upgrades
 // a database from version i to i+1.
-const schemaVersion = 8
+const schemaVersion = 9
 
 var migrations = []func(tx *bbolt.Tx) error{
 	// 0 -> 1: the initial buckets.
@@ -101,6 +108,16 @@ var migrations = []func(tx *bbolt.Tx) error{
 	func(tx *bbolt.Tx) error {
 		_, err := tx.CreateBucketIfNotExists(bucketLimitStats)
 		return err
+	},
+	// 8 -> 9: compliance evidence, attestations, audit key epochs, key
+	// rotation and the erasure ledger (issue 14).
+	func(tx *bbolt.Tx) error {
+		for _, b := range [][]byte{bucketEvidence, bucketAttestations, bucketAuditEpochs, bucketKeyRotation, bucketErasures} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
 	},
 }
 

@@ -92,8 +92,8 @@ func TestLimitStatsMigration(t *testing.T) {
 		t.Errorf("data lost: %v %v", h, err)
 	}
 	_ = st.db.View(func(tx *bbolt.Tx) error {
-		if v := tx.Bucket(bucketMeta).Get(keySchemaVersion); len(v) != 1 || v[0] != 8 {
-			t.Errorf("schema version %v, want 8", v)
+		if v := tx.Bucket(bucketMeta).Get(keySchemaVersion); len(v) != 1 || v[0] != schemaVersion {
+			t.Errorf("schema version %v, want %d", v, schemaVersion)
 		}
 		return nil
 	})

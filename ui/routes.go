@@ -280,6 +280,10 @@ func (s *Server) routes() []endpoint {
 	)
 	table = append(table, s.backupRoutes()...) // issue 12
 	table = append(table, s.tokenRoutes()...)  // issue 13: API tokens (B)
+	// Issue 14: compliance, the audit trail API, privacy (GDPR).
+	table = append(table, s.complianceRoutes()...)
+	table = append(table, s.auditAPIRoutes()...)
+	table = append(table, s.privacyRoutes()...)
 	return table
 }
 

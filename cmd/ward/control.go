@@ -68,7 +68,7 @@ func direct(ctx context.Context, cfgFile string, req control.Request, stderr io.
 		return control.Response{}, err
 	}
 	defer off.Close()
-	resp := control.Exec(ctx, control.Backend{Auth: off.Auth}, p, req)
+	resp := control.Exec(ctx, control.Backend{Auth: off.Auth, Ops: off.Ops()}, p, req)
 	return resp, resp.Err()
 }
 

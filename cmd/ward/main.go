@@ -67,7 +67,16 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "token":
 		return tokenCmd(args[1:], stdout, stderr)
 	case "backup": // issue 12
+		if len(args) > 1 && args[1] == "self" { // issue 14
+			return backupSelfCmd(args[2:], stdout, stderr)
+		}
 		return backupCmd(args[1:], stdout, stderr)
+	case "restore": // issue 14: ward restore self
+		return restoreCmd(args[1:], stdout, stderr)
+	case "compliance": // issue 14
+		return complianceCmd(args[1:], stdout, stderr)
+	case "key": // issue 14
+		return keyCmd(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, version.Print("ward"))
 		return 0
