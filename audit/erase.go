@@ -176,3 +176,37 @@ func mentions(v, n string) bool {
 func nameByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-'
 }
+
+// MentionsText reports whether v names any of names as a whole word.
+func MentionsText(v string, names ...string) bool { return mentionsAny(v, names) }
+
+// ReplaceNames returns v with every whole-word occurrence of each of
+// names replaced by its pseudonym under key: how free text outside the
+// audit trail (an event's sentence, a backup run's "by") is erased.
+func ReplaceNames(key []byte, v string, names ...string) string {
+	for _, n := range names {
+		if n == "" {
+			continue
+		}
+		p := Pseudonym(key, n)
+		var b strings.Builder
+		for off := 0; ; {
+			i := strings.Index(v[off:], n)
+			if i < 0 {
+				b.WriteString(v[off:])
+				break
+			}
+			i += off
+			end := i + len(n)
+			b.WriteString(v[off:i])
+			if (i == 0 || !nameByte(v[i-1])) && (end == len(v) || !nameByte(v[end])) {
+				b.WriteString(p)
+			} else {
+				b.WriteString(n)
+			}
+			off = end
+		}
+		v = b.String()
+	}
+	return v
+}
