@@ -158,7 +158,9 @@ func (s *State) reapply(e ErasureEntry, now time.Time) (int, error) {
 // database holds: users (name, email), sessions, API token makers and
 // audit actors and targets. The user name, when found, comes first.
 func namesFor(tx *bbolt.Tx, key []byte, ps []string) ([]string, error) {
-	want := func(v string) bool { return v != "" && !audit.IsErased(v) && slices.Contains(ps, audit.Pseudonym(key, v)) }
+	want := func(v string) bool {
+		return v != "" && !audit.IsErased(v) && slices.Contains(ps, audit.Pseudonym(key, v))
+	}
 	users, err := allUsers(tx)
 	if err != nil {
 		return nil, err
