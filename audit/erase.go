@@ -210,3 +210,12 @@ func ReplaceNames(key []byte, v string, names ...string) string {
 	}
 	return v
 }
+
+// DisplayClient is how a page shows an IP address or user agent: an
+// erased marker as "erased" (no pseudonym: it names no person).
+func DisplayClient(v string) string {
+	if IsErased(v) {
+		return "erased"
+	}
+	return v
+}
