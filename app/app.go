@@ -99,6 +99,9 @@ type App struct {
 	boards atomic.Pointer[[]dashboard.Board]
 	// backups runs and watches backups (issue 12).
 	backups *backups.Manager
+	// privacy is GDPR export and erasure and the pruning of personal
+	// data (issue 14, privacy.go).
+	privacy *privacy
 	// control is the command line's socket (issue 13, CLI); nil when it
 	// could not be made.
 	control *control.Server
@@ -281,6 +284,7 @@ func New(o Options) (_ *App, err error) {
 			return nil
 		}),
 	})
+	a.privacy = &privacy{st: a.state, auth: a.auth, ledger: storage.NewLedger(cfg.LedgerPath()), cfg: a.cfg.Load, now: time.Now} // issue 14
 	a.server = ui.NewServer(a.ln, ui.Deps{
 		Logger:   a.logger,
 		Gatherer: a.reg,
@@ -326,6 +330,7 @@ func New(o Options) (_ *App, err error) {
 		// certificate requirement is the listener's, fixed at start.
 		CORSOrigins:   func() []string { return a.cfg.Load().Server.CORS.AllowedOrigins },
 		APIClientCert: cfg.Server.TLS.ClientAuth == config.ClientAuthRequireForAPI,
+		Privacy:       a.privacy, // issue 14: GDPR and /privacy
 	}, a.Reload)
 	a.watcher = events.NewWatcher(events.WatcherOptions{
 		Source: a.snapshot, Log: a.events, OnChange: a.server.LiveChanged, Logger: a.logger,
@@ -417,6 +422,7 @@ func (a *App) Run(ctx context.Context) error {
 	// issue 12: returns after its running backups are killed and recorded,
 	// before the state database closes.
 	add("backups", a.backups.Run)
+	add("privacy pruning", func(ctx context.Context) error { return a.privacy.runPrune(ctx, a.logger) }) // issue 14
 	// issue 13 (CLI): its commands act on the state database, so it
 	// stops with the group, before the state database closes.
 	if a.control != nil {

@@ -127,6 +127,9 @@ func openKey(st *storage.State, cfg *config.Config, logger *slog.Logger) (*auth.
 		return nil, fmt.Errorf("audit key: %w", err)
 	}
 	reportAuditKey(logger, rep)
+	if err := startPrivacy(st, cfg, logger); err != nil { // issue 14
+		return nil, fmt.Errorf("privacy: %w", err)
+	}
 	return key, nil
 }
 

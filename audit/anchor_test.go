@@ -19,7 +19,7 @@ func TestLegacyHashMatchesV1(t *testing.T) {
 	if got != "c9e541935f16568f2b9e6aa0339b18c58541a3084af1ed9210b35e58bc30b2ed" {
 		t.Fatalf("v1 hash %s", got)
 	}
-	if bytes.Equal(r.Canonical(), r.canonical(legacyVersion)) {
+	if bytes.Equal(r.Canonical(testKey), r.canonical(legacyVersion)) {
 		t.Fatal("v1 and v2 canonical forms are the same")
 	}
 }

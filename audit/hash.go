@@ -9,25 +9,33 @@ import (
 )
 
 // KeyPurpose is the label ward's secret key is derived with (HKDF) for
-// the audit chain's MAC key. A new chain layout takes a new label, so
-// keys never cross versions.
+// the audit chain's MAC key. The label is historical: layout v3 (below)
+// keeps the v2 key and changes only what the MAC covers, so the key id
+// stored next to the chain stays valid across the upgrade.
 const KeyPurpose = "ward audit chain v2"
 
 // canonicalVersion prefixes every canonical encoding that a record's MAC
 // covers. v1 records (plain SHA-256, see legacy.go) start with
-// "ward-audit-v1"; the prefixes differ, so a v1 hash input can never be
-// read as a v2 one or the other way round.
-const canonicalVersion = "ward-audit-v2\x00"
+// "ward-audit-v1", v2 ones (raw personal values, see legacy.go) with
+// "ward-audit-v2"; the prefixes differ, so a hash input of one layout can
+// never be read as another's.
+const canonicalVersion = "ward-audit-v3\x00"
 
 // Canonical returns the unambiguous byte encoding of r that its MAC
-// covers: every field in a fixed order, each length-prefixed, details
-// sorted by key. Prev and Hash are not part of it; the MAC covers Prev
-// separately.
-func (r Record) Canonical() []byte { return r.canonical(canonicalVersion) }
-
-func (r Record) canonical(version string) []byte {
+// covers under key (layout v3): every field in a fixed order, each
+// length-prefixed, details sorted by key. Prev and Hash are not part of
+// it; the MAC covers Prev separately.
+//
+// The personal fields (Actor, ActorIP, Target and every detail value)
+// are covered through their keyed digest (FieldDigest), not their text.
+// A stored value may therefore be replaced by its erased marker
+// (Erase), which holds that digest: the encoding, and so the MAC and the
+// whole chain after the record, stay the same. That is how a person is
+// erased from a hash-chained trail without breaking it (GDPR Art. 17).
+func (r Record) Canonical(key []byte) []byte {
+	dk := digestKey(key)
 	var b bytes.Buffer
-	b.WriteString(version)
+	b.WriteString(canonicalVersion)
 	num := func(v uint64) {
 		var buf [binary.MaxVarintLen64]byte
 		b.Write(buf[:binary.PutUvarint(buf[:], v)])
@@ -36,14 +44,15 @@ func (r Record) canonical(version string) []byte {
 		num(uint64(len(s)))
 		b.WriteString(s)
 	}
+	personal := func(s string) { b.Write(fieldDigest(dk, s)) }
 	num(r.Seq)
 	var t [8]byte
 	binary.BigEndian.PutUint64(t[:], uint64(r.Time.UnixNano()))
 	b.Write(t[:])
-	str(r.Actor)
-	str(r.ActorIP)
+	personal(r.Actor)
+	personal(r.ActorIP)
 	str(r.Action)
-	str(r.Target)
+	personal(r.Target)
 	str(string(r.Outcome))
 	keys := make([]string, 0, len(r.Details))
 	for k := range r.Details {
@@ -53,18 +62,20 @@ func (r Record) canonical(version string) []byte {
 	num(uint64(len(keys)))
 	for _, k := range keys {
 		str(k)
-		str(r.Details[k])
+		personal(r.Details[k])
 	}
 	return b.Bytes()
 }
 
-// ComputeMAC returns HMAC-SHA-256 under key of prev || canonical(r).
+// ComputeMAC returns HMAC-SHA-256 under key of prev || Canonical(key).
 // Without the key nobody can compute it, so a record edited in the
-// database file cannot be re-sealed to look untouched.
+// database file cannot be re-sealed to look untouched. It is the one MAC
+// of the chain: key may differ between records (key epochs), what it
+// covers does not.
 func (r Record) ComputeMAC(key, prev []byte) []byte {
 	m := hmac.New(sha256.New, key)
 	m.Write(prev)
-	m.Write(r.Canonical())
+	m.Write(r.Canonical(key))
 	return m.Sum(nil)
 }
 

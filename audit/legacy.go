@@ -1,7 +1,11 @@
 package audit
 
 import (
+	"bytes"
+	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/binary"
+	"slices"
 )
 
 // Chains written before keyed sealing (ward-audit-v1) hashed each record
@@ -28,12 +32,15 @@ const (
 	DetailAnchorHash = "anchor_hash"
 	// DetailCount is how many records a prune removed.
 	DetailCount = "count"
-	// DetailRecords is how many v1 records a migration re-sealed.
+	// DetailRecords is how many v1 (or v2) records a migration re-sealed.
 	DetailRecords = "records"
 	// DetailOldHeadSeq and DetailOldHead (hex) are the v1 head a
 	// migration started from.
 	DetailOldHeadSeq = "old_head_seq"
 	DetailOldHead    = "old_head"
+	// DetailFrom is the layout a migration upgraded from: "v2" for the
+	// upgrade to v3; absent in the v1 upgrade's records.
+	DetailFrom = "from"
 )
 
 // legacyVersion prefixed v1 canonical encodings.
@@ -47,4 +54,55 @@ func (r Record) LegacyHash(prev []byte) []byte {
 	h.Write(prev)
 	h.Write(r.canonical(legacyVersion))
 	return h.Sum(nil)
+}
+
+// v2Version prefixed v2 canonical encodings: keyed like v3, but over the
+// raw personal values, so a v2 record cannot be erased without breaking
+// its MAC. Chains in v2 are upgraded to v3 once, at start
+// (storage.State.UpgradeAudit), when they verify; this is what the check
+// needs.
+const v2Version = "ward-audit-v2\x00"
+
+// MACv2 returns the v2 MAC of r under key: HMAC-SHA-256 of prev and the
+// v2 canonical form (raw values). Only verification of chains not yet
+// upgraded uses it; nothing seals v2 records any more.
+func (r Record) MACv2(key, prev []byte) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write(prev)
+	m.Write(r.canonical(v2Version))
+	return m.Sum(nil)
+}
+
+// canonical is the layout of v1 and v2: every field as text.
+func (r Record) canonical(version string) []byte {
+	var b bytes.Buffer
+	b.WriteString(version)
+	num := func(v uint64) {
+		var buf [binary.MaxVarintLen64]byte
+		b.Write(buf[:binary.PutUvarint(buf[:], v)])
+	}
+	str := func(s string) {
+		num(uint64(len(s)))
+		b.WriteString(s)
+	}
+	num(r.Seq)
+	var t [8]byte
+	binary.BigEndian.PutUint64(t[:], uint64(r.Time.UnixNano()))
+	b.Write(t[:])
+	str(r.Actor)
+	str(r.ActorIP)
+	str(r.Action)
+	str(r.Target)
+	str(string(r.Outcome))
+	keys := make([]string, 0, len(r.Details))
+	for k := range r.Details {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	num(uint64(len(keys)))
+	for _, k := range keys {
+		str(k)
+		str(r.Details[k])
+	}
+	return b.Bytes()
 }

@@ -26,6 +26,10 @@ type Result struct {
 	// SHA-256) in a chain never sealed under the key: ward re-seals them
 	// when it next starts.
 	Unkeyed int
+	// V2 is how many records are still in layout v2 (keyed, but over
+	// raw personal values, so they cannot be erased): ward upgrades them
+	// to v3 at its next start.
+	V2 int
 	// Anchors says how each external anchor was checked, in the order
 	// given (only for a chain that verified up to them).
 	Anchors []AnchorCheck
@@ -62,6 +66,9 @@ func (r Result) String() string {
 	if r.Records > 0 {
 		s = fmt.Sprintf("audit chain OK: %d records (#%d to #%d), head %s", r.Records, r.First, r.Last, r.Head)
 	}
+	if r.V2 > 0 {
+		s += fmt.Sprintf("; %d records are still in layout v2: ward upgrades them to v3 at its next start", r.V2)
+	}
 	if r.Unkeyed > 0 {
 		s += fmt.Sprintf("; %d records are still in the unkeyed v1 format, which anyone with the file can re-seal: ward re-seals them under the secret key at its next start", r.Unkeyed)
 	}
@@ -96,7 +103,10 @@ type Verifier struct {
 	o        VerifyOptions
 	prevSeq  uint64
 	prevHash []byte
-	seenV2   bool
+	// seenV2 is set at the first keyed record (v2 or v3), seenV3 at the
+	// first v3 one: v1 records may only come before keyed ones, and v2
+	// ones only before v3 ones.
+	seenV2, seenV3 bool
 	// v1From and v1To are the v1 records seen in a keyed chain.
 	v1From, v1To uint64
 	// claim is the newest verified audit.prune or audit.migrate record.
@@ -105,6 +115,10 @@ type Verifier struct {
 	oldHeads []migrated
 	ext      []AnchorCheck
 	done     []bool
+	// mismatch is, for an external anchor whose record has another hash,
+	// that record: settled in Finish, since a later audit.migrate record
+	// may name the anchor as the head before an upgrade.
+	mismatch map[int]uint64
 	res      Result
 }
 
@@ -120,6 +134,9 @@ type claim struct {
 type migrated struct {
 	seq  uint64
 	head Anchor
+	// v1 says the old head is a v1 one (plain SHA-256); otherwise it is
+	// a v2 one (DetailFrom is "v2").
+	v1 bool
 }
 
 // NewVerifier starts verification at o.Start.
@@ -127,7 +144,7 @@ func NewVerifier(o VerifyOptions) *Verifier {
 	if len(o.Start.Hash) == 0 {
 		o.Start.Hash = Genesis
 	}
-	v := &Verifier{o: o, prevSeq: o.Start.Seq, prevHash: o.Start.Hash, res: Result{Valid: true}}
+	v := &Verifier{o: o, prevSeq: o.Start.Seq, prevHash: o.Start.Hash, res: Result{Valid: true}, mismatch: map[int]uint64{}}
 	for _, e := range o.External {
 		v.ext = append(v.ext, AnchorCheck{Anchor: e})
 	}
@@ -166,7 +183,13 @@ func (v *Verifier) Next(seq uint64, data []byte) bool {
 		if v.v1From != 0 {
 			return v.failV1()
 		}
+		v.seenV2, v.seenV3 = true, true
+	case len(v.o.Key) > 0 && !v.seenV3 && hmac.Equal(r.MACv2(v.o.Key, r.Prev), r.Hash):
+		if v.v1From != 0 {
+			return v.failV1()
+		}
 		v.seenV2 = true
+		v.res.V2++
 	case !v.seenV2 && hmac.Equal(r.LegacyHash(r.Prev), r.Hash):
 		// A v1 record: only before every keyed one.
 		v1 = true
@@ -190,7 +213,11 @@ func (v *Verifier) Next(seq uint64, data []byte) bool {
 			continue
 		}
 		if !hmac.Equal(e.Anchor.Hash, r.Hash) {
-			return v.fail(seq, fmt.Sprintf("does not match anchor %s: this record or one before it was rewritten and the chain re-sealed after the anchor was taken", e.Anchor))
+			if e.Anchor.V1 {
+				return v.fail(seq, mismatchProblem(e.Anchor))
+			}
+			v.mismatch[i] = seq
+			continue
 		}
 		v.check(i, true, fmt.Sprintf("matches record #%d", seq))
 	}
@@ -218,7 +245,7 @@ func (v *Verifier) noteClaim(r Record, v1 bool) {
 	seq, err1 := strconv.ParseUint(r.Details[DetailOldHeadSeq], 10, 64)
 	h, err2 := hex.DecodeString(r.Details[DetailOldHead])
 	if err1 == nil && err2 == nil {
-		v.oldHeads = append(v.oldHeads, migrated{seq: r.Seq, head: Anchor{Seq: seq, Hash: h}})
+		v.oldHeads = append(v.oldHeads, migrated{seq: r.Seq, head: Anchor{Seq: seq, Hash: h}, v1: r.Details[DetailFrom] != "v2"})
 	}
 }
 
@@ -294,11 +321,14 @@ func (v *Verifier) checkExternal() {
 			continue
 		}
 		a := e.Anchor
-		if a.V1 {
-			if m, ok := v.matchOldHead(a.Anchor); ok {
-				v.check(i, true, fmt.Sprintf("is the head before the upgrade, re-sealed by the audit.migrate record #%d", m))
-				continue
-			}
+		if m, ok := v.matchOldHead(a); ok {
+			v.check(i, true, fmt.Sprintf("is the head before the upgrade, re-sealed by the audit.migrate record #%d", m))
+			continue
+		}
+		if seq, ok := v.mismatch[i]; ok {
+			v.check(i, false, "does not match the record (rewritten)")
+			v.fail(seq, mismatchProblem(a))
+			return
 		}
 		switch {
 		case a.Seq == start.Seq && hmac.Equal(a.Hash, start.Hash):
@@ -319,9 +349,13 @@ func (v *Verifier) checkExternal() {
 	}
 }
 
-func (v *Verifier) matchOldHead(a Anchor) (uint64, bool) {
+func mismatchProblem(a External) string {
+	return fmt.Sprintf("does not match anchor %s: this record or one before it was rewritten and the chain re-sealed after the anchor was taken", a)
+}
+
+func (v *Verifier) matchOldHead(a External) (uint64, bool) {
 	for _, m := range v.oldHeads {
-		if m.head.Seq == a.Seq && hmac.Equal(m.head.Hash, a.Hash) {
+		if m.v1 == a.V1 && m.head.Seq == a.Seq && hmac.Equal(m.head.Hash, a.Hash) {
 			return m.seq, true
 		}
 	}

@@ -172,7 +172,7 @@ func (s *Service) startSession(user string, stage Stage, ip, ua string, apply fu
 				return err
 			}
 			u.LastLogin = now
-			se.NewClient = noteClient(u, ip, ua)
+			se.NewClient = noteClient(u, ip, ua, now)
 			return nil
 		})
 		if err != nil {
@@ -242,11 +242,13 @@ func knowsClient(u storage.User, ip, ua string) bool {
 // maxKnownClients bounds the IP and agent pairs remembered per user.
 const maxKnownClients = 20
 
-// noteClient remembers the pair ip, ua for u and reports whether it is
-// new. A user's very first sign-in is not flagged: there is nothing to
-// compare it with.
-func noteClient(u *storage.User, ip, ua string) bool {
+// noteClient remembers the pair ip, ua for u, seen at now (known
+// devices are forgotten privacy.known_devices after they were last
+// seen), and reports whether it is new. A user's very first sign-in is
+// not flagged: there is nothing to compare it with.
+func noteClient(u *storage.User, ip, ua string, now time.Time) bool {
 	id := clientID(ip, ua)
+	u.SeeClient(id, now)
 	if slices.Contains(u.KnownClients, id) {
 		return false
 	}

@@ -61,6 +61,9 @@ type Config struct {
 	Backups Backups `yaml:"backups"`
 	// Limits are the request rate limits (issue 13, rate limits).
 	Limits Limits `yaml:"limits"`
+	// Privacy is the retention of ward's own users' personal data and
+	// the erasure ledger (issue 14, privacy.go).
+	Privacy Privacy `yaml:"privacy"`
 	// Alerting routes alerts to people. Alertmanager's loader reads it,
 	// and String leaves it out.
 	Alerting *Alerting `yaml:"alerting"`

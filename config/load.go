@@ -95,6 +95,7 @@ func Load(data []byte, source string) (*Config, error) {
 		Events:     DefaultEvents(),
 		Dashboard:  DefaultDashboard(),
 		Limits:     DefaultLimits(), // issue 13, rate limits
+		Privacy:    DefaultPrivacy(),
 		Source:     source,
 	}
 	for i := 0; i+1 < len(doc.Content); i += 2 {

@@ -92,6 +92,7 @@ func (c *Config) validate() []fieldError {
 	errs = append(errs, c.validateAuth()...)
 	errs = append(errs, c.validateQuery()...)
 	errs = append(errs, c.Events.problems()...)
+	errs = append(errs, c.Privacy.problems()...)
 	errs = append(errs, c.Dashboard.problems()...) // issue 11
 	errs = append(errs, c.validateMail()...)
 	errs = append(errs, c.validateBackups()...) // issue 12

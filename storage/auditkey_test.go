@@ -80,7 +80,7 @@ func plainSHA256(r audit.Record, prev []byte) []byte { return r.LegacyHash(prev)
 
 // sha256OverV2 is an attacker guessing that only the version changed.
 func sha256OverV2(r audit.Record, prev []byte) []byte {
-	h := sha256.Sum256(append(append([]byte(nil), prev...), r.Canonical()...))
+	h := sha256.Sum256(append(append([]byte(nil), prev...), r.Canonical(testAuditKey)...))
 	return h[:]
 }
 

@@ -43,6 +43,9 @@ type User struct {
 	RecoveryHashes [][]byte `json:"recovery_hashes,omitempty"`
 	// KnownClients are hashes of IP and user-agent pairs seen at login.
 	KnownClients []string `json:"known_clients,omitempty"`
+	// ClientsSeen is when each known client was last seen at login
+	// (privacy.go prunes the ones unseen for privacy.known_devices).
+	ClientsSeen map[string]time.Time `json:"clients_seen,omitempty"`
 }
 
 // credentials is what a password-reset link was issued against: when

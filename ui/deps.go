@@ -113,6 +113,11 @@ type Deps struct {
 	// client certificate (server.tls.client_auth: require_for_api),
 	// except ward's own scrape of /metrics.
 	APIClientCert bool
+
+	// Privacy is GDPR export and erasure of ward's own users and what
+	// /privacy states (issue 14, privacyroutes.go); nil serves the page
+	// without retention values and refuses export and erasure.
+	Privacy Privacy
 }
 
 // QueryHistory is each user's recent explorer expressions (issue 11;
