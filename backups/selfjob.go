@@ -131,3 +131,46 @@ func (m *Manager) drillSelf(ctx context.Context, job config.BackupJob, r *Run) e
 	r.Drill, r.Label, r.Bytes = &res, name, res.Bytes
 	return err
 }
+
+// selfPoll is how often SelfBackupNow looks for its run's end.
+const selfPoll = 100 * time.Millisecond
+
+// SelfBackupNow runs the self job called job now, as "run now" does,
+// and waits (at most until ctx ends) for the finished run.
+func (m *Manager) SelfBackupNow(ctx context.Context, job, by string) (Run, error) {
+	m.mu.Lock()
+	st, ok := m.jobs[job]
+	m.mu.Unlock()
+	if !ok || st.removed || st.cfg.Kind != config.BackupKindSelf {
+		return Run{}, fmt.Errorf("self-backup job %q: %w", job, ErrNotFound)
+	}
+	r, err := m.RunNow(ctx, job, by)
+	if err != nil {
+		return r, err
+	}
+	t := time.NewTicker(selfPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return r, fmt.Errorf("self-backup %s still running: %w", r.ID, ctx.Err())
+		case <-t.C:
+		}
+		if r, err = m.Get(ctx, r.ID); err != nil || r.State != StateRunning {
+			return r, err
+		}
+	}
+}
+
+// SelfJobs names the configured self jobs.
+func (m *Manager) SelfJobs() []config.BackupJob {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []config.BackupJob
+	for _, j := range m.cfg.Jobs {
+		if j.Kind == config.BackupKindSelf {
+			out = append(out, j)
+		}
+	}
+	return out
+}
