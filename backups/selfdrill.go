@@ -89,10 +89,18 @@ func checkSelfState(dataDir string, key *auth.Key, now time.Time) []Assertion {
 	return out
 }
 
+// maxSelfDrillSeries bounds the series whose samples a restore test reads.
+const maxSelfDrillSeries = 1000
+
 // checkSelfTSDB opens the restored TSDB read-only and asks it for every
 // series: ward scrapes itself, so a working copy holds some.
 func checkSelfTSDB(ctx context.Context, dir, sandbox string) Assertion {
 	const name = "tsdb answers a query"
+	// A snapshot holds blocks only (the head is written as one); the
+	// read-only opener still wants a write-ahead log directory.
+	if err := os.MkdirAll(filepath.Join(dir, "wal"), 0o700); err != nil {
+		return Assertion{Name: name, Detail: oneLineError(err)}
+	}
 	db, err := tsdb.OpenDBReadOnly(dir, sandbox, slog.New(slog.DiscardHandler))
 	if err != nil {
 		return Assertion{Name: name, Detail: oneLineError(err)}
@@ -107,6 +115,9 @@ func checkSelfTSDB(ctx context.Context, dir, sandbox string) Assertion {
 	series, samples := 0, 0
 	for set.Next() {
 		series++
+		if series > maxSelfDrillSeries {
+			continue // counted, not read: the first ones prove the chunks read
+		}
 		it := set.At().Iterator(nil)
 		for it.Next() != 0 {
 			samples++
@@ -121,5 +132,5 @@ func checkSelfTSDB(ctx context.Context, dir, sandbox string) Assertion {
 	if series == 0 {
 		return Assertion{Name: name, Detail: "the restored TSDB holds no series"}
 	}
-	return Assertion{Name: name, Passed: true, Detail: fmt.Sprintf("%d series, %d samples", series, samples)}
+	return Assertion{Name: name, Passed: true, Detail: fmt.Sprintf("%d series; %d samples in the first %d", series, samples, min(series, maxSelfDrillSeries))}
 }
