@@ -18,7 +18,9 @@ func (m *Manager) WriteState(dir string) error {
 	writes := []func(path string) error{
 		func(p string) error { return writeAtomic(p, snapshotTo(m.nflog.Snapshot)) },
 		func(p string) error { return writeAtomic(p, snapshotTo(m.silences.Snapshot)) },
-		func(p string) error { return writeAtomic(p, writeAlerts(m.alerts, ownGeneratorPrefix(m.opts.ExternalURL))) },
+		func(p string) error {
+			return writeAtomic(p, writeAlerts(m.alerts, ownGeneratorPrefix(m.opts.ExternalURL)))
+		},
 	}
 	for i, write := range writes {
 		if err := write(filepath.Join(dir, StateFiles[i])); err != nil {

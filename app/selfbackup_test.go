@@ -247,4 +247,3 @@ func startRestoredWard(tb testing.TB, dir, cfg, token string) *instance {
 	tb.Cleanup(in.stop)
 	return in
 }
-

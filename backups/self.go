@@ -41,7 +41,7 @@ type SelfResult struct {
 	Plain int64 `json:"plain_bytes"`
 	Files int   `json:"files"`
 	// Expired are the older snapshots deleted to keep Keep.
-	Expired []string `json:"expired,omitempty"`
+	Expired []string      `json:"expired,omitempty"`
 	Took    time.Duration `json:"took_ns"`
 }
 
