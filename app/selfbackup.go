@@ -32,11 +32,6 @@ const (
 	OpSelfTest = "backup.self.test"
 )
 
-// selfScratch is the directory in the data directory where a snapshot
-// is staged (the TSDB's hard links, an upload) and a restore test
-// restores: on the data directory's file system, which hard links need.
-const selfScratch = "self-backup.tmp"
-
 // selfBackupOps are the control socket's commands for the backup of ward
 // itself (`ward backup self`): the running ward takes the snapshot,
 // since it holds the databases.
@@ -58,7 +53,7 @@ func selfSourceOf(cfg *config.Config, st *storage.State, db *tsdb.DB, alertState
 	if err != nil {
 		return backups.SelfSource{}, "", nil, nil, fmt.Errorf("secret key: %w", err)
 	}
-	scratch := filepath.Join(cfg.Storage.Path, selfScratch)
+	scratch := filepath.Join(cfg.Storage.Path, backups.SelfScratchDir)
 	if err := os.MkdirAll(scratch, 0o700); err != nil {
 		return backups.SelfSource{}, "", nil, nil, err
 	}

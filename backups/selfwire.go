@@ -1,6 +1,8 @@
 package backups
 
 import (
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -8,6 +10,12 @@ import (
 
 	"github.com/ward-monitoring/ward/config"
 )
+
+// SelfScratchDir is the directory in the data directory where a
+// snapshot is staged (the TSDB's hard links, an upload) and a restore
+// test restores: on the data directory's file system, which hard links
+// need.
+const SelfScratchDir = "self-backup.tmp"
 
 // selfWiring is the Manager's part for self jobs' restore tests: their
 // schedules, one test at a time, and their metrics.
@@ -25,6 +33,15 @@ type selfWiring struct {
 // wireSelf connects the self jobs' restore tests to the Manager's hooks;
 // wireHooks calls it.
 func (m *Manager) wireSelf(o Options) {
+	if o.DataDir != "" {
+		// What a self-backup or restore test left when ward stopped
+		// mid-way: none runs before New returns.
+		if ents, err := os.ReadDir(filepath.Join(o.DataDir, SelfScratchDir)); err == nil {
+			for _, e := range ents {
+				os.RemoveAll(filepath.Join(o.DataDir, SelfScratchDir, e.Name()))
+			}
+		}
+	}
 	m.selfw.env = o.Self
 	m.selfw.metrics = newSelfMetrics(o.Registerer)
 	m.selfw.next = map[string]time.Time{}
