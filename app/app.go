@@ -275,6 +275,7 @@ func New(o Options) (_ *App, err error) {
 	a.backups = backups.New(backups.Options{
 		Logger: a.logger.With("component", "backups"), Registerer: a.reg, State: a.state, DataDir: cfg.Storage.Path,
 		Digest: a.backupDigest,
+		Self:   a.selfEnv, // issue 14: self jobs (selfbackup.go)
 		// pg_stat_archiver through the stanza's postgres check (issue 12, watch).
 		Postgres: backups.PostgresConnector(func() []config.Check {
 			// Measurements may start while the first config is applied.

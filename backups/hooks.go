@@ -42,6 +42,7 @@ type hooks struct {
 func (m *Manager) wireHooks(o Options) {
 	m.wireWatch(o)              // watched jobs, RPO, retention (watch_wire.go)
 	m.wireDrills(o, o.Postgres) // drills, restores, runbook (drill_wire.go)
+	m.wireSelf(o)               // self-backups' restore tests (selfwire.go)
 }
 
 // record stores a finished run of a job (or watched job) and exports it

@@ -74,6 +74,8 @@ func (m *Manager) execute(exec Executor, job config.BackupJob, stanza config.Bac
 		err = m.runPgBackRest(ctx, exec, job, stanza, &r)
 	case config.BackupKindCommand:
 		err = m.runCommand(ctx, exec, job, &r)
+	case config.BackupKindSelf:
+		err = m.runSelf(ctx, job, &r) // issue 14 (selfjob.go)
 	default:
 		err = fmt.Errorf("unknown kind %q", job.Kind)
 	}

@@ -50,6 +50,8 @@ type Options struct {
 	// Postgres connects through a postgres check (pg_stat_archiver for
 	// RPO, production row counts for drills): PostgresConnector.
 	Postgres Connector
+	// Self gives self jobs the running ward's state and key (issue 14).
+	Self SelfEnv
 }
 
 // Manager runs the backup jobs on their schedules, reads each stanza's
@@ -92,6 +94,8 @@ type Manager struct {
 	digest    DigestFunc
 	digestAt  time.Time
 	digestKey string
+	// selfw runs self jobs' restore tests (issue 14; selfwire.go).
+	selfw selfWiring
 }
 
 var _ Service = (*Manager)(nil)

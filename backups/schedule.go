@@ -48,7 +48,7 @@ const catchUpWindow = rateWindow
 func newJobState(j config.BackupJob, now time.Time, old *jobState) (*jobState, error) {
 	st := &jobState{cfg: j}
 	specs := j.Schedules
-	if j.Kind == config.BackupKindCommand {
+	if j.Kind == config.BackupKindCommand || j.Kind == config.BackupKindSelf {
 		specs = []config.BackupSchedule{{Cron: j.Schedule}}
 	}
 	for _, s := range specs {

@@ -131,6 +131,8 @@ type BackupSQLAssertion struct {
 const (
 	BackupKindPgBackRest = "pgbackrest"
 	BackupKindCommand    = "command"
+	// BackupKindSelf backs up ward itself (issue 14; backups_self.go).
+	BackupKindSelf = "self"
 )
 
 // BackupJob is a backup ward runs on schedule.
@@ -169,6 +171,8 @@ type BackupJob struct {
 	SizeDrop    *float64       `yaml:"size_drop,omitempty"`
 	// Digest includes this job's successes in the daily digest.
 	Digest bool `yaml:"digest,omitempty"`
+	// Self-backup (kind self, issue 14): the keys of backups_self.go.
+	BackupSelfJob `yaml:",inline"`
 }
 
 // BackupSchedule is one cron schedule of a pgbackrest job.

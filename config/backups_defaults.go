@@ -115,6 +115,8 @@ func (b *Backups) applyDefaults() {
 			}
 		case BackupKindCommand:
 			setString(&j.Schedule, DefaultBackupSchedule)
+		case BackupKindSelf:
+			j.applySelfDefaults()
 		}
 		setString(&j.TimeZone, DefaultBackupTimeZone)
 		setDuration(&j.Timeout, DefaultBackupTimeout)

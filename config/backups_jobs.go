@@ -50,8 +50,10 @@ func validateJob(v *pathValidator, p string, j *BackupJob, stanzas map[string]bo
 		}
 		validateArgv(v, p+".command", j.Command)
 		cronSpec(v, p+".schedule", j.Schedule, j.TimeZone)
+	case BackupKindSelf:
+		validateSelfJob(v, p, j)
 	default:
-		v.add(p+".kind", "want pgbackrest or command, got %q", clipValue(j.Kind))
+		v.add(p+".kind", "want pgbackrest, command or self, got %q", clipValue(j.Kind))
 	}
 	timeZone(v, p+".time_zone", j.TimeZone)
 	durationRange(v, p+".timeout", j.Timeout, time.Second, maxBackupTimeout)

@@ -113,7 +113,7 @@ func TestExampleBackupsLoads(t *testing.T) {
 		t.Fatalf("%v\n%s", err, strings.Join(doc, "\n"))
 	}
 	b := cfg.Backups
-	if len(b.Stanzas) != 1 || len(b.Jobs) != 2 || len(b.Watched) != 1 || len(b.RestoreTargets) != 1 || b.Digest == nil ||
+	if len(b.Stanzas) != 1 || len(b.Jobs) != 3 || b.Jobs[2].Kind != BackupKindSelf || len(b.Watched) != 1 || len(b.RestoreTargets) != 1 || b.Digest == nil ||
 		len(b.Jobs[0].Schedules) != 2 || b.Stanzas[0].Drill.Assertions.Freshness == nil || len(b.Stanzas[0].Drill.Assertions.SQL) != 1 {
 		t.Errorf("example backups section decoded as %+v", b)
 	}

@@ -88,6 +88,7 @@ func (c *Config) validateBackups() []fieldError {
 		backupName(&v, p, b.Jobs[i].Name, names)
 		validateJob(&v, p, &b.Jobs[i], stanzas, b.Digest != nil)
 	}
+	c.validateSelfJobs(&v) // issue 14: self-backups' S3 checks
 	for i := range b.Watched {
 		p := fmt.Sprintf("watched[%d]", i)
 		backupName(&v, p, b.Watched[i].Name, names)

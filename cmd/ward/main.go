@@ -36,6 +36,9 @@ Usage:
   ward token create|list|revoke ...   manage API tokens (ward running or stopped)
   ward backup run --token-file F -- CMD...
                                       run CMD and report it to a watched backup job
+  ward backup self [--to DIR|s3://B/P] snapshot ward itself, encrypted (issue 14)
+  ward restore self --from SNAPSHOT --data DIR
+                                      restore such a snapshot into an empty directory
   ward version                        print version information
 
 Run "ward COMMAND --help" for a command's flags.
