@@ -326,6 +326,8 @@ func New(o Options) (_ *App, err error) {
 		// certificate requirement is the listener's, fixed at start.
 		CORSOrigins:   func() []string { return a.cfg.Load().Server.CORS.AllowedOrigins },
 		APIClientCert: cfg.Server.TLS.ClientAuth == config.ClientAuthRequireForAPI,
+
+		AuditTrail: a.state, // issue 14: the audit trail API
 	}, a.Reload)
 	a.watcher = events.NewWatcher(events.WatcherOptions{
 		Source: a.snapshot, Log: a.events, OnChange: a.server.LiveChanged, Logger: a.logger,

@@ -113,6 +113,10 @@ type Deps struct {
 	// client certificate (server.tls.client_auth: require_for_api),
 	// except ward's own scrape of /metrics.
 	APIClientCert bool
+
+	// AuditTrail pages and verifies the audit trail for its API (issue
+	// 14, auditapi.go); nil answers 404.
+	AuditTrail AuditTrail
 }
 
 // QueryHistory is each user's recent explorer expressions (issue 11;
