@@ -111,8 +111,8 @@ func TestAuditAPIPages(t *testing.T) {
 	}
 	since := t0.Add(10 * time.Minute)
 	for q, want := range map[string]int{
-		"target=web&action=test.thing":          15,
-		"outcome=failure&action=test.thing":     10,
+		"target=web&action=test.thing":           15,
+		"outcome=failure&action=test.thing":      10,
 		"outcome=success&actor=carol&target=web": 10,
 		"since=" + since.Format(time.RFC3339) + "&until=" + strconv.FormatInt(since.Add(5*time.Minute).Unix(), 10): 5,
 		"since=" + strconv.FormatInt(t0.Add(59*time.Minute).Unix(), 10) + ".5&action=test.thing":                   1,
@@ -149,7 +149,7 @@ func TestAuditAPIRefusals(t *testing.T) {
 		"since=yesterday": "since:", "until=1e300": "until:", "order=sideways": "order:",
 		"since=2026-01-02T00:00:00Z&until=2026-01-01T00:00:00Z": "until:",
 		"cursor=bm9wZQ": "cursor:", "cursor=%25%25": "cursor:",
-		"actor=carol&cursor=" + url.QueryEscape(first.NextCursor):          "cursor:",
+		"actor=carol&cursor=" + url.QueryEscape(first.NextCursor):         "cursor:",
 		"actor=bob&order=asc&cursor=" + url.QueryEscape(first.NextCursor): "cursor:",
 		"user=bob": "user:", "actor=a&actor=b": "actor:", "target=" + strings.Repeat("x", 257): "target:",
 	} {
