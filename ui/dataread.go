@@ -6,6 +6,7 @@ import (
 
 	"github.com/ward-monitoring/ward/audit"
 	"github.com/ward-monitoring/ward/auth"
+	"github.com/ward-monitoring/ward/backups"
 	"github.com/ward-monitoring/ward/errkind"
 )
 
@@ -78,4 +79,20 @@ func (s *Server) auditPolledRead(r *http.Request, what, target string, records i
 		d = map[string]string{"unrecorded_before": strconv.Itoa(suppressed)}
 	}
 	return s.auditDataRead(r, what, target, records, d)
+}
+
+// auditBackupLogs records the reading of the logs among runs (a run's
+// page, or an API answer that carries logs) as target: nothing when
+// none carries a log. Re-reads are coalesced (auditPolledRead).
+func (s *Server) auditBackupLogs(r *http.Request, target string, runs ...backups.Run) error {
+	n := 0
+	for _, run := range runs {
+		if run.Log != "" {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	return s.auditPolledRead(r, readBackupLog, target, n)
 }
