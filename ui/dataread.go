@@ -36,7 +36,6 @@ func newTrailState() trailState {
 const (
 	readAuditExport  = "audit-export"
 	readEventsExport = "events-export"
-	readEvidencePack = "evidence-pack"
 	readBackupLog    = "backup-log"
 )
 

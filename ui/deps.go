@@ -117,6 +117,9 @@ type Deps struct {
 	// AuditTrail pages and verifies the audit trail for its API (issue
 	// 14, auditapi.go); nil answers 404.
 	AuditTrail AuditTrail
+	// EvidencePacks builds the evidence pack of /compliance's download
+	// button (issue 14, evidencepack.go); nil answers 404.
+	EvidencePacks EvidencePacks
 }
 
 // QueryHistory is each user's recent explorer expressions (issue 11;
