@@ -70,6 +70,8 @@ bench: build
 	# limiter's own cost per request.
 	$(GO) test ./app -run '^$$' -bench BenchmarkRateLimitOverhead -benchtime 20x
 	$(GO) test ./ratelimit -run '^$$' -bench BenchmarkTakeAndHeaders -benchmem
+	# Evidence pack (issue 14): 400 days of hourly evidence, 18 controls (<= 10 s).
+	$(GO) test ./compliance/evidencepack -run '^$$' -bench BenchmarkEvidencePack400Days -benchtime 2x
 
 ## fuzz: run each fuzz target briefly (FUZZTIME=30s)
 FUZZTIME ?= 20s

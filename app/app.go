@@ -105,6 +105,8 @@ type App struct {
 	// control is the command line's socket (issue 13, CLI); nil when it
 	// could not be made.
 	control *control.Server
+	// packs builds evidence packs (issue 14, app/compliance.go).
+	packs *evidencePacks
 }
 
 // Run starts ward and blocks until ctx ends or a component fails.
@@ -332,6 +334,9 @@ func New(o Options) (_ *App, err error) {
 		CORSOrigins:   func() []string { return a.cfg.Load().Server.CORS.AllowedOrigins },
 		APIClientCert: cfg.Server.TLS.ClientAuth == config.ClientAuthRequireForAPI,
 		Privacy:       a.privacy, // issue 14: GDPR and /privacy
+
+		AuditTrail:    a.state, // issue 14: the audit trail API
+		EvidencePacks: a.packs, // issue 14: the evidence pack download
 	}, a.Reload)
 	a.watcher = events.NewWatcher(events.WatcherOptions{
 		Source: a.snapshot, Log: a.events, OnChange: a.server.LiveChanged, Logger: a.logger,

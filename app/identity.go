@@ -63,6 +63,9 @@ func (a *App) openIdentity(cfg *config.Config, extURL *url.URL) error {
 		Help: "Sequence number of the newest audit record at the last check that passed; it never goes down unless records were removed from the end.",
 	})
 	a.reg.MustRegister(a.auditValid, a.auditHead)
+	if err := a.openEvidencePacks(key, extURL); err != nil { // issue 14
+		return err
+	}
 	a.anchorAudit(context.Background())
 	a.scrapeToken = newScrapeToken()
 	return nil

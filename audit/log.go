@@ -62,23 +62,30 @@ func (l *Log) Records(ctx context.Context, actor, actorIP string, q Query) ([]Re
 // Export writes the records q selects to w as format (FormatCSV or
 // FormatJSON). The export is audited before anything is written.
 func (l *Log) Export(ctx context.Context, actor, actorIP string, q Query, format string, w io.Writer) error {
+	_, err := l.ExportCount(ctx, actor, actorIP, q, format, w)
+	return err
+}
+
+// ExportCount is Export, and says how many records it wrote (for the
+// data.read record of issue 14).
+func (l *Log) ExportCount(ctx context.Context, actor, actorIP string, q Query, format string, w io.Writer) (int, error) {
 	if format != FormatCSV && format != FormatJSON {
-		return fmt.Errorf("audit: unknown export format %q (want csv or json)", format)
+		return 0, fmt.Errorf("audit: unknown export format %q (want csv or json)", format)
 	}
 	if err := ctx.Err(); err != nil {
-		return err
+		return 0, err
 	}
 	d := q.Details()
 	d["format"] = format
 	rec := l.record(actor, actorIP, ActionAuditExport, d)
 	recs, err := l.store.AuditQuery(q, &rec)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if format == FormatCSV {
-		return WriteCSV(w, recs)
+		return len(recs), WriteCSV(w, recs)
 	}
-	return WriteJSON(w, recs)
+	return len(recs), WriteJSON(w, recs)
 }
 
 // Verify checks the whole chain.

@@ -3,6 +3,7 @@ package auth
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ward-monitoring/ward/errkind"
@@ -24,17 +25,24 @@ const (
 	// ScopeBackupsPing reports and runs backups: a backup script's token,
 	// which cannot read metrics.
 	ScopeBackupsPing Scope = "backups:ping"
+	// ScopeAuditRead reads the audit trail and its verification through
+	// /api/ward/audit (issue 14): a SIEM's or compliance tool's token.
+	ScopeAuditRead Scope = "audit:read"
 )
 
 // Scopes lists every scope, in the order pages show them.
-var Scopes = []Scope{ScopeMetricsRead, ScopeAlertsWrite, ScopeBackupsPing}
+var Scopes = []Scope{ScopeMetricsRead, ScopeAlertsWrite, ScopeBackupsPing, ScopeAuditRead}
 
 // ParseScope returns the scope called s.
 func ParseScope(s string) (Scope, error) {
 	if slices.Contains(Scopes, Scope(s)) {
 		return Scope(s), nil
 	}
-	return "", fmt.Errorf("%w %q: want one of metrics:read, alerts:write, backups:ping", ErrInvalidScope, s)
+	names := make([]string, len(Scopes))
+	for i, sc := range Scopes {
+		names[i] = string(sc)
+	}
+	return "", fmt.Errorf("%w %q: want one of %s", ErrInvalidScope, s, strings.Join(names, ", "))
 }
 
 // scopeMinRole is the least role that can use anything a scope opens:
@@ -45,6 +53,7 @@ var scopeMinRole = map[Scope]Role{
 	ScopeMetricsRead: RoleViewer,
 	ScopeAlertsWrite: RoleOperator,
 	ScopeBackupsPing: RoleViewer,
+	ScopeAuditRead:   RoleAdmin,
 }
 
 // MinRole is the least role a token with sc needs for sc to open any

@@ -81,7 +81,14 @@ func (s *Server) auditExport(w http.ResponseWriter, r *http.Request) {
 	// Rendered in full first, so that a failure is a clean error rather
 	// than a truncated file; the export is audited before it is read.
 	var buf bytes.Buffer
-	if err := s.deps.AuditLog.Export(r.Context(), p.User.Name, p.IP, q, format, &buf); err != nil {
+	n, err := s.deps.AuditLog.ExportCount(r.Context(), p.User.Name, p.IP, q, format, &buf)
+	if err == nil {
+		// Issue 14: who read how many records, as for every export.
+		d := q.Details()
+		d["format"] = format
+		err = s.auditDataRead(r, readAuditExport, "", n, d)
+	}
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -165,6 +165,11 @@ func (s *Server) apiBackups(w http.ResponseWriter, r *http.Request) {
 	if page.Runs == nil {
 		page.Runs = []backups.Run{}
 	}
+	// Issue 14: the runs carry their logs, a read of sensitive data.
+	if err := s.auditBackupLogs(r, "runs", page.Runs...); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	writeData(w, http.StatusOK, page)
 }
 
@@ -175,6 +180,9 @@ func (s *Server) apiBackup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	run, err := s.backupRun(r, svc)
+	if err == nil {
+		err = s.auditBackupLogs(r, run.ID, run) // issue 14: data access
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -211,6 +219,9 @@ func (s *Server) apiBackupRun(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	run, err := s.backupRun(r, svc)
+	if err == nil {
+		err = s.auditBackupLogs(r, run.ID, run) // issue 14: data access
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -118,6 +118,12 @@ type Deps struct {
 	// /privacy states (issue 14, privacyroutes.go); nil serves the page
 	// without retention values and refuses export and erasure.
 	Privacy Privacy
+	// AuditTrail pages and verifies the audit trail for its API (issue
+	// 14, auditapi.go); nil answers 404.
+	AuditTrail AuditTrail
+	// EvidencePacks builds the evidence pack of /compliance's download
+	// button (issue 14, evidencepack.go); nil answers 404.
+	EvidencePacks EvidencePacks
 }
 
 // QueryHistory is each user's recent explorer expressions (issue 11;

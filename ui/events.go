@@ -247,7 +247,7 @@ func olderQuery(filters string, last events.Event) string {
 // filters, as a download of at most eventsExportRows entries.
 func (s *Server) eventsExport(w http.ResponseWriter, r *http.Request) {
 	p := auth.PrincipalFrom(r.Context())
-	f, _, err := parseEvents(r, p.Can(auth.RoleAdmin))
+	f, v, err := parseEvents(r, p.Can(auth.RoleAdmin))
 	format := r.URL.Query().Get("format")
 	if err == nil && format != events.FormatCSV && format != events.FormatJSON {
 		err = badRequest("format: want csv or json")
@@ -267,7 +267,12 @@ func (s *Server) eventsExport(w http.ResponseWriter, r *http.Request) {
 	if format == events.FormatJSON {
 		write, ctype = events.WriteJSON, "application/json"
 	}
-	if err := write(&buf, evs); err != nil {
+	err = write(&buf, evs)
+	if err == nil {
+		// Issue 14: who read how many events, with which filters.
+		err = s.auditDataRead(r, readEventsExport, "", len(evs), map[string]string{"format": format, "filters": clip(v.Filters, 512)})
+	}
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -283,6 +283,7 @@ func (s *Server) routes() []endpoint {
 	// Issue 14: compliance, the audit trail API, privacy (GDPR).
 	table = append(table, s.complianceRoutes()...)
 	table = append(table, s.auditAPIRoutes()...)
+	table = append(table, s.evidencePackRoutes()...)
 	table = append(table, s.privacyRoutes()...)
 	return table
 }

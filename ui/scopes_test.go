@@ -36,6 +36,8 @@ func TestDefaultScopes(t *testing.T) {
 		"GET /api/backups/status/{$}":          auth.ScopeBackupsPing,
 		"POST /api/backups/jobs/{job}/run":     auth.ScopeBackupsPing,
 		"POST /api/backups/restore/{$}":        "",
+		"GET /api/ward/audit":                  auth.ScopeAuditRead,
+		"GET /api/ward/audit/verify":           auth.ScopeAuditRead,
 		"POST /-/reload":                       "",
 		"GET /api/ward/deliveries":             "",
 		"POST /api/ward/receivers/{name}/test": "",

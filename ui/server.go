@@ -53,6 +53,9 @@ type Server struct {
 	pings *pingGuard
 	// limits are the rate limits of every class (issue 13, limits.go).
 	limits limitState
+	// trail serves the audit trail API and data-access records (issue
+	// 14, dataread.go).
+	trail trailState
 }
 
 // NewServer builds the HTTP server on an already bound listener, so that
@@ -64,6 +67,7 @@ func NewServer(ln net.Listener, deps Deps, reload func(context.Context) error) *
 		enrolments: newEnrolments(time.Now),
 		live:       newLiveHub(),
 		pings:      newPingGuard(deps.Registerer, time.Now), // issue 12
+		trail:      newTrailState(),                         // issue 14
 	}
 	s.limits.recorder = newViolations(deps.Registerer) // issue 13, rate limits
 	if deps.InternalToken != "" {

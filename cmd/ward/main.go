@@ -34,6 +34,7 @@ Usage:
                                       manage users (ward running or stopped)
   ward audit verify [--config FILE]   verify the audit trail's hash chain
   ward token create|list|revoke ...   manage API tokens (ward running or stopped)
+  ward compliance report|verify ...   write or check a signed evidence pack (zip)
   ward backup run --token-file F -- CMD...
                                       run CMD and report it to a watched backup job
   ward backup self [--to DIR|s3://B/P] snapshot ward itself, encrypted (issue 14)

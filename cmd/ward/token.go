@@ -22,7 +22,8 @@ const tokenUsage = `Usage:
 
   --scope SCOPE    narrow the token below its role (repeatable): metrics:read
                    (Grafana, promtool), alerts:write (amtool), backups:ping
-                   (backup scripts); without it the token has its whole role
+                   (backup scripts), audit:read (a SIEM; admin tokens only);
+                   without it the token has its whole role
   --expires WHEN   a duration from now (90d, 12w, 1y) or a date (2027-03-01,
                    or RFC 3339); default: auth.tokens.default_expiry (90d)
 
@@ -52,7 +53,7 @@ func tokenCmd(args []string, stdout, stderr io.Writer) int {
 		name = fs.String("name", "", "token name, e.g. grafana (required)")
 		role = fs.String("role", "", "role: viewer, operator or admin (required)")
 		expires = fs.String("expires", "", "a duration from now (90d) or a date (2027-03-01); default auth.tokens.default_expiry")
-		fs.Func("scope", "metrics:read, alerts:write or backups:ping (repeatable)", func(s string) error {
+		fs.Func("scope", "metrics:read, alerts:write, backups:ping or audit:read (repeatable)", func(s string) error {
 			_, err := auth.ParseScope(s)
 			if err == nil {
 				scopes = append(scopes, s)
