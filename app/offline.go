@@ -169,7 +169,7 @@ func readKey(src auth.KeySource) (*auth.Key, string, error) {
 	if err != nil {
 		return nil, path, err
 	}
-	k, err := auth.ParseKey(b)
+	k, err := auth.ParseKeyRing(b)
 	if err != nil {
 		return nil, path, fmt.Errorf("%s: %w", path, err)
 	}
