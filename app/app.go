@@ -81,6 +81,7 @@ type App struct {
 	api *promapi.API
 
 	auth        *auth.Service
+	key         *auth.Key // the secret key ring; key rotation swaps it in place (keys.go)
 	mailer      *usermail.Mailer // nil without a mail section
 	auditLog    *audit.Log
 	auditValid  prometheus.Gauge

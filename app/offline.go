@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/ward-monitoring/ward/audit"
 	"github.com/ward-monitoring/ward/auth"
 	"github.com/ward-monitoring/ward/config"
 	"github.com/ward-monitoring/ward/control"
@@ -37,6 +36,9 @@ type Offline struct {
 	// Auth is the identity service, built from the configured auth
 	// section as `ward serve` builds it (OpenOffline only).
 	Auth *auth.Service
+	// resumed is the interrupted key rotation opening finished, if any
+	// (keys.go).
+	resumed *auth.RotateReport
 }
 
 // OpenOffline loads cfgFile (empty: the embedded default), opens the
@@ -55,7 +57,7 @@ func OpenOffline(cfgFile string, logger *slog.Logger) (_ *Offline, err error) {
 			o.State.Close()
 		}
 	}()
-	if o.Key, err = openKey(o.State, o.Config, logger); err != nil {
+	if o.Key, o.resumed, err = openKey(o.State, o.Config, logger); err != nil {
 		return nil, err
 	}
 	if o.Auth, err = auth.New(o.State, o.Config.Auth, auth.Options{Key: o.Key, Logger: logger}); err != nil {
@@ -110,24 +112,27 @@ func keySource(cfg *config.Config) auth.KeySource {
 }
 
 // openKey loads the secret key (auth.OpenKey: checked against the
-// database, created on a fresh install) and gives st its audit key before
-// anything else is appended: records from then on are sealed under the
-// key, and the key.init record OpenKey may have appended is re-sealed.
-func openKey(st *storage.State, cfg *config.Config, logger *slog.Logger) (*auth.Key, error) {
+// database, created on a fresh install) and gives st its audit keys
+// before anything else is appended: records from then on are sealed under
+// the key, and the key.init record OpenKey may have appended is
+// re-sealed. Then it finishes a key rotation that was interrupted
+// (keys.go), so that every start, and every command that opens the
+// database, leaves no rotation half done.
+func openKey(st *storage.State, cfg *config.Config, logger *slog.Logger) (*auth.Key, *auth.RotateReport, error) {
 	key, err := auth.OpenKey(st, keySource(cfg), nil, logger)
 	if err != nil {
-		return nil, fmt.Errorf("secret key: %w", err)
+		return nil, nil, fmt.Errorf("secret key: %w", err)
 	}
-	auditKey, err := key.Derive(audit.KeyPurpose)
+	rep, err := st.OpenAuditKeys(key, time.Now())
 	if err != nil {
-		return nil, err
-	}
-	rep, err := st.SetAuditKey(auditKey, time.Now())
-	if err != nil {
-		return nil, fmt.Errorf("audit key: %w", err)
+		return nil, nil, fmt.Errorf("audit key: %w", err)
 	}
 	reportAuditKey(logger, rep)
-	return key, nil
+	resumed, err := resumeRotation(st, key, logger)
+	if err != nil {
+		return nil, nil, err
+	}
+	return key, resumed, nil
 }
 
 // reportAuditKey logs what handing the audit key to the state did to
