@@ -81,12 +81,13 @@ type App struct {
 	api *promapi.API
 
 	auth        *auth.Service
-	key         *auth.Key // the secret key ring; key rotation swaps it in place (keys.go)
 	mailer      *usermail.Mailer // nil without a mail section
 	auditLog    *audit.Log
 	auditValid  prometheus.Gauge
 	auditHead   prometheus.Gauge
 	scrapeToken string
+	// key is the secret key ring; key rotation swaps it in place (keys.go).
+	key *auth.Key
 
 	// events is the timeline; watcher records its transitions.
 	events  *events.Log

@@ -30,18 +30,19 @@ var errLocalOnly = errors.New("key commands are for the ward command line on the
 // ward rotates the key it holds, swapping it in memory, so sign-ins with
 // 2FA keep working during and after.
 func (a *App) keyOps() map[string]control.Op {
-	return keyOpsOn(func() (*storage.State, *auth.Key) { return a.state, a.key }, nil)
+	return keyOpsOn(func() (*storage.State, *auth.Key) { return a.state, a.key }, nil, nil)
 }
 
 // keyOps are the same commands on a database opened while no ward runs.
 func (o *Offline) keyOps() map[string]control.Op {
-	return keyOpsOn(func() (*storage.State, *auth.Key) { return o.State, o.Key }, o.resumed)
+	return keyOpsOn(func() (*storage.State, *auth.Key) { return o.State, o.Key }, o.resumed, o.rotateStep)
 }
 
 // keyOpsOn builds the key commands over the state and key get returns.
 // resumed is a rotation that opening the database finished: `ward key
-// rotate` then reports it instead of starting another.
-func keyOpsOn(get func() (*storage.State, *auth.Key), resumed *auth.RotateReport) map[string]control.Op {
+// rotate` then reports it instead of starting another. step is
+// RotateOptions.Step.
+func keyOpsOn(get func() (*storage.State, *auth.Key), resumed *auth.RotateReport, step func(string)) map[string]control.Op {
 	return map[string]control.Op{
 		KeyRotate: func(ctx context.Context, p *auth.Principal, _ control.Request) (control.Response, error) {
 			st, key := get()
@@ -53,7 +54,7 @@ func keyOpsOn(get func() (*storage.State, *auth.Key), resumed *auth.RotateReport
 			}
 			rep := resumed
 			if rep == nil {
-				r, err := auth.RotateKey(ctx, st, key, auth.RotateOptions{Actor: p.User.Name, IP: p.IP})
+				r, err := auth.RotateKey(ctx, st, key, auth.RotateOptions{Actor: p.User.Name, IP: p.IP, Step: step})
 				if err != nil {
 					return control.Response{}, err
 				}

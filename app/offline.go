@@ -39,6 +39,9 @@ type Offline struct {
 	// resumed is the interrupted key rotation opening finished, if any
 	// (keys.go).
 	resumed *auth.RotateReport
+	// rotateStep is called after each step of a key rotation (crash
+	// tests stop the process there); nil in production.
+	rotateStep func(step string)
 }
 
 // OpenOffline loads cfgFile (empty: the embedded default), opens the

@@ -2,12 +2,11 @@ package auth
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"strconv"
 	"time"
-
-	"crypto/rand"
 
 	"github.com/ward-monitoring/ward/audit"
 	"github.com/ward-monitoring/ward/storage"
@@ -63,8 +62,8 @@ type RotateReport struct {
 // RotateKey rotates k, ward's secret key: it finishes a rotation in
 // progress, or starts one. A new rotation
 //
-//  1. writes a new key into k's key file next to the old one (atomically,
-//     0600) and makes it k's current key, so that every holder of k
+//  1. writes a new key into k's key file next to the old one (atomic
+//     write, mode 0600) and makes it k's current key, so that every holder of k
 //     seals under it at once while the old one still opens;
 //  2. records the rotation, appends key.rotate_start and switches the
 //     audit chain to a new epoch keyed by the new key (one transaction);

@@ -57,16 +57,6 @@ func (s *sealer) sealKey() []byte {
 	return s.provisional
 }
 
-// auditKey is the newest epoch's key, nil before the key is known.
-func (s *sealer) auditKey() []byte {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if n := len(s.epochs); n > 0 {
-		return s.epochs[n-1].Key
-	}
-	return nil
-}
-
 // keys are the epochs, nil before the key is known.
 func (s *sealer) keys() []audit.Epoch {
 	s.mu.RLock()
