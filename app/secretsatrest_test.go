@@ -197,7 +197,7 @@ alerting:
 	// the TSDB's WAL, the user's name and the token's in bbolt.
 	for path, want := range map[string]string{
 		filepath.Join("tsdb", "wal", "00000000"): "sentinel_target_up",
-		"ward.db": "grafana",
+		"ward.db":                                "grafana",
 	} {
 		b, err := os.ReadFile(filepath.Join(dir, "data", path))
 		if err != nil || !bytes.Contains(b, []byte(want)) {
