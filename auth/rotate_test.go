@@ -287,3 +287,15 @@ func TestRotationOutOfStepWithKeyFile(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 }
+
+// BenchmarkRotateKey rotates the key of a database of 1000 users with
+// 2FA (10 batches and the last pass).
+func BenchmarkRotateKey(b *testing.B) {
+	f := newRotFix(b, 1000)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := RotateKey(context.Background(), f.st, f.key, RotateOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
