@@ -86,6 +86,8 @@ type App struct {
 	auditValid  prometheus.Gauge
 	auditHead   prometheus.Gauge
 	scrapeToken string
+	// key is the secret key ring; key rotation swaps it in place (keys.go).
+	key *auth.Key
 
 	// events is the timeline; watcher records its transitions.
 	events  *events.Log

@@ -33,10 +33,11 @@ const (
 // state database. A missing or wrong key stops
 // startup with an error that says what to do.
 func (a *App) openIdentity(cfg *config.Config, extURL *url.URL) error {
-	key, err := openKey(a.state, cfg, a.logger)
+	key, _, err := openKey(a.state, cfg, a.logger)
 	if err != nil {
 		return err
 	}
+	a.key = key
 	opts := auth.Options{Key: key, Logger: a.logger.With("component", "auth")}
 	if cfg.Mail != nil {
 		if a.mailer, err = usermail.New(cfg.Mail, extURL, a.logger.With("component", "mail")); err != nil {

@@ -25,5 +25,8 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
+	if cfg := os.Getenv(rotateEnv); cfg != "" {
+		os.Exit(rotateChild(cfg))
+	}
 	os.Exit(m.Run())
 }

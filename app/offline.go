@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/ward-monitoring/ward/audit"
 	"github.com/ward-monitoring/ward/auth"
 	"github.com/ward-monitoring/ward/config"
 	"github.com/ward-monitoring/ward/control"
@@ -37,6 +36,12 @@ type Offline struct {
 	// Auth is the identity service, built from the configured auth
 	// section as `ward serve` builds it (OpenOffline only).
 	Auth *auth.Service
+	// resumed is the interrupted key rotation opening finished, if any
+	// (keys.go).
+	resumed *auth.RotateReport
+	// rotateStep is called after each step of a key rotation (crash
+	// tests stop the process there); nil in production.
+	rotateStep func(step string)
 }
 
 // OpenOffline loads cfgFile (empty: the embedded default), opens the
@@ -55,7 +60,7 @@ func OpenOffline(cfgFile string, logger *slog.Logger) (_ *Offline, err error) {
 			o.State.Close()
 		}
 	}()
-	if o.Key, err = openKey(o.State, o.Config, logger); err != nil {
+	if o.Key, o.resumed, err = openKey(o.State, o.Config, logger); err != nil {
 		return nil, err
 	}
 	if o.Auth, err = auth.New(o.State, o.Config.Auth, auth.Options{Key: o.Key, Logger: logger}); err != nil {
@@ -110,27 +115,30 @@ func keySource(cfg *config.Config) auth.KeySource {
 }
 
 // openKey loads the secret key (auth.OpenKey: checked against the
-// database, created on a fresh install) and gives st its audit key before
-// anything else is appended: records from then on are sealed under the
-// key, and the key.init record OpenKey may have appended is re-sealed.
-func openKey(st *storage.State, cfg *config.Config, logger *slog.Logger) (*auth.Key, error) {
+// database, created on a fresh install) and gives st its audit keys
+// before anything else is appended: records from then on are sealed under
+// the key, and the key.init record OpenKey may have appended is
+// re-sealed. Then it finishes a key rotation that was interrupted
+// (keys.go), so that every start, and every command that opens the
+// database, leaves no rotation half done.
+func openKey(st *storage.State, cfg *config.Config, logger *slog.Logger) (*auth.Key, *auth.RotateReport, error) {
 	key, err := auth.OpenKey(st, keySource(cfg), nil, logger)
 	if err != nil {
-		return nil, fmt.Errorf("secret key: %w", err)
+		return nil, nil, fmt.Errorf("secret key: %w", err)
 	}
-	auditKey, err := key.Derive(audit.KeyPurpose)
+	rep, err := st.OpenAuditKeys(key, time.Now())
 	if err != nil {
-		return nil, err
-	}
-	rep, err := st.SetAuditKey(auditKey, time.Now())
-	if err != nil {
-		return nil, fmt.Errorf("audit key: %w", err)
+		return nil, nil, fmt.Errorf("audit key: %w", err)
 	}
 	reportAuditKey(logger, rep)
-	if err := startPrivacy(st, cfg, logger); err != nil { // issue 14
-		return nil, fmt.Errorf("privacy: %w", err)
+	resumed, err := resumeRotation(st, key, logger)
+	if err != nil {
+		return nil, nil, err
 	}
-	return key, nil
+	if err := startPrivacy(st, cfg, logger); err != nil { // issue 14
+		return nil, nil, fmt.Errorf("privacy: %w", err)
+	}
+	return key, resumed, nil
 }
 
 // reportAuditKey logs what handing the audit key to the state did to
@@ -172,7 +180,7 @@ func readKey(src auth.KeySource) (*auth.Key, string, error) {
 	if err != nil {
 		return nil, path, err
 	}
-	k, err := auth.ParseKey(b)
+	k, err := auth.ParseKeyRing(b)
 	if err != nil {
 		return nil, path, fmt.Errorf("%s: %w", path, err)
 	}

@@ -91,6 +91,9 @@ type VerifyOptions struct {
 	// External are anchors kept outside ward, each of which must match
 	// the chain or lie in its pruned part.
 	External []External
+	// Epochs, when given (sorted by First), say under which key each
+	// record is sealed (epoch.go); Key is then the newest epoch's.
+	Epochs []Epoch
 }
 
 // Verifier checks records one at a time, in storage order, against the
@@ -179,7 +182,7 @@ func (v *Verifier) Next(seq uint64, data []byte) bool {
 	}
 	v1 := false
 	switch {
-	case len(v.o.Key) > 0 && hmac.Equal(r.ComputeMAC(v.o.Key, r.Prev), r.Hash):
+	case len(v.keyFor(seq)) > 0 && hmac.Equal(r.ComputeMAC(v.keyFor(seq), r.Prev), r.Hash):
 		if v.v1From != 0 {
 			return v.failV1()
 		}

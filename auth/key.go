@@ -12,6 +12,8 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"golang.org/x/crypto/hkdf"
 )
@@ -26,9 +28,30 @@ var (
 	ErrKeyInvalid  = errors.New("auth: secret key is malformed")
 )
 
-// Key seals TOTP secrets at rest with AES-256-GCM and derives the keys
-// other parts of ward need (Derive). It never prints.
+// Key is ward's secret key ring: the current key, which seals, and during
+// a rotation only (rotate.go) the previous one, which still opens what it
+// sealed. It seals TOTP secrets at rest with AES-256-GCM and derives the
+// keys other parts of ward need (Derive). Every value it seals carries
+// the id of the key that sealed it (keyring.go). A rotation swaps the
+// ring in place, so every holder of the *Key (the identity service, the
+// control socket) sees the new key at once. It never prints.
 type Key struct {
+	ring atomic.Pointer[keyRing]
+	// file is the key file the ring was read from, "" when the key came
+	// from $WARD_SECRET_KEY (which ward cannot rewrite).
+	file string
+	// rotating serialises rotations within this process.
+	rotating sync.Mutex
+}
+
+// keyRing is an immutable ring; prev is nil outside a rotation.
+type keyRing struct {
+	cur, prev *keyMaterial
+}
+
+// keyMaterial is one AES-256 key and its id.
+type keyMaterial struct {
+	id   [keyIDSize]byte
 	aead cipher.AEAD
 	raw  []byte
 }
@@ -39,8 +62,8 @@ func (*Key) String() string { return "<redacted>" }
 // GoString hides the key in %#v.
 func (*Key) GoString() string { return "<redacted>" }
 
-// newKey wraps 32 raw bytes.
-func newKey(raw []byte) (*Key, error) {
+// newMaterial wraps 32 raw bytes.
+func newMaterial(raw []byte) (*keyMaterial, error) {
 	if len(raw) != KeySize {
 		return nil, fmt.Errorf("%w: %d bytes, want %d", ErrKeyInvalid, len(raw), KeySize)
 	}
@@ -52,42 +75,64 @@ func newKey(raw []byte) (*Key, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrKeyInvalid, err)
 	}
-	return &Key{aead: aead, raw: append([]byte(nil), raw...)}, nil
+	m := &keyMaterial{aead: aead, raw: append([]byte(nil), raw...)}
+	m.id = keyID(m.raw)
+	return m, nil
 }
 
-// Derive returns a 32-byte subkey for purpose (HKDF-SHA256 with purpose
-// as the info label), so that each use of the secret key (the audit
-// chain's MAC, say) gets an independent key: knowing one subkey reveals
-// neither the secret key nor another subkey. The same key and purpose
-// always give the same subkey. Subkeys are secrets: never store or log
-// them.
+// newKey wraps 32 raw bytes as a ring of one.
+func newKey(raw []byte) (*Key, error) {
+	m, err := newMaterial(raw)
+	if err != nil {
+		return nil, err
+	}
+	return ringKey(m, nil), nil
+}
+
+func ringKey(cur, prev *keyMaterial) *Key {
+	k := &Key{}
+	k.ring.Store(&keyRing{cur: cur, prev: prev})
+	return k
+}
+
+// Derive returns a 32-byte subkey of the current key for purpose
+// (HKDF-SHA256 with purpose as the info label), so that each use of the
+// secret key (the audit chain's MAC, say) gets an independent key:
+// knowing one subkey reveals neither the secret key nor another subkey.
+// The same key and purpose always give the same subkey; a rotation
+// changes it. Subkeys are secrets: never store or log them.
 func (k *Key) Derive(purpose string) ([]byte, error) {
+	return k.ring.Load().cur.derive(purpose)
+}
+
+// DeriveAll is Derive under every key of the ring, the current key's
+// first: during a rotation, the previous key's subkey is second.
+func (k *Key) DeriveAll(purpose string) ([][]byte, error) {
+	r := k.ring.Load()
+	out := make([][]byte, 0, 2)
+	for _, m := range r.keys() {
+		d, err := m.derive(purpose)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+func (m *keyMaterial) derive(purpose string) ([]byte, error) {
 	out := make([]byte, KeySize)
-	if _, err := io.ReadFull(hkdf.New(sha256.New, k.raw, nil, []byte(purpose)), out); err != nil {
+	if _, err := io.ReadFull(hkdf.New(sha256.New, m.raw, nil, []byte(purpose)), out); err != nil {
 		return nil, fmt.Errorf("auth: derive %q: %w", purpose, err)
 	}
 	return out, nil
 }
 
-// seal encrypts plain, binding it to ad (so a sealed secret cannot be
-// moved to another user), as nonce || ciphertext.
-func (k *Key) seal(plain, ad []byte) []byte {
-	nonce := make([]byte, k.aead.NonceSize(), k.aead.NonceSize()+len(plain)+k.aead.Overhead())
-	rand.Read(nonce)
-	return k.aead.Seal(nonce, nonce, plain, ad)
-}
-
-// open decrypts what seal made with the same ad.
-func (k *Key) open(sealed, ad []byte) ([]byte, error) {
-	n := k.aead.NonceSize()
-	if len(sealed) < n+k.aead.Overhead() {
-		return nil, ErrKeyMismatch
+func (r *keyRing) keys() []*keyMaterial {
+	if r.prev == nil {
+		return []*keyMaterial{r.cur}
 	}
-	plain, err := k.aead.Open(nil, sealed[:n], sealed[n:], ad)
-	if err != nil {
-		return nil, ErrKeyMismatch
-	}
-	return plain, nil
+	return []*keyMaterial{r.cur, r.prev}
 }
 
 // ParseKey reads a key as written to a file or an environment variable:

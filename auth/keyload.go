@@ -73,6 +73,9 @@ func OpenKey(st *storage.State, src KeySource, now func() time.Time, logger *slo
 	key, where, err := loadKey(src, logger)
 	if errors.Is(err, ErrKeyMissing) && src.Value == "" && src.File == "" && (check == nil || !secrets) {
 		key, err = generateKeyFile(where)
+		if key != nil {
+			key.file = where
+		}
 		if err == nil {
 			logger.Info("created secret key file", "path", where)
 		}
@@ -134,9 +137,10 @@ func loadKey(src KeySource, logger *slog.Logger) (*Key, string, error) {
 	if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
 		logger.Warn("secret key file is readable by others; chmod 600 it", "path", path, "mode", fi.Mode().Perm().String())
 	}
-	k, err := ParseKey(b)
+	k, err := ParseKeyRing(b)
 	if err != nil {
 		return nil, path, fmt.Errorf("%s: %w", path, err)
 	}
+	k.file = path
 	return k, path, nil
 }

@@ -80,33 +80,35 @@ func (s *State) AuditQuery(q audit.Query, view *audit.Record) ([]audit.Record, e
 // head under the key given to SetAuditKey, and checks it against each
 // external anchor. It returns ErrNoAuditKey before SetAuditKey.
 func (s *State) VerifyAudit(now time.Time, external ...audit.External) (audit.Result, error) {
-	key := s.seal.auditKey()
-	if key == nil {
+	epochs := s.seal.keys()
+	if epochs == nil {
 		return audit.Result{}, ErrNoAuditKey
 	}
-	return s.VerifyAuditWith(key, now, external...)
-}
-
-// VerifyAuditWith is VerifyAudit under an explicit key, for tools that
-// only read the chain (`ward audit verify`): it neither re-seals nor
-// migrates anything. A key other than the one the chain is sealed under
-// is ErrAuditKeyMismatch.
-func (s *State) VerifyAuditWith(key []byte, now time.Time, external ...audit.External) (audit.Result, error) {
 	var res audit.Result
 	err := s.db.View(func(tx *bbolt.Tx) (err error) {
-		res, err = verifyChain(tx, key, now, external)
+		res, err = verifyChain(tx, epochs, now, external)
 		return err
 	})
 	return res, err
 }
 
-// verifyChain verifies every record in storage order.
-func verifyChain(tx *bbolt.Tx, key []byte, now time.Time, external []audit.External) (audit.Result, error) {
+// VerifyAuditWith is VerifyAudit under an explicit MAC key, for a chain
+// never rotated (one epoch): it neither re-seals nor migrates anything. A
+// key other than the one the chain is sealed under is
+// ErrAuditKeyMismatch. VerifyAuditWithKey reads rotated chains.
+func (s *State) VerifyAuditWith(key []byte, now time.Time, external ...audit.External) (audit.Result, error) {
+	var res audit.Result
+	err := s.db.View(func(tx *bbolt.Tx) (err error) {
+		res, err = verifyChain(tx, []audit.Epoch{{Key: key}}, now, external)
+		return err
+	})
+	return res, err
+}
+
+// verifyChain verifies every record in storage order, each under its
+// epoch's key (the newest epoch is the one the chain's key id names).
+func verifyChain(tx *bbolt.Tx, epochs []audit.Epoch, now time.Time, external []audit.External) (audit.Result, error) {
 	chain := tx.Bucket(bucketAuditChain)
-	keyed, err := chainKeyed(chain, key)
-	if err != nil {
-		return audit.Result{}, err
-	}
 	start, err := chainPoint(chain, keyAuditAnchor)
 	if err != nil {
 		return audit.Result{}, err
@@ -115,7 +117,17 @@ func verifyChain(tx *bbolt.Tx, key []byte, now time.Time, external []audit.Exter
 	if err != nil {
 		return audit.Result{}, err
 	}
-	v := audit.NewVerifier(audit.VerifyOptions{Key: key, Keyed: keyed, Start: start, External: external})
+	// A read transaction that began just before a rotation switched the
+	// epochs sees an epoch that starts past its head: not yet its own.
+	for len(epochs) > 1 && epochs[len(epochs)-1].First > head.Seq+1 {
+		epochs = epochs[:len(epochs)-1]
+	}
+	key := epochs[len(epochs)-1].Key
+	keyed, err := chainKeyed(chain, key)
+	if err != nil {
+		return audit.Result{}, err
+	}
+	v := audit.NewVerifier(audit.VerifyOptions{Key: key, Keyed: keyed, Start: start, External: external, Epochs: epochs})
 	c := tx.Bucket(bucketAudit).Cursor()
 	for k, val := c.First(); k != nil; k, val = c.Next() {
 		if !v.Next(seqOf(k), val) {
@@ -133,13 +145,15 @@ func verifyChain(tx *bbolt.Tx, key []byte, now time.Time, external []audit.Exter
 // removing tampered records and vouching for their hash would launder the
 // tampering.
 func (s *State) PruneAudit(before time.Time, rec audit.Record) (int, error) {
-	key := s.seal.auditKey()
-	if key == nil {
-		return 0, ErrNoAuditKey
-	}
 	n := 0
 	err := s.db.Update(func(tx *bbolt.Tx) error {
-		res, err := verifyChain(tx, key, time.Time{}, nil)
+		// Read in the transaction: a rotation switches epochs in its own.
+		epochs := s.seal.keys()
+		if epochs == nil {
+			return ErrNoAuditKey
+		}
+		key := epochs[len(epochs)-1].Key
+		res, err := verifyChain(tx, epochs, time.Time{}, nil)
 		if err != nil {
 			return err
 		}

@@ -26,17 +26,18 @@ var (
 // chain is sealed under: never the key itself.
 var keyAuditKeyID = []byte("key_id")
 
-// sealer holds the key audit records are sealed with. Until SetAuditKey
-// gives it the real one, records are sealed under a random key that lives
-// only in this process ("provisional"): OpenKey appends key.init before
-// the key can be handed over. SetAuditKey re-seals those records under
-// the real key; records sealed provisionally by a process that has ended
+// sealer holds the keys audit records are sealed with: one per epoch
+// (auditepochs.go), the newest sealing new records. Until SetAuditKey or
+// OpenAuditKeys gives it the real ones, records are sealed under a random
+// key that lives only in this process ("provisional"): OpenKey appends
+// key.init before the key can be handed over. The real key re-seals
+// those records; records sealed provisionally by a process that has ended
 // can never be verified, so they are not re-sealed and verification
 // reports them (a crash in the instant between the two, or a tool that
 // wrote records without loading the key).
 type sealer struct {
 	mu          sync.RWMutex
-	key         []byte
+	epochs      []audit.Epoch
 	provisional []byte
 }
 
@@ -50,22 +51,63 @@ func newSealer() *sealer {
 func (s *sealer) sealKey() []byte {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	if s.key != nil {
-		return s.key
+	if n := len(s.epochs); n > 0 {
+		return s.epochs[n-1].Key
 	}
 	return s.provisional
 }
 
-// auditKey is the real key, nil before SetAuditKey.
+// auditKey is the current epoch's key, the one pseudonyms and erasure
+// ledger entries are made under now; nil before the key is known.
 func (s *sealer) auditKey() []byte {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.key
+	if n := len(s.epochs); n > 0 {
+		return s.epochs[n-1].Key
+	}
+	return nil
 }
 
-func (s *sealer) setKey(k []byte) {
+// epochKey is the key of the epoch holding the record numbered seq: the
+// newest epoch starting at or before it (nil when that epoch's key
+// cannot be opened, or before the key is known).
+func (s *sealer) epochKey(seq uint64) []byte {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var key []byte
+	for _, e := range s.epochs {
+		if e.First > seq {
+			break
+		}
+		key = e.Key
+	}
+	return key
+}
+
+// keyByID is the epoch key whose audit.KeyID is id (hex), if ward still
+// holds it: erasures recorded before a rotation were made under an older
+// epoch's key.
+func (s *sealer) keyByID(id string) []byte {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, e := range s.epochs {
+		if e.Key != nil && hex.EncodeToString(audit.KeyID(e.Key)) == id {
+			return e.Key
+		}
+	}
+	return nil
+}
+
+// keys are the epochs, nil before the key is known.
+func (s *sealer) keys() []audit.Epoch {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.epochs
+}
+
+func (s *sealer) setEpochs(e []audit.Epoch) {
 	s.mu.Lock()
-	s.key = k
+	s.epochs = e
 	s.mu.Unlock()
 }
 
@@ -102,19 +144,32 @@ type AuditKeyReport struct {
 //
 // Records are sealed under the key from then on.
 func (s *State) SetAuditKey(key []byte, now time.Time) (AuditKeyReport, error) {
-	var rep AuditKeyReport
 	if len(key) < audit.HashSize {
-		return rep, fmt.Errorf("storage: audit key has %d bytes, want %d", len(key), audit.HashSize)
+		return AuditKeyReport{}, fmt.Errorf("storage: audit key has %d bytes, want %d", len(key), audit.HashSize)
 	}
-	sl := s.seal
-	old := sl.auditKey()
 	key = append([]byte(nil), key...)
+	return s.setAuditKeys(func(*bbolt.Tx, *AuditKeyReport) ([]audit.Epoch, error) {
+		return []audit.Epoch{{Key: key}}, nil
+	}, now)
+}
+
+// setAuditKeys is SetAuditKey with the epochs load returns in the
+// transaction; records are sealed under the newest one's key.
+func (s *State) setAuditKeys(load func(*bbolt.Tx, *AuditKeyReport) ([]audit.Epoch, error), now time.Time) (AuditKeyReport, error) {
+	var rep AuditKeyReport
+	sl := s.seal
+	old := sl.keys()
 	err := s.db.Update(func(tx *bbolt.Tx) error {
 		rep = AuditKeyReport{}
+		epochs, err := load(tx, &rep)
+		if err != nil {
+			return err
+		}
+		key := epochs[len(epochs)-1].Key
 		chain, b := tx.Bucket(bucketAuditChain), tx.Bucket(bucketAudit)
 		id := audit.KeyID(key)
 		stored := chain.Get(keyAuditKeyID)
-		rep.KeyChanged = stored != nil && !hmac.Equal(stored, id)
+		rep.KeyChanged = rep.KeyChanged || (stored != nil && !hmac.Equal(stored, id))
 		head, err := chainPoint(chain, keyAuditHead)
 		if err != nil {
 			return err
@@ -160,11 +215,11 @@ func (s *State) SetAuditKey(key []byte, now time.Time) (AuditKeyReport, error) {
 		}
 		// Inside the transaction: no append can come between the
 		// re-seal and the switch to the key.
-		sl.setKey(key)
+		sl.setEpochs(epochs)
 		return nil
 	})
 	if err != nil {
-		sl.setKey(old)
+		sl.setEpochs(old)
 		return AuditKeyReport{}, fmt.Errorf("storage: set audit key: %w", err)
 	}
 	return rep, nil

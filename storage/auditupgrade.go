@@ -46,9 +46,15 @@ func (s *State) UpgradeAudit(now time.Time) (AuditUpgrade, error) {
 	}
 	err := s.db.Update(func(tx *bbolt.Tx) error {
 		up = AuditUpgrade{}
-		res, err := verifyChain(tx, key, now, nil)
+		epochs := s.seal.keys()
+		res, err := verifyChain(tx, epochs, now, nil)
 		if err != nil || res.V2 == 0 {
 			return err
+		}
+		if len(epochs) != 1 {
+			// v2 records predate key epochs: a chain that has both was
+			// not written by ward.
+			return fmt.Errorf("v2 records in a chain with %d key epochs", len(epochs))
 		}
 		if !res.Valid {
 			up.Broken = &res

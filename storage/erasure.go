@@ -37,9 +37,9 @@ type ErasureReport struct {
 }
 
 // erasureKey is the key an audit record is sealed under, which its
-// erased markers must be made with. Today one key seals the whole chain;
-// with key epochs this is where the record's epoch key is looked up.
-func (s *State) erasureKey(uint64) []byte { return s.seal.auditKey() }
+// erased markers must be made with: its key epoch's (a rotation of the
+// secret key starts a new epoch).
+func (s *State) erasureKey(seq uint64) []byte { return s.seal.epochKey(seq) }
 
 // EraseUser erases the person called name (GDPR Art. 17): their profile,
 // sessions, reset links, query history and the API tokens they made are

@@ -1,7 +1,6 @@
 package storage
 
 import (
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -88,17 +87,19 @@ func (s *State) ReapplyErasures(ledger *Ledger, now time.Time) (ReapplyReport, e
 		have[e.ID] = true
 	}
 	inLedger := map[string]bool{}
-	keyID := hex.EncodeToString(audit.KeyID(key))
 	for _, e := range entries {
 		inLedger[e.ID] = true
 		if have[e.ID] {
 			continue
 		}
-		if e.KeyID != keyID {
+		// An erasure made before a rotation has pseudonyms under its
+		// own epoch's key, which ward keeps sealed under the current one.
+		ekey := s.seal.keyByID(e.KeyID)
+		if ekey == nil {
 			rep.OtherKey++
 			continue
 		}
-		n, err := s.reapply(e, now)
+		n, err := s.reapply(e, ekey, now)
 		if err != nil {
 			return rep, err
 		}
@@ -121,8 +122,7 @@ func (s *State) ReapplyErasures(ledger *Ledger, now time.Time) (ReapplyReport, e
 	return rep, nil
 }
 
-func (s *State) reapply(e ErasureEntry, now time.Time) (int, error) {
-	key := s.seal.auditKey()
+func (s *State) reapply(e ErasureEntry, key []byte, now time.Time) (int, error) {
 	n := 0
 	err := s.Update(func(tx *Tx) error {
 		names, err := namesFor(tx.bolt, key, e.Pseudonyms)

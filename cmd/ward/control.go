@@ -49,12 +49,8 @@ func direct(ctx context.Context, cfgFile string, req control.Request, stderr io.
 			return control.Response{}, err
 		}
 		defer off.Close()
-		ak, err := off.Key.Derive(audit.KeyPurpose)
-		if err != nil {
-			return control.Response{}, err
-		}
 		verify := func(now time.Time, anchors ...audit.External) (audit.Result, error) {
-			res, err := off.State.VerifyAuditWith(ak, now, anchors...)
+			res, err := off.State.VerifyAuditWithKey(off.Key, now, anchors...)
 			if errors.Is(err, storage.ErrAuditKeyMismatch) {
 				err = fmt.Errorf("the secret key from %s is not the one the audit trail is sealed with, or the key id stored with the trail was altered; run with the key `ward serve` uses", off.KeyFrom)
 			}
