@@ -61,6 +61,9 @@ type Config struct {
 	Backups Backups `yaml:"backups"`
 	// Limits are the request rate limits (issue 13, rate limits).
 	Limits Limits `yaml:"limits"`
+	// Compliance is the control checklist's policy and manual controls
+	// (issue 14; compliance.go).
+	Compliance Compliance `yaml:"compliance"`
 	// Alerting routes alerts to people. Alertmanager's loader reads it,
 	// and String leaves it out.
 	Alerting *Alerting `yaml:"alerting"`

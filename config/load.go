@@ -94,7 +94,8 @@ func Load(data []byte, source string) (*Config, error) {
 		Query:      DefaultQuery(),
 		Events:     DefaultEvents(),
 		Dashboard:  DefaultDashboard(),
-		Limits:     DefaultLimits(), // issue 13, rate limits
+		Limits:     DefaultLimits(),     // issue 13, rate limits
+		Compliance: DefaultCompliance(), // issue 14
 		Source:     source,
 	}
 	for i := 0; i+1 < len(doc.Content); i += 2 {
