@@ -33,6 +33,7 @@ import (
 	"github.com/ward-monitoring/ward/backups"
 	"github.com/ward-monitoring/ward/checks"
 	"github.com/ward-monitoring/ward/collector"
+	"github.com/ward-monitoring/ward/compliance"
 	"github.com/ward-monitoring/ward/config"
 	"github.com/ward-monitoring/ward/control"
 	"github.com/ward-monitoring/ward/dashboard"
@@ -102,6 +103,8 @@ type App struct {
 	// control is the command line's socket (issue 13, CLI); nil when it
 	// could not be made.
 	control *control.Server
+	// compliance checks the control checklist (issue 14).
+	compliance *compliance.Service
 }
 
 // Run starts ward and blocks until ctx ends or a component fails.
@@ -281,6 +284,7 @@ func New(o Options) (_ *App, err error) {
 			return nil
 		}),
 	})
+	a.compliance = a.newCompliance(engines) // issue 14
 	a.server = ui.NewServer(a.ln, ui.Deps{
 		Logger:   a.logger,
 		Gatherer: a.reg,
@@ -326,6 +330,8 @@ func New(o Options) (_ *App, err error) {
 		// certificate requirement is the listener's, fixed at start.
 		CORSOrigins:   func() []string { return a.cfg.Load().Server.CORS.AllowedOrigins },
 		APIClientCert: cfg.Server.TLS.ClientAuth == config.ClientAuthRequireForAPI,
+
+		Compliance: a.compliance, // issue 14
 	}, a.Reload)
 	a.watcher = events.NewWatcher(events.WatcherOptions{
 		Source: a.snapshot, Log: a.events, OnChange: a.server.LiveChanged, Logger: a.logger,
@@ -417,6 +423,8 @@ func (a *App) Run(ctx context.Context) error {
 	// issue 12: returns after its running backups are killed and recorded,
 	// before the state database closes.
 	add("backups", a.backups.Run)
+	// issue 14: reads and appends to the state database.
+	add("compliance", a.compliance.Run)
 	// issue 13 (CLI): its commands act on the state database, so it
 	// stops with the group, before the state database closes.
 	if a.control != nil {

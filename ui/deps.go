@@ -113,6 +113,10 @@ type Deps struct {
 	// client certificate (server.tls.client_auth: require_for_api),
 	// except ward's own scrape of /metrics.
 	APIClientCert bool
+
+	// Compliance is the control checklist (issue 14): /compliance; nil
+	// answers 404.
+	Compliance ComplianceChecklist
 }
 
 // QueryHistory is each user's recent explorer expressions (issue 11;
