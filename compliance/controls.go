@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/common/model"
+
 	"github.com/ward-monitoring/ward/config"
 )
 
@@ -89,12 +91,15 @@ func builtinByID(id string) builtin {
 
 // Helpers of the checks.
 
-// days writes d in days ("30d"), or hours and minutes below a day.
+// days writes d in days and what is left ("30d", "2d3h", "45m").
 func days(d time.Duration) string {
 	if d >= 24*time.Hour && d%(24*time.Hour) == 0 {
 		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
 	}
-	return strings.TrimSuffix(strings.TrimSuffix(d.Round(time.Minute).String(), "0s"), "0m")
+	if d >= 24*time.Hour {
+		return strconv.Itoa(int(d/(24*time.Hour))) + "d" + model.Duration(d%(24*time.Hour)).String()
+	}
+	return model.Duration(d).String()
 }
 
 // percent writes a fraction as a percentage with up to two decimals.
