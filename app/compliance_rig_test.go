@@ -63,7 +63,10 @@ func newComplianceRigIn(tb testing.TB, dir, doc string) *complianceRig {
 	if _, err := openKey(r.state, r.cfg, testLogger(tb)); err != nil {
 		tb.Fatal(err)
 	}
-	if r.db, err = tsdb.Open(filepath.Join(tb.TempDir(), "tsdb"), nil, nil, tsdb.DefaultOptions(), nil); err != nil {
+	opts := tsdb.DefaultOptions()
+	// Tests write 30 days of history in one go, series after series.
+	opts.OutOfOrderTimeWindow = (90 * 24 * time.Hour).Milliseconds()
+	if r.db, err = tsdb.Open(filepath.Join(tb.TempDir(), "tsdb"), nil, nil, opts, nil); err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { r.db.Close() })
