@@ -124,6 +124,34 @@ func (s *Service) History(id string, from, to time.Time) ([]Evidence, error) {
 	return out, err
 }
 
+// HistoryPage is page (0 first) of control id's evidence checked in
+// [from, to), per to a page, newest first, and how many records there
+// are. Only the page's records are decoded.
+func (s *Service) HistoryPage(id string, from, to time.Time, page, per int) ([]Evidence, int, error) {
+	if _, err := s.Control(id); err != nil {
+		return nil, 0, err
+	}
+	var raw [][]byte
+	err := s.store.EvidenceRange(id, from, to, func(r storage.EvidenceRecord) error {
+		raw = append(raw, r.JSON)
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	slices.Reverse(raw)
+	lo, hi := min(page*per, len(raw)), min((page+1)*per, len(raw))
+	out := make([]Evidence, 0, hi-lo)
+	for _, js := range raw[lo:hi] {
+		var e Evidence
+		if err := json.Unmarshal(js, &e); err != nil {
+			return nil, 0, fmt.Errorf("compliance: evidence of %s: %w", id, err)
+		}
+		out = append(out, e)
+	}
+	return out, len(raw), nil
+}
+
 // statusCollector exports ward_compliance_control_status from the
 // stored evidence at each scrape, so that evidence going stale shows even
 // when the checker has stopped.

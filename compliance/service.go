@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -68,9 +67,7 @@ type Service struct {
 	logger *slog.Logger
 	now    func() time.Time
 
-	// mu serialises checks, so that two never record the same control
-	// at once.
-	mu        sync.Mutex
+	// lastPrune is Run's alone.
 	lastPrune time.Time
 }
 
@@ -159,9 +156,11 @@ func (s *Service) checkDue(ctx context.Context) error {
 
 // Check checks the controls named (every control when none is) now and
 // appends their evidence, each at the audit chain's head at that moment.
+//
+// Checks may run at once (Run's and an attestation's): each appends its
+// own evidence, so nothing is lost, and none waits for a slow check of
+// another.
 func (s *Service) Check(ctx context.Context, ids ...string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var atts map[string]Attestation
 	var recs []storage.EvidenceRecord
 	for _, c := range s.Controls() {

@@ -16,7 +16,7 @@ import (
 type ComplianceChecklist interface {
 	Checklist(ctx context.Context) ([]compliance.Item, error)
 	Control(id string) (compliance.Control, error)
-	History(id string, from, to time.Time) ([]compliance.Evidence, error)
+	HistoryPage(id string, from, to time.Time, page, per int) ([]compliance.Evidence, int, error)
 	Attest(ctx context.Context, id, by, ip, comment string, expires time.Time) (compliance.Attestation, error)
 }
 
@@ -98,15 +98,14 @@ func (s *Server) controlView(r *http.Request, id string) (controlView, error) {
 		}
 	}
 	now := s.now()
-	all, err := s.deps.Compliance.History(id, now.Add(-evidenceWindow), now.Add(time.Minute))
+	if p, err := strconv.Atoi(r.URL.Query().Get("page")); err == nil && p > 0 && p < 1_000_000 {
+		v.Page = p
+	}
+	ev, total, err := s.deps.Compliance.HistoryPage(id, now.Add(-evidenceWindow), now.Add(time.Minute), v.Page, evidencePerPage)
 	if err != nil {
 		return controlView{}, err
 	}
-	v.Pages = max(1, (len(all)+evidencePerPage-1)/evidencePerPage)
-	if p, err := strconv.Atoi(r.URL.Query().Get("page")); err == nil && p > 0 && p < v.Pages {
-		v.Page = p
-	}
-	v.Evidence = all[min(v.Page*evidencePerPage, len(all)):min((v.Page+1)*evidencePerPage, len(all))]
+	v.Evidence, v.Pages = ev, max(1, (total+evidencePerPage-1)/evidencePerPage)
 	if p := auth.PrincipalFrom(r.Context()); p != nil && p.Can(auth.RoleAdmin) && c.Manual {
 		v.CanAttest = true
 		v.Expires = now.Add(c.ValidFor).UTC().Format(time.DateOnly)
