@@ -179,14 +179,14 @@ func TestComplianceEvidenceLifecycle(t *testing.T) {
 	if e.AuditSeq != head.Seq || e.AuditHead != head.String() {
 		t.Errorf("evidence at audit head %d %q, want %s", e.AuditSeq, e.AuditHead, head)
 	}
-	r.now = r.now.Add(11 * time.Minute)
+	r.now = r.now.Add(21 * time.Minute)
 	items, err := r.svc.Checklist(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, it := range items {
 		if it.Control.ID == "admins-2fa" && (it.Status != compliance.Stale || it.Gauge() != 0) {
-			t.Errorf("11 minutes after a 5-minute check: %s (gauge %g), want stale (0)", it.Status, it.Gauge())
+			t.Errorf("21 minutes after a 15-minute check: %s (gauge %g), want stale (0)", it.Status, it.Gauge())
 		}
 	}
 	old := compliance.Evidence{Control: "retention", Status: compliance.Pass, Checked: r.now.Add(-401 * 24 * time.Hour)}
