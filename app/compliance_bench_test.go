@@ -9,10 +9,9 @@ import (
 	"github.com/ward-monitoring/ward/storage"
 )
 
-// BenchmarkComplianceHistory reads 30 days of evidence checked every 5
-// minutes (three times what a 15-minute control leaves)
-// evidence (8,640 records) for the first page of 50, what
-// /compliance/{control} reads per view.
+// BenchmarkComplianceHistory reads the first page of 50 of 30 days of
+// evidence checked every 5 minutes (8,640 records, three times what a
+// 15-minute control leaves), what /compliance/{control} reads per view.
 func BenchmarkComplianceHistory(b *testing.B) {
 	r := newComplianceRig(b, "")
 	var recs []storage.EvidenceRecord
