@@ -33,6 +33,7 @@ import (
 	"github.com/ward-monitoring/ward/backups"
 	"github.com/ward-monitoring/ward/checks"
 	"github.com/ward-monitoring/ward/collector"
+	"github.com/ward-monitoring/ward/compliance"
 	"github.com/ward-monitoring/ward/config"
 	"github.com/ward-monitoring/ward/control"
 	"github.com/ward-monitoring/ward/dashboard"
@@ -109,6 +110,8 @@ type App struct {
 	control *control.Server
 	// packs builds evidence packs (issue 14, app/compliance.go).
 	packs *evidencePacks
+	// compliance checks the control checklist (issue 14).
+	compliance *compliance.Service
 }
 
 // Run starts ward and blocks until ctx ends or a component fails.
@@ -290,6 +293,7 @@ func New(o Options) (_ *App, err error) {
 		}),
 	})
 	a.privacy = &privacy{st: a.state, auth: a.auth, ledger: storage.NewLedger(cfg.LedgerPath()), cfg: a.cfg.Load, now: time.Now} // issue 14
+	a.compliance = a.newCompliance(engines)                                                                                      // issue 14
 	a.server = ui.NewServer(a.ln, ui.Deps{
 		Logger:   a.logger,
 		Gatherer: a.reg,
@@ -339,6 +343,8 @@ func New(o Options) (_ *App, err error) {
 
 		AuditTrail:    a.state, // issue 14: the audit trail API
 		EvidencePacks: a.packs, // issue 14: the evidence pack download
+
+		Compliance: a.compliance, // issue 14
 	}, a.Reload)
 	a.watcher = events.NewWatcher(events.WatcherOptions{
 		Source: a.snapshot, Log: a.events, OnChange: a.server.LiveChanged, Logger: a.logger,
@@ -431,6 +437,8 @@ func (a *App) Run(ctx context.Context) error {
 	// before the state database closes.
 	add("backups", a.backups.Run)
 	add("privacy pruning", func(ctx context.Context) error { return a.privacy.runPrune(ctx, a.logger) }) // issue 14
+	// issue 14: reads and appends to the state database.
+	add("compliance", a.compliance.Run)
 	// issue 13 (CLI): its commands act on the state database, so it
 	// stops with the group, before the state database closes.
 	if a.control != nil {

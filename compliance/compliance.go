@@ -74,6 +74,8 @@ type Control struct {
 	Interval time.Duration
 	// Manual controls are attested by an admin, not checked.
 	Manual bool
+	// ValidFor is a manual control's default attestation lifetime.
+	ValidFor time.Duration
 }
 
 // Evidence is one stored result of a control's check.

@@ -64,6 +64,9 @@ type Config struct {
 	// Privacy is the retention of ward's own users' personal data and
 	// the erasure ledger (issue 14, privacy.go).
 	Privacy Privacy `yaml:"privacy"`
+	// Compliance is the control checklist's policy and manual controls
+	// (issue 14; compliance.go).
+	Compliance Compliance `yaml:"compliance"`
 	// Alerting routes alerts to people. Alertmanager's loader reads it,
 	// and String leaves it out.
 	Alerting *Alerting `yaml:"alerting"`

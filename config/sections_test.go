@@ -70,8 +70,8 @@ func TestEverySectionIsWired(t *testing.T) {
 // TestUnknownSectionRejected: a key that is neither ward's nor
 // Prometheus' is an error, not a silently ignored section.
 func TestUnknownSectionRejected(t *testing.T) {
-	_, err := Load([]byte("storage: {path: ./d}\ncompliance: {}\n"), "x.yaml")
-	if err == nil || !strings.Contains(err.Error(), `x.yaml:2:1: compliance: unknown key "compliance"`) {
+	_, err := Load([]byte("storage: {path: ./d}\ntelemetry: {}\n"), "x.yaml")
+	if err == nil || !strings.Contains(err.Error(), `x.yaml:2:1: telemetry: unknown key "telemetry"`) {
 		t.Fatalf("err = %v", err)
 	}
 }

@@ -95,8 +95,9 @@ func (c *Config) validate() []fieldError {
 	errs = append(errs, c.Privacy.problems()...)
 	errs = append(errs, c.Dashboard.problems()...) // issue 11
 	errs = append(errs, c.validateMail()...)
-	errs = append(errs, c.validateBackups()...) // issue 12
-	errs = append(errs, c.Limits.problems()...) // issue 13, rate limits
+	errs = append(errs, c.validateBackups()...)     // issue 12
+	errs = append(errs, c.Limits.problems()...)     // issue 13, rate limits
+	errs = append(errs, c.Compliance.problems()...) // issue 14
 	// Issue 13 (helper D): server.tls, server.cors.
 	errs = append(errs, c.validateServerTransport()...)
 	return append(errs, c.validateChecks()...)

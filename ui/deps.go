@@ -124,6 +124,9 @@ type Deps struct {
 	// EvidencePacks builds the evidence pack of /compliance's download
 	// button (issue 14, evidencepack.go); nil answers 404.
 	EvidencePacks EvidencePacks
+	// Compliance is the control checklist (issue 14): /compliance; nil
+	// answers 404.
+	Compliance ComplianceChecklist
 }
 
 // QueryHistory is each user's recent explorer expressions (issue 11;

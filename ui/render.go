@@ -16,6 +16,7 @@ func (s *Server) page(r *http.Request, title string) page {
 		p.User, p.Role = pr.User.Name, string(pr.User.Role)
 		p.Nav = pr.Active() && !pr.User.MustEnrol
 		p.Admin = pr.Can(auth.RoleAdmin)
+		p.Operator = pr.Can(auth.RoleOperator) // issue 14
 		if p.Admin && p.Nav {
 			p.ReloadFailed = s.reloadBanner()
 		}

@@ -54,6 +54,7 @@ var wantAlerts = []string{
 	"SecurityHeadersWeak",     // issue 13: headers checks
 	// API tokens (issue 13).
 	"APITokenExpiringSoon",
+	"ComplianceControlFailing", // issue 14
 }
 
 // runbookBase starts every built-in runbook_url: ward serves the

@@ -1,0 +1,96 @@
+package compliance
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// sealedMin is the shortest a sealed secret can be: AES-GCM's 12-byte
+// nonce and 16-byte tag around at least one byte.
+const sealedMin = 12 + 16 + 1
+
+// plainTOTP says whether a stored TOTP secret looks like the plain base32
+// text of one rather than sealed bytes: sealed bytes are random, and a
+// run of 40 or more all in the base32 alphabet does not happen.
+func plainTOTP(b []byte) bool {
+	if len(b) < sealedMin {
+		return true
+	}
+	for _, c := range b {
+		if !('A' <= c && c <= 'Z' || '2' <= c && c <= '7' || c == '=') {
+			return false
+		}
+	}
+	return true
+}
+
+// checkSecrets: TOTP secrets are stored sealed under the secret key
+// (tokens, sessions and recovery codes are stored as hashes), and the key
+// is not in the data directory. ward never writes the key into its
+// database: only a check value sealed under it.
+func checkSecrets(e *env) Result {
+	threshold := "every stored secret sealed or hashed; the key outside the data directory"
+	users, err := e.facts.Users()
+	if err != nil {
+		return failed("", threshold, "reading users: "+err.Error())
+	}
+	sealed := 0
+	var plain []string
+	for _, u := range users {
+		for _, s := range [][]byte{u.TOTPSecret, u.PendingTOTP} {
+			if len(s) == 0 {
+				continue
+			}
+			if plainTOTP(s) {
+				plain = append(plain, u.Name)
+			} else {
+				sealed++
+			}
+		}
+	}
+	key := e.facts.SecretKey()
+	where := "$WARD_SECRET_KEY"
+	if !key.Env {
+		where = key.File
+	}
+	src := []Source{usersSource, configSource("auth.secret_key_file")}
+	value := fmt.Sprintf("%d TOTP secrets sealed, %d in plain text; key from %s", sealed, len(plain), where)
+	if len(plain) > 0 {
+		return failed(value, threshold, "TOTP secrets of "+names(plain)+" are not sealed: reset their 2FA (`ward user reset-2fa NAME`) so that they enrol again.", src...)
+	}
+	if !key.Env && within(key.File, e.cfg.Storage.Path) {
+		return Result{Status: Warn, Value: value, Threshold: threshold, Sources: src,
+			Detail: "The key file is inside the data directory, so a copy of the directory opens the secrets: move it elsewhere and point WARD_SECRET_KEY_FILE or auth.secret_key_file at it. (The key is never in the database itself.)"}
+	}
+	return Result{Status: Pass, Value: value, Threshold: threshold, Sources: src}
+}
+
+// within says whether path is inside dir (both made absolute).
+func within(path, dir string) bool {
+	p, err1 := filepath.Abs(path)
+	d, err2 := filepath.Abs(dir)
+	if err1 != nil || err2 != nil {
+		return true
+	}
+	rel, err := filepath.Rel(d, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// checkDataDir: the data directory is 0700, readable by ward's user only.
+func checkDataDir(e *env) Result {
+	dir := e.cfg.Storage.Path
+	threshold := "0700 (no access for group or others)"
+	src := []Source{configSource("storage.path")}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return failed("", threshold, "stat "+dir+": "+err.Error(), src...)
+	}
+	perm := fi.Mode().Perm()
+	value := fmt.Sprintf("%#o", perm)
+	if perm&0o077 != 0 {
+		return failed(value, threshold, "Run chmod 700 "+dir+": it holds the sessions, the audit trail and the sealed secrets.", src...)
+	}
+	return Result{Status: Pass, Value: value, Threshold: threshold, Sources: src}
+}
