@@ -231,3 +231,24 @@ func (a *App) openEvidencePacks(key *auth.Key, extURL *url.URL) error {
 	a.packs = &evidencePacks{state: a.state, key: k, verify: a.auditLog.Verify, instance: extURL.String()}
 	return nil
 }
+
+// useChecklist makes packs list the checker's controls (manual ones
+// included) with the status that counts now, stale results failing, as
+// /compliance shows them.
+func (e *evidencePacks) useChecklist(s *compliance.Service) {
+	if e == nil || s == nil {
+		return
+	}
+	e.controls = s.Controls
+	e.statuses = func(ctx context.Context) map[string]compliance.Status {
+		items, err := s.Checklist(ctx)
+		if err != nil {
+			return nil
+		}
+		out := make(map[string]compliance.Status, len(items))
+		for _, it := range items {
+			out[it.Control.ID] = it.Status
+		}
+		return out
+	}
+}

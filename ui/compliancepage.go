@@ -32,6 +32,9 @@ type complianceView struct {
 	Items   []compliance.Item
 	Summary compliance.Summary
 	Error   string
+	// CanDownload offers the evidence pack (admins, when packs are
+	// wired).
+	CanDownload bool
 }
 
 // compliancePage serves GET /compliance: every control, its status and
@@ -47,6 +50,9 @@ func (s *Server) compliancePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := complianceView{Items: items, Summary: compliance.Summarize(items)}
+	if p := auth.PrincipalFrom(r.Context()); p != nil && p.Can(auth.RoleAdmin) && s.deps.EvidencePacks != nil {
+		v.CanDownload = true
+	}
 	s.render(w, r, http.StatusOK, compliancePageView(s.page(r, "Compliance"), v))
 }
 
