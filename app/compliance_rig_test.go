@@ -60,7 +60,7 @@ func newComplianceRigIn(tb testing.TB, dir, doc string) *complianceRig {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { r.state.Close() })
-	if _, err := openKey(r.state, r.cfg, testLogger(tb)); err != nil {
+	if _, _, err := openKey(r.state, r.cfg, testLogger(tb)); err != nil {
 		tb.Fatal(err)
 	}
 	opts := tsdb.DefaultOptions()
