@@ -32,7 +32,7 @@ func Call(ctx context.Context, dataDir string, req Request) (Response, error) {
 	}
 	c := conn.(*net.UnixConn)
 	defer c.Close()
-	deadline := time.Now().Add(ReadTimeout + CommandTimeout)
+	deadline := time.Now().Add(ReadTimeout + timeout(req.Command))
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}

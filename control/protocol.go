@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/ward-monitoring/ward/audit"
@@ -32,6 +33,10 @@ const (
 	// CommandTimeout bounds one command, answer included: verifying a
 	// long audit trail is the slowest.
 	CommandTimeout = 2 * time.Minute
+	// OpTimeout bounds one of Backend.Ops' commands: a backup of ward
+	// itself copies the whole TSDB, and a key rotation re-seals every
+	// secret; each bounds its own steps besides.
+	OpTimeout = time.Hour
 	// MaxConns bounds the connections served at once; more are told the
 	// server is busy.
 	MaxConns = 4
@@ -106,6 +111,14 @@ type Response struct {
 	// program (JSON).
 	Text string          `json:"text,omitempty"`
 	Data json.RawMessage `json:"data,omitempty"`
+}
+
+// timeout is how long the command named command may take.
+func timeout(command string) time.Duration {
+	if slices.Contains(commands, command) {
+		return CommandTimeout
+	}
+	return OpTimeout
 }
 
 // Err is the response's error, or nil.

@@ -392,3 +392,14 @@ func (l lockedWriter) Write(b []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(b)
 }
+
+// TestOpTimeout: the built-in commands keep the short bound; Ops (a
+// self-backup, a key rotation) get the long one, on both ends.
+func TestOpTimeout(t *testing.T) {
+	if got := timeout(UserList); got != CommandTimeout {
+		t.Errorf("user.list may take %v, want %v", got, CommandTimeout)
+	}
+	if got := timeout("backup.self"); got != OpTimeout {
+		t.Errorf("backup.self may take %v, want %v", got, OpTimeout)
+	}
+}
