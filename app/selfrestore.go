@@ -121,17 +121,15 @@ func RestoreSelf(ctx context.Context, o SelfRestore, logger *slog.Logger) (SelfR
 }
 
 // openKeyFrom is openKey with an explicit source: the key is checked
-// against the database and the state gets its audit key.
+// against the database and the state gets its audit keys.
 func openKeyFrom(st *storage.State, src auth.KeySource, logger *slog.Logger) (*auth.Key, error) {
 	key, err := auth.OpenKey(st, src, nil, logger)
 	if err != nil {
 		return nil, fmt.Errorf("secret key: %w", err)
 	}
-	ak, err := key.Derive(audit.KeyPurpose)
-	if err != nil {
-		return nil, err
-	}
-	rep, err := st.SetAuditKey(ak, time.Now())
+	// The chain's epochs, as `ward serve` opens them: records from before
+	// a key rotation verify under the epoch keys kept sealed under key.
+	rep, err := st.OpenAuditKeys(key, time.Now())
 	if err != nil {
 		return nil, fmt.Errorf("audit key: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 
 	"github.com/ward-monitoring/ward/app"
 )
@@ -54,6 +55,9 @@ func restoreCmd(args []string, stdout, stderr io.Writer) int {
 	}
 	if abs, err := filepath.Abs(o.DataDir); err == nil {
 		o.DataDir = abs
+	}
+	if abs, err := filepath.Abs(o.From); err == nil && !strings.HasPrefix(o.From, "s3://") {
+		o.From = abs
 	}
 	res, err := app.RestoreSelf(context.Background(), o, cliLogger(stderr))
 	if err != nil {
