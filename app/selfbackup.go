@@ -58,7 +58,7 @@ func selfSourceOf(cfg *config.Config, st *storage.State, db *tsdb.DB, alertState
 		return backups.SelfSource{}, "", nil, nil, err
 	}
 	src := backups.SelfSource{State: st, TSDB: db, Alerting: alertState, Scratch: scratch,
-		AlertingDir: filepath.Join(cfg.Storage.Path, "alerting"), AlertingFiles: alerting.StateFiles}
+		AlertingDir: filepath.Join(cfg.Storage.Path, "alerting"), AlertingFiles: alerting.StateFiles, Ledger: cfg.LedgerPath()}
 	if cfg.Source != config.DefaultSource {
 		src.ConfigFile = cfg.Source
 	}
