@@ -186,7 +186,8 @@ func runResponse(r backups.Run, err error, text string) (control.Response, error
 	data, _ := json.Marshal(r)
 	resp := control.Response{Data: data, Text: text}
 	if r.State != backups.StateSuccess {
-		return resp, fmt.Errorf("%s: %s", text, r.Error)
+		// On a line of its own: text may end with a restore test's checks.
+		return resp, fmt.Errorf("%s\n  error: %s", text, r.Error)
 	}
 	return resp, nil
 }
