@@ -39,6 +39,7 @@ func (a *App) openIdentity(cfg *config.Config, extURL *url.URL) error {
 	}
 	a.key = key
 	opts := auth.Options{Key: key, Logger: a.logger.With("component", "auth")}
+	opts.SetupDone = func() { a.removeSetupURL(filepath.Join(cfg.Storage.Path, setupURLFile)) }
 	if cfg.Mail != nil {
 		if a.mailer, err = usermail.New(cfg.Mail, extURL, a.logger.With("component", "mail")); err != nil {
 			return err

@@ -58,7 +58,7 @@ func selfSourceOf(cfg *config.Config, st *storage.State, db *tsdb.DB, alertState
 		return backups.SelfSource{}, "", nil, nil, err
 	}
 	src := backups.SelfSource{State: st, TSDB: db, Alerting: alertState, Scratch: scratch,
-		AlertingDir: filepath.Join(cfg.Storage.Path, "alerting"), AlertingFiles: alerting.StateFiles}
+		AlertingDir: filepath.Join(cfg.Storage.Path, "alerting"), AlertingFiles: alerting.StateFiles, Ledger: cfg.LedgerPath()}
 	if cfg.Source != config.DefaultSource {
 		src.ConfigFile = cfg.Source
 	}
@@ -186,7 +186,8 @@ func runResponse(r backups.Run, err error, text string) (control.Response, error
 	data, _ := json.Marshal(r)
 	resp := control.Response{Data: data, Text: text}
 	if r.State != backups.StateSuccess {
-		return resp, fmt.Errorf("%s: %s", text, r.Error)
+		// On a line of its own: text may end with a restore test's checks.
+		return resp, fmt.Errorf("%s\n  error: %s", text, r.Error)
 	}
 	return resp, nil
 }

@@ -47,6 +47,8 @@ type SelfRestoreResult struct {
 	// Audit is the restored trail's verification, before the restore's
 	// own record was appended.
 	Audit audit.Result
+	// Ledger is what was done with the erasure ledger.
+	Ledger SelfRestoreLedger
 }
 
 // RestoreSelf restores a self-backup into an empty data directory,
@@ -70,6 +72,11 @@ func RestoreSelf(ctx context.Context, o SelfRestore, logger *slog.Logger) (SelfR
 		return out, fmt.Errorf("secret key (the key of the ward that made the snapshot; it is not in the snapshot): %w", err)
 	}
 	out.KeyFrom = from
+	// Read before the restore: the target may be where --config keeps it.
+	var current []storage.ErasureEntry
+	if out.Ledger, current, err = currentLedger(cfg, o.DataDir); err != nil {
+		return out, err
+	}
 	dest, name := backups.SplitSelfSnapshot(o.From)
 	sd, err := backups.ParseSelfDest(dest, o.S3Check, cfg.Checks, os.TempDir())
 	if err != nil {
@@ -105,9 +112,16 @@ func RestoreSelf(ctx context.Context, o SelfRestore, logger *slog.Logger) (SelfR
 	if out.Audit, err = st.VerifyAudit(time.Now()); err != nil {
 		return out, err
 	}
+	if err := mergeLedger(&out.Ledger, current, st); err != nil {
+		return out, fmt.Errorf("erasure ledger: %w", err)
+	}
 	rec := audit.Record{Time: time.Now(), Actor: o.Actor, ActorIP: "local", Action: audit.ActionSelfRestore, Target: o.From,
 		Outcome: audit.Success, Details: map[string]string{"snapshot": out.Name, "created": out.Manifest.Created.Format(time.RFC3339),
-			"data_dir": o.DataDir, "files": fmt.Sprint(out.Files)}}
+			"data_dir": o.DataDir, "files": fmt.Sprint(out.Files),
+			"erasures_merged": fmt.Sprint(out.Ledger.Merged), "erasures_to_reapply": fmt.Sprint(out.Ledger.Reapply)}}
+	if !out.Ledger.Found {
+		rec.Details["erasure_ledger"] = out.Ledger.Warning
+	}
 	if !out.Audit.Valid {
 		rec.Details["audit_chain"] = fmt.Sprintf("broken at record %d: %s", out.Audit.FirstBad, out.Audit.Problem)
 	}
@@ -121,17 +135,15 @@ func RestoreSelf(ctx context.Context, o SelfRestore, logger *slog.Logger) (SelfR
 }
 
 // openKeyFrom is openKey with an explicit source: the key is checked
-// against the database and the state gets its audit key.
+// against the database and the state gets its audit keys.
 func openKeyFrom(st *storage.State, src auth.KeySource, logger *slog.Logger) (*auth.Key, error) {
 	key, err := auth.OpenKey(st, src, nil, logger)
 	if err != nil {
 		return nil, fmt.Errorf("secret key: %w", err)
 	}
-	ak, err := key.Derive(audit.KeyPurpose)
-	if err != nil {
-		return nil, err
-	}
-	rep, err := st.SetAuditKey(ak, time.Now())
+	// The chain's epochs, as `ward serve` opens them: records from before
+	// a key rotation verify under the epoch keys kept sealed under key.
+	rep, err := st.OpenAuditKeys(key, time.Now())
 	if err != nil {
 		return nil, fmt.Errorf("audit key: %w", err)
 	}

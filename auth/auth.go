@@ -33,6 +33,9 @@ type Options struct {
 	// Notifier emails users reset links and security notices; nil means
 	// ward sends no mail (see Notifier).
 	Notifier Notifier
+	// SetupDone, when set, is called once CompleteSetup has created the
+	// first admin (ward deletes the file holding the spent setup URL).
+	SetupDone func()
 }
 
 // Service is the identity service. It is safe for concurrent use.
@@ -46,6 +49,8 @@ type Service struct {
 	issuer string
 	// notifier is nil when ward sends no mail.
 	notifier Notifier
+	// setupDone is Options.SetupDone.
+	setupDone func()
 
 	// dummyHash is verified for unknown users so that they take as long
 	// as known ones.
@@ -75,6 +80,7 @@ func New(st *storage.State, cfg Config, o Options) (*Service, error) {
 	s := &Service{
 		st: st, cfg: cfg, key: o.Key, hasher: o.Hasher, now: o.Now, logger: o.Logger, issuer: o.Issuer,
 		notifier:     o.Notifier,
+		setupDone:    o.SetupDone,
 		login:        newLimiter(loginPolicy),
 		secondFactor: newLimiter(secondFactorPolicy),
 		reset:        newLimiter(resetPolicy),

@@ -69,7 +69,8 @@ type RotateReport struct {
 //     audit chain to a new epoch keyed by the new key (one transaction);
 //  3. re-seals every user's TOTP secret and pending enrolment, RotateBatch
 //     users per transaction, then the key check and every user once more
-//     in one transaction;
+//     in one transaction, and overwrites the database file's free pages,
+//     which still hold the old ciphertexts;
 //  4. rewrites the key file with the new key only, drops the old key from
 //     k, and ends the rotation with a key.rotate record.
 //
@@ -165,6 +166,12 @@ func resume(ctx context.Context, st *storage.State, k *Key, rot *storage.KeyRota
 	check := func(v []byte) ([]byte, bool, error) { return k.Reseal(v, keyCheckAD) }
 	if _, err := st.ResealAll(check, k.resealUser); err != nil {
 		return rep, fmt.Errorf("auth: re-seal: %w", err)
+	}
+	// The re-sealed values' old copies stay in the pages bbolt freed,
+	// readable by whoever holds the old key and a copy of the file. Here,
+	// before the rotation ends, so that a resumed rotation does it too.
+	if _, err := st.OverwriteFree(); err != nil {
+		return rep, fmt.Errorf("auth: overwriting free pages: %w", err)
 	}
 	o.step(StepResealed)
 	if r.prev != nil {

@@ -45,8 +45,8 @@ func (s *Service) CreateSetupToken(ctx context.Context) (token string, expires t
 }
 
 // CompleteSetup redeems the setup token and creates the first admin (the
-// role in nu is ignored). The UI then signs them in with Login, which
-// leads straight to 2FA enrolment.
+// role in nu is ignored), then calls Options.SetupDone. The UI then signs
+// them in with Login, which leads straight to 2FA enrolment.
 func (s *Service) CompleteSetup(ctx context.Context, token string, nu NewUser, ip string) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -67,6 +67,11 @@ func (s *Service) CompleteSetup(ctx context.Context, token string, nu NewUser, i
 	case errors.Is(err, storage.ErrTokenInvalid):
 		s.appendAudit(s.record("", ip, audit.ActionSetupComplete, u.Name, audit.Failure, map[string]string{"reason": "invalid_token"}))
 		return ErrTokenInvalid
+	case err != nil:
+		return err
 	}
-	return err
+	if s.setupDone != nil {
+		s.setupDone()
+	}
+	return nil
 }

@@ -183,7 +183,7 @@ func emptyDir(dir string) error {
 }
 
 // selfTop are the only top-level names an archive may hold.
-var selfTop = map[string]bool{selfManifestName: true, selfStateName: true, selfAlertingDir: true, selfTSDBDir: true, selfConfigDir: true}
+var selfTop = map[string]bool{selfManifestName: true, selfStateName: true, selfAlertingDir: true, selfTSDBDir: true, selfConfigDir: true, SelfLedgerName: true}
 
 // extractSelf writes the archive read from r under dir: only regular
 // files and directories, only under the known top-level names, never

@@ -28,6 +28,9 @@ const (
 	selfAlertingDir  = "alerting"
 	selfTSDBDir      = "tsdb"
 	selfConfigDir    = "config-from-backup"
+	// SelfLedgerName is the erasure ledger's copy, put where ward looks
+	// for it by default (privacy.erasure_ledger unset).
+	SelfLedgerName = "erasures.ledger"
 	// selfFormat is the archive's layout version (manifest.format).
 	selfFormat = 1
 )
@@ -48,6 +51,11 @@ type SelfSource struct {
 	AlertingDir string
 	// AlertingFiles are the names to copy from AlertingDir.
 	AlertingFiles []string
+	// Ledger is the erasure ledger's path (config.LedgerPath): copied
+	// after the state database, so the copy holds every erasure the
+	// database copy does (an erasure's line is synced before it commits).
+	// "" or a missing file: none is kept.
+	Ledger string
 	// ConfigFile is the configuration file ("" or the embedded
 	// default's name: none is kept).
 	ConfigFile string
@@ -98,6 +106,9 @@ func writeSelfArchive(ctx context.Context, src SelfSource, dataDir string, now t
 	if err := ctx.Err(); err != nil {
 		return c, err
 	}
+	if err := addLedger(tw, src.Ledger, &c); err != nil {
+		return c, err
+	}
 	scratch, err := os.MkdirTemp(src.Scratch, "self-backup-")
 	if err != nil {
 		return c, fmt.Errorf("scratch: %w", err)
@@ -122,6 +133,20 @@ func writeSelfArchive(ctx context.Context, src SelfSource, dataDir string, now t
 		return c, err
 	}
 	return c, tw.Close()
+}
+
+// addLedger adds the erasure ledger at path, if there is one.
+func addLedger(tw *tar.Writer, path string, c *selfCounts) error {
+	if path == "" {
+		return nil
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil // no one erased yet
+	}
+	if err := addFile(tw, path, SelfLedgerName, c); err != nil {
+		return fmt.Errorf("erasure ledger: %w", err)
+	}
+	return nil
 }
 
 // writeAlertingState puts the alerting state's files into dir.

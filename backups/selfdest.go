@@ -36,7 +36,7 @@ const maxSelfList = 10_000
 func selfName(now time.Time) string {
 	var r [4]byte
 	_, _ = rand.Read(r[:])
-	return "ward-self-" + now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(r[:]) + ".wardbak"
+	return "ward-self-" + now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(r[:]) + selfExt
 }
 
 // SelfDest is where snapshots are written and read: a directory or an
@@ -269,13 +269,21 @@ func (s *s3Dest) Delete(ctx context.Context, name string) error {
 	return err
 }
 
-// SplitSelfSnapshot reads a --from: a snapshot file or object (its name
-// is a snapshot's name), or a directory or prefix whose newest snapshot
-// is meant (name "").
+// selfExt ends a snapshot's name; a copy renamed by hand keeps it.
+const selfExt = ".wardbak"
+
+// SplitSelfSnapshot reads a --from: a snapshot file or object (a name
+// ending in .wardbak, or an existing regular file, however named), or a
+// directory or prefix whose newest snapshot is meant (name "").
 func SplitSelfSnapshot(from string) (dest, name string) {
 	base := path.Base(from)
-	if selfNameRE.MatchString(base) {
+	if selfNameRE.MatchString(base) || strings.HasSuffix(base, selfExt) {
 		return strings.TrimSuffix(from, base), base
+	}
+	if !strings.HasPrefix(from, "s3://") {
+		if fi, err := os.Stat(from); err == nil && fi.Mode().IsRegular() {
+			return filepath.Dir(from), filepath.Base(from)
+		}
 	}
 	return from, ""
 }

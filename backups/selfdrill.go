@@ -13,7 +13,6 @@ import (
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/tsdb"
 
-	"github.com/ward-monitoring/ward/audit"
 	"github.com/ward-monitoring/ward/auth"
 	"github.com/ward-monitoring/ward/storage"
 )
@@ -57,7 +56,7 @@ func DrillSelf(ctx context.Context, src SelfDest, key *auth.Key, scratch string,
 }
 
 // checkSelfState opens the restored state database: it must hold users,
-// and its audit chain must verify under key.
+// and its audit chain must verify under key's epochs.
 func checkSelfState(dataDir string, key *auth.Key, now time.Time) []Assertion {
 	st, err := storage.OpenState(filepath.Join(dataDir, selfStateName))
 	if err != nil {
@@ -74,11 +73,9 @@ func checkSelfState(dataDir string, key *auth.Key, now time.Time) []Assertion {
 	default:
 		out = append(out, Assertion{Name: "users", Passed: true, Detail: fmt.Sprintf("%d users", len(users))})
 	}
-	ak, err := key.Derive(audit.KeyPurpose)
-	if err != nil {
-		return append(out, Assertion{Name: "audit chain verifies", Detail: oneLineError(err)})
-	}
-	r, err := st.VerifyAuditWith(ak, now)
+	// Each record under its epoch's key: the chain's epochs from before
+	// a key rotation are kept sealed under the current key.
+	r, err := st.VerifyAuditWithKey(key, now)
 	switch {
 	case err != nil:
 		out = append(out, Assertion{Name: "audit chain verifies", Detail: oneLineError(err)})

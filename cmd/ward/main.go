@@ -37,9 +37,11 @@ Usage:
   ward compliance report|verify ...   write or check a signed evidence pack (zip)
   ward backup run --token-file F -- CMD...
                                       run CMD and report it to a watched backup job
-  ward backup self [--to DIR|s3://B/P] snapshot ward itself, encrypted (issue 14)
+  ward backup self [--to DIR|s3://B/P] snapshot ward itself, encrypted
   ward restore self --from SNAPSHOT --data DIR
                                       restore such a snapshot into an empty directory
+  ward key rotate|status [--config FILE]
+                                      rotate ward's secret key, or show it and any rotation
   ward version                        print version information
 
 Run "ward COMMAND --help" for a command's flags.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 
 	"github.com/ward-monitoring/ward/app"
 )
@@ -22,6 +23,12 @@ The key is the one of the ward that made the snapshot, from the same
 sources as ward serve: WARD_SECRET_KEY, WARD_SECRET_KEY_FILE,
 auth.secret_key_file of --config, or --key-file (over the last two). When
 no setting names a key file, the key is copied to DIR/ward.key.
+
+Erasures (the erasure ledger) are carried over: the snapshot holds the
+ledger as it was, and the current ledger (privacy.erasure_ledger of
+--config, or its storage.path's erasures.ledger) is merged into
+DIR/erasures.ledger, so that ward re-applies at start every erasure made
+after the snapshot. Without a current ledger the command warns.
 
 The restored trail gets a restore.self audit record. The backed-up
 configuration file is put in DIR/config-from-backup/: review it (its
@@ -55,6 +62,9 @@ func restoreCmd(args []string, stdout, stderr io.Writer) int {
 	if abs, err := filepath.Abs(o.DataDir); err == nil {
 		o.DataDir = abs
 	}
+	if abs, err := filepath.Abs(o.From); err == nil && !strings.HasPrefix(o.From, "s3://") {
+		o.From = abs
+	}
 	res, err := app.RestoreSelf(context.Background(), o, cliLogger(stderr))
 	if err != nil {
 		fmt.Fprintf(stderr, "ward restore self: %v\n", err)
@@ -69,5 +79,22 @@ func restoreCmd(args []string, stdout, stderr io.Writer) int {
 	if res.ConfigFile != "" {
 		fmt.Fprintf(stdout, "backed-up configuration: %s (review storage.path before use)\n", res.ConfigFile)
 	}
+	printLedger(stdout, stderr, res.Ledger)
 	return 0
+}
+
+// printLedger says what the restore did with the erasure ledger, and
+// warns when erasures made after the snapshot may be lost.
+func printLedger(stdout, stderr io.Writer, l app.SelfRestoreLedger) {
+	if l.Found {
+		fmt.Fprintf(stdout, "erasure ledger: %d erasures from %s added to %s\n", l.Merged, l.Current, l.Restored)
+	}
+	fmt.Fprintf(stdout, "erasures: %d in the restored ledger; %d that the restored database predates will be re-applied when ward starts on it\n", l.Entries, l.Reapply)
+	if !l.Found {
+		fmt.Fprintf(stderr, "\nWARNING: %s.\n"+
+			"  Erasures made after this snapshot was taken are unknown to the restored ward: people erased since then\n"+
+			"  come back when it starts. Give --config with the privacy.erasure_ledger (or storage.path) of the ward\n"+
+			"  being replaced, or append the lines of its ledger to %s, before starting ward.\n"+
+			"  Ignore this only if no one was erased after the snapshot was taken.\n\n", l.Warning, l.Restored)
+	}
 }
