@@ -34,7 +34,7 @@ func checkSecrets(e *env) Result {
 	threshold := "every stored secret sealed or hashed; the key outside the data directory"
 	users, err := e.facts.Users()
 	if err != nil {
-		return failed("", threshold, "reading users: "+err.Error())
+		return failed("", threshold, "reading users: "+err.Error(), usersSource)
 	}
 	sealed := 0
 	var plain []string
@@ -62,7 +62,7 @@ func checkSecrets(e *env) Result {
 	}
 	if !key.Env && within(key.File, e.cfg.Storage.Path) {
 		return Result{Status: Warn, Value: value, Threshold: threshold, Sources: src,
-			Detail: "The key file is inside the data directory, so a copy of the directory opens the secrets: move it elsewhere and point WARD_SECRET_KEY_FILE or auth.secret_key_file at it. (The key is never in the database itself.)"}
+			Detail: "The key file is inside the data directory, so a copy of the directory opens the secrets: move it elsewhere and point `WARD_SECRET_KEY_FILE` or `auth.secret_key_file` at it (see [Secret key and rotation](/docs#secret-key-and-rotation)). (The key is never in the database itself.)"}
 	}
 	return Result{Status: Pass, Value: value, Threshold: threshold, Sources: src}
 }
