@@ -61,7 +61,7 @@ var builtins = []builtin{
 		Requirement: "Monitoring live", Labels: []string{soc2 + "CC6.7", gdpr + "32(1)(a)"}, Interval: DefaultInterval, Docs: "/docs#security"}, checkCertificates},
 	{Control{ID: "secrets-encrypted", Title: "Stored secrets encrypted, the key outside the data directory",
 		Requirement: "Data protection implemented", Labels: []string{soc2 + "CC6.1", soc2 + "CC6.7", gdpr + "32(1)(a)"}, Interval: DefaultInterval, Docs: "/docs#secret-key-and-rotation"}, checkSecrets},
-	{Control{ID: "datadir-permissions", Title: "Data directory readable by ward's user only (0700)",
+	{Control{ID: "datadir-permissions", Title: "Data directory and key file readable by ward's user only (0700, 0600)",
 		Requirement: "Data protection implemented", Labels: []string{soc2 + "CC6.1", gdpr + "32(1)(b)"}, Interval: cheapInterval, Docs: "/docs#what-ward-stores-and-where"}, checkDataDir},
 	{Control{ID: "receivers-delivered", Title: "Every receiver delivered, or passed a test, in the last 30 days",
 		Requirement: "Monitoring live", Labels: []string{soc2 + "CC7.3", soc2 + "CC7.4"}, Interval: DefaultInterval, Docs: "/docs#alerting"}, checkReceivers},
