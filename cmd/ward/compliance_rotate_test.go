@@ -10,12 +10,12 @@ import (
 // keyIDRE finds the signing key's id in verify's report.
 var keyIDRE = regexp.MustCompile(`id ([0-9a-f]{16})\)`)
 
-// TestEvidencePacksAcrossKeyRotation: a running ward signs each pack
+// TestComplianceEvidencePacksAcrossKeyRotation: a running ward signs each pack
 // under the key it holds then, so a pack made after a live `ward key
 // rotate` is signed under the new key, and packs made before the
 // rotation still verify, with the ward running, after a restart, and
 // with the ward stopped (the database opened read-only).
-func TestEvidencePacksAcrossKeyRotation(t *testing.T) {
+func TestComplianceEvidencePacksAcrossKeyRotation(t *testing.T) {
 	cfg, _ := runningWardConfig(t)
 	dir := filepath.Dir(cfg)
 	before, after := filepath.Join(dir, "before.zip"), filepath.Join(dir, "after.zip")
