@@ -17,7 +17,6 @@ import (
 	"github.com/ward-monitoring/ward/auth"
 	"github.com/ward-monitoring/ward/compliance"
 	"github.com/ward-monitoring/ward/compliance/evidencepack"
-	"github.com/ward-monitoring/ward/config"
 	"github.com/ward-monitoring/ward/control"
 	"github.com/ward-monitoring/ward/storage"
 )
@@ -34,8 +33,10 @@ const (
 // download button (ui.EvidencePacks) and `ward compliance report`.
 type evidencePacks struct {
 	state *storage.State
-	// key signs packs (evidencepack.KeyPurpose of ward's secret key).
-	key []byte
+	// key is ward's secret key ring, which a rotation swaps in place:
+	// each pack is signed under the pack key of the audit key epoch open
+	// then (packKeys), never a key read once at start.
+	key *auth.Key
 	// verify checks the audit chain just before a pack is made.
 	verify func(context.Context) (audit.Result, error)
 	// controls is the checklist, and statuses its checker's verdicts;
@@ -64,7 +65,11 @@ func (e *evidencePacks) WriteEvidencePack(ctx context.Context, w io.Writer, by s
 	if err := ctx.Err(); err != nil {
 		return evidencepack.Summary{}, err
 	}
-	return evidencepack.Write(w, in, e.key)
+	sign, _, err := e.packKeys()
+	if err != nil {
+		return evidencepack.Summary{}, err
+	}
+	return evidencepack.Write(w, in, sign)
 }
 
 // RecordEvidencePack appends compliance.report (target: where the pack
@@ -87,9 +92,6 @@ func (e *evidencePacks) RecordEvidencePack(ctx context.Context, where string, su
 	})
 }
 
-// packKey derives the evidence pack's signing key from ward's.
-func packKey(k *auth.Key) ([]byte, error) { return k.Derive(evidencepack.KeyPurpose) }
-
 // complianceOps are the control socket's commands for compliance reports (`ward compliance report`) (issue 14).
 func (a *App) complianceOps() map[string]control.Op {
 	return complianceOpsOf(a.packs)
@@ -97,12 +99,11 @@ func (a *App) complianceOps() map[string]control.Op {
 
 // complianceOps are the same commands on a database opened while no ward runs.
 func (o *Offline) complianceOps() map[string]control.Op {
-	key, err := packKey(o.Key)
-	if err != nil {
+	if o.Key == nil {
 		return nil
 	}
 	return complianceOpsOf(&evidencePacks{
-		state: o.State, key: key, instance: o.Config.Server.ExternalURL,
+		state: o.State, key: o.Key, instance: o.Config.Server.ExternalURL,
 		verify: func(context.Context) (audit.Result, error) { return o.State.VerifyAudit(time.Now()) },
 	})
 }
@@ -127,7 +128,11 @@ func complianceOpsOf(packs *evidencePacks) map[string]control.Op {
 			if !p.Can(auth.RoleAdmin) {
 				return control.Response{}, auth.ErrForbidden
 			}
-			rep, err := VerifyEvidencePackFile(req.Args["file"], packs.key)
+			_, keys, err := packs.packKeys()
+			if err != nil {
+				return control.Response{}, err
+			}
+			rep, err := VerifyEvidencePackFile(req.Args["file"], keys)
 			if err != nil {
 				return control.Response{}, err
 			}
@@ -173,9 +178,8 @@ func packText(out string, sum evidencepack.Summary) string {
 		out, sum.Controls, sum.Failing, sum.Evidence, sum.Attestations, sum.ManifestSHA256, out)
 }
 
-// VerifyEvidencePackFile checks the pack at path under key (derived with
-// evidencepack.KeyPurpose).
-func VerifyEvidencePackFile(path string, key []byte) (evidencepack.Report, error) {
+// VerifyEvidencePackFile checks the pack at path under keys (packKeys).
+func VerifyEvidencePackFile(path string, keys [][]byte) (evidencepack.Report, error) {
 	if path == "" {
 		return evidencepack.Report{}, errors.New("file: want the path of the zip file to check")
 	}
@@ -188,14 +192,14 @@ func VerifyEvidencePackFile(path string, key []byte) (evidencepack.Report, error
 	if err != nil {
 		return evidencepack.Report{}, err
 	}
-	return evidencepack.Verify(f, fi.Size(), key)
+	return evidencepack.Verify(f, fi.Size(), keys)
 }
 
 // VerifyText is a check's report for a person: OK, or each problem.
 func VerifyText(path string, rep evidencepack.Report) string {
 	if rep.OK {
 		m := rep.Manifest
-		return fmt.Sprintf("evidence pack %s: OK, signed by this ward's key (id %s); made %s by %s; %d files match the manifest\n",
+		return fmt.Sprintf("evidence pack %s: OK, signed under this ward's keys (pack key id %s); made %s by %s; %d files match the manifest\n",
 			path, m.KeyID, m.Generated.UTC().Format(time.RFC3339), m.GeneratedBy, len(m.Files))
 	}
 	var b strings.Builder
@@ -206,30 +210,11 @@ func VerifyText(path string, rep evidencepack.Report) string {
 	return b.String()
 }
 
-// OfflinePackKey reads the evidence pack key while no ward runs: ward's
-// secret key from where `ward serve` reads it (as `ward audit verify`
-// does), creating and changing nothing. It says where the key came from.
-func OfflinePackKey(cfgFile string) ([]byte, string, error) {
-	cfg, err := config.LoadFileOrDefault(cfgFile)
-	if err != nil {
-		return nil, "", err
-	}
-	k, from, err := readKey(keySource(cfg))
-	if err != nil {
-		return nil, from, fmt.Errorf("secret key: %w", err)
-	}
-	key, err := packKey(k)
-	return key, from, err
-}
-
 // openEvidencePacks makes the running ward's evidence pack builder.
 func (a *App) openEvidencePacks(key *auth.Key, extURL *url.URL) error {
-	k, err := packKey(key)
-	if err != nil {
-		return err
-	}
-	a.packs = &evidencePacks{state: a.state, key: k, verify: a.auditLog.Verify, instance: extURL.String()}
-	return nil
+	a.packs = &evidencePacks{state: a.state, key: key, verify: a.auditLog.Verify, instance: extURL.String()}
+	_, _, err := a.packs.packKeys()
+	return err
 }
 
 // useChecklist makes packs list the checker's controls (manual ones

@@ -36,6 +36,7 @@ type complianceRig struct {
 	env    map[string]string
 	now    time.Time
 	svc    *compliance.Service
+	facts  complianceFacts
 }
 
 // newComplianceRig opens everything under a new temporary directory with
@@ -87,6 +88,7 @@ func newComplianceRigIn(tb testing.TB, dir, doc string) *complianceRig {
 		rules:   func() []string { return r.rules },
 		getenv:  func(k string) string { return r.env[k] },
 	}
+	r.facts = facts
 	r.svc = compliance.New(compliance.Options{Facts: facts, Store: r.state, Now: func() time.Time { return r.now }})
 	return r
 }

@@ -70,6 +70,7 @@ const (
 	ActionDataRead         = "data.read"
 	ActionComplianceAttest = "compliance.attest"
 	ActionComplianceReport = "compliance.report"
+	ActionComplianceCheck  = "compliance.check"
 	ActionKeyRotateStart   = "key.rotate_start"
 	ActionKeyRotate        = "key.rotate"
 	ActionPrivacyExport    = "privacy.export"

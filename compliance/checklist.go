@@ -84,9 +84,12 @@ func (s *Service) Checklist(ctx context.Context) ([]Item, error) {
 	return out, nil
 }
 
-// Summary counts a checklist's items by what they count as.
+// Summary counts a checklist's items by status. Pass counts only
+// controls whose check passed: attested manual controls and controls
+// that do not apply (n/a) are counted apart, so the headline does not
+// claim more checks passed than did.
 type Summary struct {
-	Pass, Warn, Failing, Total int
+	Pass, Attested, NA, Warn, Failing, Total int
 }
 
 // Summarize counts items.
@@ -99,6 +102,10 @@ func Summarize(items []Item) Summary {
 			s.Failing++
 		case it.Status == Warn:
 			s.Warn++
+		case it.Status == NA:
+			s.NA++
+		case it.Status == Manual:
+			s.Attested++
 		default:
 			s.Pass++
 		}

@@ -76,6 +76,10 @@ type Control struct {
 	Manual bool
 	// ValidFor is a manual control's default attestation lifetime.
 	ValidFor time.Duration
+	// Docs links to the section of ward's documentation (the README,
+	// served at /docs with an id on each heading) that says how to meet
+	// the control: "/docs#backups".
+	Docs string
 }
 
 // Evidence is one stored result of a control's check.

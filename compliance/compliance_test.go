@@ -50,3 +50,16 @@ func TestDays(t *testing.T) {
 		}
 	}
 }
+
+// TestSummarizeKeepsNAAndAttestedApart: n/a and attested controls are
+// not counted as passing checks.
+func TestSummarizeKeepsNAAndAttestedApart(t *testing.T) {
+	var items []Item
+	for _, st := range []Status{Pass, Pass, NA, Manual, Warn, Fail, Stale} {
+		items = append(items, Item{Status: st})
+	}
+	want := Summary{Pass: 2, NA: 1, Attested: 1, Warn: 1, Failing: 2, Total: 7}
+	if got := Summarize(items); got != want {
+		t.Errorf("Summarize: %+v, want %+v", got, want)
+	}
+}

@@ -56,7 +56,7 @@ func checkReceivers(e *env) Result {
 	threshold := "every receiver: a successful delivery or test within 30d"
 	rcv := receivers(e.cfg)
 	if len(rcv) == 0 {
-		return failed("no receiver with an integration", threshold, "Alerts reach nobody: add a receiver with an integration under alerting.receivers.", configSource("alerting.receivers"))
+		return failed("no receiver with an integration", threshold, "Alerts reach nobody: add a receiver with an integration under `alerting.receivers`.", configSource("alerting.receivers"))
 	}
 	var quiet []string
 	for name := range rcv {
@@ -86,7 +86,7 @@ func checkWatchdog(e *env) Result {
 	threshold := "the Watchdog loaded and routed to a receiver that sends"
 	src := []Source{{Kind: "config", Ref: "rules", URL: "/rules"}, configSource("alerting.route"), {Kind: "config", Ref: "runbook", URL: "/runbooks/Watchdog"}}
 	if !slices.Contains(e.facts.AlertRules(), alerting.Watchdog) {
-		return failed("Watchdog not loaded", threshold, "Enable the built-in rules (rules.builtin) and keep Watchdog out of rules.disable.", src...)
+		return failed("Watchdog not loaded", threshold, "Enable the built-in rules (`rules.builtin`) and keep Watchdog out of `rules.disable` (see [/rules](/rules)).", src...)
 	}
 	if e.cfg.Alerting == nil || e.cfg.Alerting.Alertmanager == nil {
 		return failed("no alerting section", threshold, "Configure alerting and route alertname=Watchdog to a heartbeat receiver.", src...)
@@ -101,7 +101,7 @@ func checkWatchdog(e *env) Result {
 	}
 	value := "routed to " + names(to)
 	if len(sending) == 0 {
-		return failed(value, threshold, "Route alertname=\"Watchdog\" to a heartbeat receiver (a webhook to an outside dead man's switch): see “Dead man's switch” in the README.", src...)
+		return failed(value, threshold, "Route alertname=\"Watchdog\" to a heartbeat receiver (a webhook to an outside dead man's switch): see [Dead man's switch](/docs#dead-mans-switch).", src...)
 	}
 	return Result{Status: Pass, Value: value, Threshold: threshold, Sources: src}
 }

@@ -44,7 +44,7 @@ func checkAuditChain(e *env) Result {
 	}
 	if len(anchors) == 0 {
 		return Result{Status: Warn, Value: value + "; no external anchor", Threshold: threshold, Sources: src,
-			Detail: "ward logs the chain head every hour (\"audit chain head\"): copy one to another host and list it under compliance.audit_anchors, or check it with `ward audit verify --anchor SEQ:HASH`."}
+			Detail: "ward logs the chain head every hour (\"audit chain head\"): copy one to another host and list it under `compliance.audit_anchors` (see [Compliance](/docs#compliance)), or check it with `ward audit verify --anchor SEQ:HASH`."}
 	}
 	return Result{Status: Pass, Value: fmt.Sprintf("%s; %d anchors match", value, len(anchors)), Threshold: threshold, Sources: src}
 }

@@ -23,7 +23,7 @@ var backupsSource = Source{Kind: "backup_run", Ref: "backups", URL: "/backups"}
 func backupStatus(e *env) (backups.Status, *Result) {
 	svc := e.facts.Backups()
 	if svc == nil {
-		return backups.Status{}, &Result{Status: NA, Value: "backups are off in this ward"}
+		return backups.Status{}, &Result{Status: NA, Value: "backups are off in this ward", Sources: []Source{configSource("backups")}}
 	}
 	st, err := svc.Status(e.ctx)
 	if err != nil {
@@ -44,7 +44,7 @@ func checkBackupJobs(e *env) Result {
 	}
 	if len(st.Jobs) == 0 {
 		return Result{Status: Warn, Value: "no backup job", Threshold: threshold, Sources: []Source{configSource("backups.jobs")},
-			Detail: "Configure the backups ward runs or watches under backups: (see “Backups” in the README)."}
+			Detail: "Configure the backups ward runs or watches under `backups` (see [Backups](/docs#backups))."}
 	}
 	var fails, waits []string
 	src := []Source{backupsSource}
@@ -74,7 +74,7 @@ func checkBackupJobs(e *env) Result {
 	}
 	switch {
 	case len(fails) > 0:
-		return failed(value, threshold, strings.Join(fails, "; ")+". See /backups.", src...)
+		return failed(value, threshold, strings.Join(fails, "; ")+". See [/backups](/backups).", src...)
 	case len(waits) > 0:
 		return Result{Status: Warn, Value: value, Threshold: threshold, Sources: src, Detail: strings.Join(waits, "; ") + "."}
 	}
@@ -175,7 +175,7 @@ func checkDrill(e *env) Result {
 	}
 	value := strings.Join(parts, ", ")
 	if len(fails) > 0 {
-		return failed(value, threshold, strings.Join(fails, "; ")+". Run a drill from /backups.", src...)
+		return failed(value, threshold, strings.Join(fails, "; ")+". Run a drill from [/backups](/backups) (see [Restore drills](/docs#restore-drills)).", src...)
 	}
 	return Result{Status: Pass, Value: value, Threshold: threshold, Sources: src}
 }

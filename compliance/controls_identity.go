@@ -25,7 +25,7 @@ func checkTwoFactor(e *env) Result {
 	}
 	users, err := e.facts.Users()
 	if err != nil {
-		return failed("", "", "reading users: "+err.Error())
+		return failed("", "", "reading users: "+err.Error(), usersSource)
 	}
 	var total int
 	var missing []string
@@ -45,7 +45,7 @@ func checkTwoFactor(e *env) Result {
 	}
 	value := fmt.Sprintf("%d of %d enrolled", total-len(missing), total)
 	if len(missing) > 0 {
-		return failed(value, threshold, "Without 2FA: "+names(missing)+". They enrol on /account/2fa; auth.two_factor.required_roles makes it mandatory at sign-in.", src...)
+		return failed(value, threshold, "Without 2FA: "+names(missing)+". They enrol on [/account/2fa](/account/2fa); `auth.two_factor.required_roles` makes it mandatory at sign-in.", src...)
 	}
 	return Result{Status: Pass, Value: value, Threshold: threshold, Sources: src}
 }
@@ -64,7 +64,7 @@ func checkInactive(e *env) Result {
 	after := time.Duration(e.cfg.Compliance.InactiveAfter)
 	users, err := e.facts.Users()
 	if err != nil {
-		return failed("", "", "reading users: "+err.Error())
+		return failed("", "", "reading users: "+err.Error(), usersSource)
 	}
 	threshold := "no enabled account unused for " + days(after)
 	var stale []string
@@ -81,7 +81,7 @@ func checkInactive(e *env) Result {
 	src := []Source{usersSource, configSource("compliance.inactive_after")}
 	value := fmt.Sprintf("%d of %d enabled accounts unused", len(stale), enabled)
 	if len(stale) > 0 {
-		return failed(value, threshold, "Unused: "+names(stale)+". Disable the accounts nobody needs on /admin/users.", src...)
+		return failed(value, threshold, "Unused: "+names(stale)+". Disable the accounts nobody needs on [/admin/users](/admin/users).", src...)
 	}
 	return Result{Status: Pass, Value: value, Threshold: threshold, Sources: src}
 }
@@ -96,9 +96,9 @@ func checkSessions(e *env) Result {
 	src := []Source{configSource("auth.session"), {Kind: "config", Ref: "sessions", URL: "/sessions"}}
 	switch {
 	case idle <= 0 || idle > maxSessionIdle:
-		return failed(value, threshold, "Set auth.session.idle_timeout to 30m or less and reload.", src...)
+		return failed(value, threshold, "Set `auth.session.idle_timeout` to 30m or less and reload.", src...)
 	case s.MaxPerUser < 1:
-		return failed(value, threshold, "Set auth.session.max_per_user and reload.", src...)
+		return failed(value, threshold, "Set `auth.session.max_per_user` and reload.", src...)
 	}
 	return Result{Status: Pass, Value: value, Threshold: threshold, Sources: src}
 }

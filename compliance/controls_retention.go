@@ -38,7 +38,7 @@ func checkRetention(e *env) Result {
 	}
 	if ts == 0 || e.cfg.Storage.Retention.Size != 0 {
 		return Result{Status: Warn, Value: value, Threshold: threshold, Sources: src,
-			Detail: "storage.retention.size may drop metrics younger than 30 days: check /status for the TSDB's oldest sample."}
+			Detail: "`storage.retention.size` may drop metrics younger than 30 days: check [/status](/status) for the TSDB's oldest sample."}
 	}
 	return Result{Status: Pass, Value: value, Threshold: threshold, Sources: src}
 }

@@ -33,7 +33,7 @@ func checkSelfBackup(e *env) Result {
 	}
 	svc := e.facts.Backups()
 	if svc == nil {
-		return failed("", threshold, "backups are off in this ward")
+		return failed("", threshold, "backups are off in this ward", configSource("backups"))
 	}
 	var fails, parts []string
 	src := []Source{backupsSource}

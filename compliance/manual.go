@@ -23,8 +23,31 @@ const (
 
 var (
 	errComment = errkind.New(errkind.Invalid, "compliance: attestation comment", fmt.Sprintf("comment: required, at most %d characters", MaxComment))
-	errExpiry  = errkind.New(errkind.Invalid, "compliance: attestation expiry", "expires: must be in the future and at most 2 years away")
+	errExpired = errkind.New(errkind.Invalid, "compliance: attestation expiry", "expires: must be in the future")
 )
+
+// validFor is how long an attestation of c may stay valid: the
+// control's valid_for, at most MaxAttestation.
+func validFor(c Control) time.Duration {
+	if c.ValidFor <= 0 || c.ValidFor > MaxAttestation {
+		return MaxAttestation
+	}
+	return c.ValidFor
+}
+
+// latestExpiry is the latest an attestation of c made at now may
+// expire: validFor from now, to the end of that day (UTC), since the
+// form asks for a date and its default is that day.
+func latestExpiry(c Control, now time.Time) time.Time {
+	d := now.UTC().Add(validFor(c))
+	return time.Date(d.Year(), d.Month(), d.Day(), 23, 59, 59, 0, time.UTC)
+}
+
+// expiryError says how far an attestation of c may reach.
+func expiryError(c Control, limit time.Time) error {
+	return errkind.New(errkind.Invalid, "compliance: attestation expiry",
+		fmt.Sprintf("expires: at most %s from today (the control's valid_for), so %s at the latest", days(validFor(c)), limit.Format(time.DateOnly)))
+}
 
 // manualControls are the manual controls of cfg.
 func manualControls(cfg *config.Config) []Control {
@@ -36,7 +59,7 @@ func manualControls(cfg *config.Config) []Control {
 		out = append(out, Control{
 			ID: m.ID, Title: m.Title, Requirement: m.Requirement,
 			Labels: append([]string(nil), m.Labels...), Interval: DefaultInterval, Manual: true,
-			ValidFor: m.Lifetime(),
+			ValidFor: m.Lifetime(), Docs: "/docs#compliance",
 		})
 	}
 	return out
@@ -49,7 +72,7 @@ func checkManual(c Control, atts map[string]Attestation, now time.Time) Result {
 	a, ok := atts[c.ID]
 	if !ok {
 		res.Status, res.Value = Fail, "not attested"
-		res.Detail = "An admin attests it on /compliance/" + c.ID + "."
+		res.Detail = "An admin attests it on [/compliance/" + c.ID + "](/compliance/" + c.ID + ")."
 		return res
 	}
 	res.Sources = []Source{{Kind: "attestation", Ref: fmt.Sprintf("by %s at %s", a.By, a.At.UTC().Format(time.RFC3339)), URL: "/compliance/" + c.ID}}
@@ -58,7 +81,7 @@ func checkManual(c Control, atts map[string]Attestation, now time.Time) Result {
 	}
 	if !now.Before(a.Expires) {
 		res.Status, res.Value = Fail, "attestation expired "+a.Expires.UTC().Format("2006-01-02")
-		res.Detail = "Attest it again on /compliance/" + c.ID + "."
+		res.Detail = "Attest it again on [/compliance/" + c.ID + "](/compliance/" + c.ID + ")."
 		return res
 	}
 	res.Status = Manual
@@ -102,8 +125,11 @@ func (s *Service) Attest(ctx context.Context, id, by, ip, comment string, expire
 	if expires.IsZero() {
 		expires = now.Add(c.ValidFor)
 	}
-	if !expires.After(now) || expires.Sub(now) > MaxAttestation {
-		return Attestation{}, errExpiry
+	if !expires.After(now) {
+		return Attestation{}, errExpired
+	}
+	if limit := latestExpiry(c, now); expires.After(limit) {
+		return Attestation{}, expiryError(c, limit)
 	}
 	a := Attestation{Control: id, By: by, At: now, Comment: comment, Expires: expires.UTC()}
 	rec := audit.Record{

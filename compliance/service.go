@@ -24,6 +24,7 @@ type Store interface {
 	PutAttestationAudited(id string, rec audit.Record, build func(seq uint64) ([]byte, error)) error
 	Attestations() (map[string][]byte, error)
 	AuditHead() (audit.Anchor, error)
+	AppendAudit(r audit.Record) error
 }
 
 var _ Store = (*storage.State)(nil)
@@ -71,11 +72,14 @@ type Service struct {
 
 	// lastPrune is Run's alone.
 	lastPrune time.Time
+	// checkingAll holds a token while CheckNow runs, so that presses of
+	// "Check now" queue rather than run every check at once.
+	checkingAll chan struct{}
 }
 
 // New builds the service and registers its metric.
 func New(o Options) *Service {
-	s := &Service{facts: o.Facts, store: o.Store, logger: o.Logger, now: o.Now}
+	s := &Service{facts: o.Facts, store: o.Store, logger: o.Logger, now: o.Now, checkingAll: make(chan struct{}, 1)}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
@@ -108,13 +112,21 @@ func (s *Service) Control(id string) (Control, error) {
 	return Control{}, ErrUnknownControl
 }
 
-// Run checks every control whose evidence is due, then keeps looking
-// once a minute until ctx ends; once a day it prunes old evidence.
+// Run checks every control at once, then, once a minute until ctx ends,
+// those whose evidence is due; once a day it prunes old evidence.
+//
+// The first pass checks every control, due or not: after a restart (or
+// a setup done while ward was stopped) the newest evidence may be fresh
+// by its interval yet describe a ward that no longer exists, and an
+// auditor opening /compliance should see the facts of the ward running.
 func (s *Service) Run(ctx context.Context) error {
 	t := time.NewTicker(tick)
 	defer t.Stop()
+	check := func(ctx context.Context) error { return s.Check(ctx) }
 	for {
-		if err := s.checkDue(ctx); err != nil && ctx.Err() == nil {
+		err := check(ctx)
+		check = s.checkDue
+		if err != nil && ctx.Err() == nil {
 			s.logger.Error("compliance checks", "err", err)
 		}
 		if now := s.now(); now.Sub(s.lastPrune) >= pruneEvery {

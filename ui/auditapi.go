@@ -1,9 +1,7 @@
 package ui
 
 import (
-	"encoding/base64"
 	"fmt"
-	"hash/fnv"
 	"math"
 	"net/http"
 	"net/url"
@@ -52,6 +50,8 @@ type auditAPIRequest struct {
 	// filters is the filters' canonical text, which a cursor is bound
 	// to so that it cannot continue a listing of other filters.
 	filters string
+	// cur is the cursor given, if any.
+	cur auditCursor
 }
 
 // parseAuditAPI reads the query of GET /api/ward/audit. Unknown or
@@ -112,18 +112,18 @@ func parseAuditAPI(in url.Values) (auditAPIRequest, error) {
 	}
 	req.filters = auditFiltersText(req.q)
 	if cursor != "" {
-		oldest, seq, err := decodeAuditCursor(cursor, req.filters)
+		cur, err := decodeAuditCursor(cursor, req.filters)
 		if err != nil {
 			return req, err
 		}
-		if in.Has("order") && oldest != req.oldest {
+		if in.Has("order") && cur.oldest != req.oldest {
 			return req, badRequest("cursor: it continues a listing in the other order; leave order out or match it")
 		}
-		req.oldest = oldest
-		if oldest {
-			req.q.AfterSeq = seq
+		req.oldest, req.cur = cur.oldest, cur
+		if cur.oldest {
+			req.q.AfterSeq = cur.seq
 		} else {
-			req.q.BeforeSeq = seq
+			req.q.BeforeSeq = cur.seq
 		}
 	}
 	return req, nil
@@ -157,47 +157,11 @@ func auditFiltersText(q audit.Query) string {
 	return b.String()
 }
 
-// A cursor is opaque to clients: base64url of "1.<a|d>.<seq>.<filters
-// hash>". The order and the filters it was made for travel with it.
-func encodeAuditCursor(oldest bool, seq uint64, filters string) string {
-	order := "d"
-	if oldest {
-		order = "a"
-	}
-	return base64.RawURLEncoding.EncodeToString(fmt.Appendf(nil, "1.%s.%d.%08x", order, seq, filtersHash(filters)))
-}
-
-func decodeAuditCursor(c, filters string) (oldest bool, seq uint64, err error) {
-	bad := badRequest("cursor: not a cursor of this API (pass next_cursor back unchanged)")
-	raw, derr := base64.RawURLEncoding.DecodeString(c)
-	if derr != nil || len(c) > 64 {
-		return false, 0, bad
-	}
-	parts := strings.Split(string(raw), ".")
-	if len(parts) != 4 || parts[0] != "1" || (parts[1] != "a" && parts[1] != "d") {
-		return false, 0, bad
-	}
-	seq, perr := strconv.ParseUint(parts[2], 10, 64)
-	if perr != nil {
-		return false, 0, bad
-	}
-	if parts[3] != fmt.Sprintf("%08x", filtersHash(filters)) {
-		return false, 0, badRequest("cursor: it continues a listing with other filters; repeat the filters it was made with")
-	}
-	return parts[1] == "a", seq, nil
-}
-
-func filtersHash(s string) uint32 {
-	h := fnv.New32a()
-	h.Write([]byte(s))
-	return h.Sum32()
-}
-
 // auditAPIPage is the data of GET /api/ward/audit's answer.
 type auditAPIPage struct {
-	// Records are in their stored encoding (prev and hash included), so
-	// a client can check the chain itself.
-	Records []audit.Record `json:"records"`
+	// Records are as stored (prev and hash included, in hex as heads
+	// and anchors are), so a client can check the chain itself.
+	Records []auditAPIRecord `json:"records"`
 	// NextCursor continues the listing. Oldest first (order=asc) it is
 	// always set: a poller keeps it and asks again later for what is
 	// new. Newest first it is set while older records remain.
@@ -213,8 +177,11 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req, err := parseAuditAPI(r.URL.Query())
+	if err == nil {
+		err = s.checkAuditCursor(req.cur)
+	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.failAuditAPI(w, r, err)
 		return
 	}
 	page, err := s.deps.AuditTrail.AuditPageQuery(req.q, storage.AuditPageOptions{
@@ -236,12 +203,14 @@ func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	out := auditAPIPage{Records: page.Records, More: page.More}
-	if out.Records == nil {
-		out.Records = []audit.Record{}
-	}
+	out := auditAPIPage{Records: apiAuditRecords(page.Records), More: page.More}
 	if page.More || req.oldest {
-		out.NextCursor = encodeAuditCursor(req.oldest, page.Resume, req.filters)
+		next := auditCursor{oldest: req.oldest, seq: page.Resume}
+		if next.at, err = s.auditHashAt(page, req.cur); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		out.NextCursor = next.encode(req.filters)
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeData(w, http.StatusOK, out)

@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -77,8 +78,11 @@ func TestAuditAPIPages(t *testing.T) {
 		}
 		for _, r := range page.Records {
 			seen = append(seen, r.Time.Format("15:04"))
-			if len(r.Hash) != audit.HashSize || r.Seq == 0 {
-				t.Fatalf("record %+v lacks its chain fields", r)
+			if h, err := hex.DecodeString(r.Hash); err != nil || len(h) != audit.HashSize || r.Seq == 0 {
+				t.Fatalf("record %+v lacks its chain fields in hex", r)
+			}
+			if p, err := hex.DecodeString(r.Prev); err != nil || len(p) != audit.HashSize {
+				t.Fatalf("record %+v: prev not in hex", r)
 			}
 		}
 		if page.NextCursor == "" {

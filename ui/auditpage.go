@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/ward-monitoring/ward/audit"
 	"github.com/ward-monitoring/ward/auth"
+	"github.com/ward-monitoring/ward/storage"
 )
 
 // auditPageLimit is how many records the page shows; exports have none.
@@ -56,13 +58,35 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		status, v.Error = s.formError(w, r, err)
 	} else {
-		q.Limit = auditPageLimit
-		v.Records, err = s.deps.AuditLog.Records(r.Context(), p.User.Name, p.IP, q)
+		v.Records, err = s.auditPageRecords(r, p, q)
 		if err != nil {
 			status, v.Error = s.formError(w, r, err)
 		}
 	}
 	s.render(w, r, status, auditPage(s.page(r, "Audit trail"), v))
+}
+
+// auditPageRecords reads the page's newest records and audits the view
+// (audit.view) with its filters, via=page and the number of records
+// shown, in the same transaction, as the API records its reads.
+func (s *Server) auditPageRecords(r *http.Request, p *auth.Principal, q audit.Query) ([]audit.Record, error) {
+	if s.deps.AuditTrail == nil {
+		q.Limit = auditPageLimit
+		return s.deps.AuditLog.Records(r.Context(), p.User.Name, p.IP, q)
+	}
+	if err := r.Context().Err(); err != nil {
+		return nil, err
+	}
+	page, err := s.deps.AuditTrail.AuditPageQuery(q, storage.AuditPageOptions{
+		Limit: auditPageLimit,
+		View: func(pg storage.AuditPage) audit.Record {
+			d := q.Details()
+			d["via"] = "page"
+			d["records"] = strconv.Itoa(len(pg.Records))
+			return auth.AuditRecord(r.Context(), s.now(), audit.ActionAuditView, "", audit.Success, d)
+		},
+	})
+	return page.Records, err
 }
 
 // auditExport serves GET /admin/audit/export?format=csv|json with the

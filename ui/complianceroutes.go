@@ -9,5 +9,6 @@ func (s *Server) complianceRoutes() []endpoint {
 		operator(kindPage, "GET /compliance", hf(s.compliancePage)),
 		operator(kindPage, "GET /compliance/{control}", hf(s.complianceControlPage)),
 		admin(kindPage, "POST /compliance/{control}/attest", hf(s.complianceAttest)),
+		operator(kindPage, "POST /compliance/check", hf(s.complianceCheckNow)).limited(apiWrite),
 	}
 }

@@ -50,7 +50,7 @@ func TestEvidencePackDownloadRoute(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/zip" || resp.Header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("download: %d %v", resp.StatusCode, resp.Header)
 	}
-	if rep, err := evidencepack.Verify(bytes.NewReader([]byte(body)), int64(len(body)), packKey); err != nil || !rep.OK {
+	if rep, err := evidencepack.Verify(bytes.NewReader([]byte(body)), int64(len(body)), [][]byte{packKey}); err != nil || !rep.OK {
 		t.Fatalf("the download does not verify: %+v %v", rep, err)
 	}
 	if len(maker.recorded) != 1 || maker.recorded[0] != "ada download" {

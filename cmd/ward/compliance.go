@@ -24,10 +24,14 @@ const complianceUsage = `Usage:
       command opens the database. Audited (compliance.report, data.read).
 
   ward compliance verify FILE.zip [--config FILE]
-      check a pack: the signature under this ward's key, every listed file
-      unchanged, nothing added or removed. The key is read as ward audit
-      verify reads it (WARD_SECRET_KEY, WARD_SECRET_KEY_FILE,
-      auth.secret_key_file or <data>/ward.key); nothing is changed.
+      check a pack: the signature under this ward's keys (the pack key of
+      every audit key epoch, so packs made before a key rotation still
+      verify), every listed file unchanged, nothing added or removed, and
+      no bytes before, between or after the zip's own records. While ward
+      runs, the running ward checks it; otherwise this command opens the
+      database read-only and reads the key as ward audit verify reads it
+      (WARD_SECRET_KEY, WARD_SECRET_KEY_FILE, auth.secret_key_file or
+      <data>/ward.key); nothing is changed.
 
 Exit status 0: written, or verified OK; 1: failed; 2: bad usage.
 `
@@ -125,17 +129,13 @@ func verifyPack(cfgFile, path string) (evidencepack.Report, string, error) {
 	case !errors.Is(err, control.ErrNotRunning):
 		return rep, "", err
 	}
-	key, from, err := app.OfflinePackKey(cfgFile)
-	if err != nil {
-		return rep, "", err
-	}
-	rep, err = app.VerifyEvidencePackFile(path, key)
+	rep, from, err := app.VerifyEvidencePackOffline(cfgFile, path)
 	if err != nil {
 		return rep, "", err
 	}
 	text := app.VerifyText(path, rep)
 	if !rep.OK {
-		text += fmt.Sprintf("  (checked under the key from %s)\n", from)
+		text += fmt.Sprintf("  (checked under the keys of every audit key epoch, opened with the secret key from %s)\n", from)
 	}
 	return rep, text, nil
 }

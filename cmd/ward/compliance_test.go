@@ -86,7 +86,7 @@ func TestComplianceReportAndVerify(t *testing.T) {
 	if code, out, stderr := runCompliance(t, "report", "--config", cfg, "--out", stopped); code != 0 || !strings.Contains(out, "1 controls (0 failing), 3 evidence records") {
 		t.Fatalf("report with ward stopped: %d\n%s%s", code, out, stderr)
 	}
-	if code, out, stderr := runCompliance(t, "verify", stopped, "--config", cfg); code != 0 || !strings.Contains(out, ": OK, signed by this ward's key") {
+	if code, out, stderr := runCompliance(t, "verify", stopped, "--config", cfg); code != 0 || !strings.Contains(out, ": OK, signed under this ward's keys") {
 		t.Fatalf("verify with ward stopped: %d\n%s%s", code, out, stderr)
 	}
 	tampered := filepath.Join(dir, "tampered.zip")

@@ -9,6 +9,7 @@ package evidencepack
 import (
 	"archive/zip"
 	"bufio"
+	"crypto/hkdf"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -21,9 +22,27 @@ import (
 	"github.com/ward-monitoring/ward/storage"
 )
 
-// KeyPurpose derives the pack's signing key from ward's secret key
-// (auth.Key.Derive).
+// KeyPurpose derived the signing key of packs made before packs were
+// signed per audit key epoch: straight from ward's secret key
+// (auth.Key.Derive). Verify still accepts such packs under the current
+// secret key.
 const KeyPurpose = "ward evidence pack v1"
+
+// EpochKeyPurpose derives a pack's signing key from the MAC key of the
+// audit key epoch open when it was made (PackKey).
+const EpochKeyPurpose = "ward evidence pack v2"
+
+// PackKey is the signing key of packs made while auditKey (an audit key
+// epoch's MAC key, storage.State.AuditEpochKeys) was the open epoch's.
+// ward keeps every closed epoch's key sealed under its current secret
+// key, so a pack made before any number of key rotations still verifies;
+// HKDF keeps the pack key independent of the audit MAC key it comes from.
+func PackKey(auditKey []byte) ([]byte, error) {
+	if len(auditKey) < 16 {
+		return nil, errors.New("evidencepack: audit key too short")
+	}
+	return hkdf.Key(sha256.New, auditKey, nil, EpochKeyPurpose, 32)
+}
 
 // The files of a pack, in the order they are written.
 const (

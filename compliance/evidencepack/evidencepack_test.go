@@ -215,7 +215,7 @@ func TestWriteAuditNotVerified(t *testing.T) {
 	if sum.Evidence != 0 || sum.Controls != 4 {
 		t.Errorf("empty store: %+v", sum)
 	}
-	if rep, err := Verify(bytes.NewReader(pack), int64(len(pack)), testKey); err != nil || !rep.OK {
+	if rep, err := Verify(bytes.NewReader(pack), int64(len(pack)), [][]byte{testKey}); err != nil || !rep.OK {
 		t.Errorf("an empty pack does not verify: %+v %v", rep, err)
 	}
 }

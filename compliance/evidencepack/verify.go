@@ -29,10 +29,13 @@ type Report struct {
 // bomb from costing more than they allow.
 var ErrRefused = errors.New("evidencepack: refused")
 
-// Verify checks the pack in r (size bytes) under key. An error means it
-// could not be checked; a pack checked and found wrong is a Report
-// whose Problems say why.
-func Verify(r io.ReaderAt, size int64, key []byte) (Report, error) {
+// Verify checks the pack in r (size bytes) under keys: the pack's
+// signature must hold under the key of keys whose KeyID the manifest
+// names (ward passes the pack key of every audit key epoch it can open,
+// so packs made before a key rotation still verify). An error means it
+// could not be checked; a pack checked and found wrong is a Report whose
+// Problems say why.
+func Verify(r io.ReaderAt, size int64, keys [][]byte) (Report, error) {
 	var rep Report
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
@@ -42,6 +45,11 @@ func Verify(r io.ReaderAt, size int64, key []byte) (Report, error) {
 		return rep, fmt.Errorf("%w: %d files, at most %d", ErrRefused, len(zr.File), MaxEntries)
 	}
 	problem := func(format string, a ...any) { rep.Problems = append(rep.Problems, fmt.Sprintf(format, a...)) }
+	// A layout problem is reported and checking goes on, so the report
+	// also says what the zip's directory lists.
+	if err := checkLayout(r, size); err != nil {
+		problem("%v", err)
+	}
 	files := map[string]*zip.File{}
 	var total uint64
 	for _, f := range zr.File {
@@ -82,12 +90,12 @@ func Verify(r io.ReaderAt, size int64, key []byte) (Report, error) {
 	if m.Version != manifestVersion {
 		problem("%s: version %d, this ward reads %d", FileManifest, m.Version, manifestVersion)
 	}
+	key := keyByID(keys, m.KeyID)
 	switch {
 	case sig == nil:
-	case signatureValid(key, mjs, sig):
-	case m.KeyID != KeyID(key):
-		problem("%s: signed under another key (key id %s; this ward's is %s): made by another ward, or before a key rotation", FileSignature, m.KeyID, KeyID(key))
-	default:
+	case key == nil:
+		problem("%s: signed under another key (key id %s; this ward's are %s): made by another ward, or under a key this ward no longer holds", FileSignature, m.KeyID, strings.Join(keyIDs(keys), ", "))
+	case !signatureValid(key, mjs, sig):
 		problem("%s: the signature does not match the manifest: the manifest was changed", FileSignature)
 	}
 	listed := map[string]bool{FileManifest: true, FileSignature: true}
@@ -126,6 +134,28 @@ func Verify(r io.ReaderAt, size int64, key []byte) (Report, error) {
 	}
 	rep.OK = len(rep.Problems) == 0
 	return rep, nil
+}
+
+// keyByID is the key of keys whose KeyID is id, or nil.
+func keyByID(keys [][]byte, id string) []byte {
+	for _, k := range keys {
+		if len(k) >= 16 && KeyID(k) == id {
+			return k
+		}
+	}
+	return nil
+}
+
+// keyIDs names keys for a report.
+func keyIDs(keys [][]byte) []string {
+	out := make([]string, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, KeyID(k))
+	}
+	if len(out) == 0 {
+		out = append(out, "none")
+	}
+	return out
 }
 
 // safeName reports whether name is a plain file name, as every file of a

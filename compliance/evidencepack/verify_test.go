@@ -50,7 +50,7 @@ func entriesOf(tb testing.TB, pack []byte) []entry {
 
 func verify(tb testing.TB, pack []byte, key []byte) (Report, error) {
 	tb.Helper()
-	return Verify(bytes.NewReader(pack), int64(len(pack)), key)
+	return Verify(bytes.NewReader(pack), int64(len(pack)), [][]byte{key})
 }
 
 // TestVerifyDetectsTampering: a pack as made verifies; every change to
