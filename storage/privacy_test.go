@@ -39,13 +39,14 @@ func person(tb testing.TB, st *State) {
 	if err := st.CreateAPIToken(APIToken{ID: []byte("tok"), Name: "ci", Role: "viewer", Created: t0, CreatedBy: eraseName, LastIP: eraseIP}, 10, rec("token.create")); err != nil {
 		tb.Fatal(err)
 	}
-	if err := st.AppendEvents([]events.Event{{Time: t0, Kind: events.Kind("config"), Severity: events.Severity("info"), Subject: "config", Text: "reloaded by " + eraseName + "."}}, 1000); err != nil {
+	if err := st.AppendEvents([]events.Event{{Time: t0, Kind: events.RateLimited, Severity: events.SeverityWarning, Subject: "user:" + eraseName,
+		Text: "user:" + eraseName + " was refused by the api rate limit", Labels: map[string]string{"class": "api", "principal_kind": "user"}}}, 1000); err != nil {
 		tb.Fatal(err)
 	}
 	for _, r := range []audit.Record{
 		{Time: t0, Actor: eraseName, ActorIP: eraseIP, Action: audit.ActionLogin, Target: eraseName, Outcome: audit.Success, Details: map[string]string{"user_agent": eraseAgent}},
 		{Time: t0, Actor: "alice", ActorIP: "192.0.2.1", Action: audit.ActionUserRole, Target: eraseName, Outcome: audit.Success, Details: map[string]string{"role": "viewer"}},
-		{Time: t0, Actor: "alice", ActorIP: "192.0.2.1", Action: audit.ActionPasswordResetReq, Target: "mail", Outcome: audit.Success, Details: map[string]string{"to": eraseEmail + " (" + eraseName + ")"}},
+		{Time: t0, Actor: "alice", ActorIP: "192.0.2.1", Action: "token.revoke", Target: "token:ci", Outcome: audit.Success, Details: map[string]string{"created_by": eraseName, "reason": "admin"}},
 		{Time: t0, Actor: "alice", ActorIP: "192.0.2.1", Action: audit.ActionLogin, Target: "alice", Outcome: audit.Success},
 	} {
 		if err := st.AppendAudit(r); err != nil {
@@ -116,7 +117,7 @@ func TestEraseUser(t *testing.T) {
 	person(t, st)
 	before := copyDB(t, path) // the backup, taken outside the data directory
 
-	rep, err := st.EraseUser(eraseName, ledger, audit.Record{Time: t0, Actor: "alice", ActorIP: "192.0.2.1"}, t0.Add(time.Hour))
+	rep, err := st.EraseUser(eraseName, ledger, audit.Record{Time: t0, Actor: "alice", ActorIP: "192.0.2.1"}, t0.Add(time.Hour), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +198,7 @@ func TestEraseLedgerRepaired(t *testing.T) {
 	st := openKeyed(t, filepath.Join(dir, "ward.db"))
 	person(t, st)
 	lp := filepath.Join(dir, "erasures.ledger")
-	if _, err := st.EraseUser(eraseName, NewLedger(lp), audit.Record{Time: t0, Actor: "alice"}, t0); err != nil {
+	if _, err := st.EraseUser(eraseName, NewLedger(lp), audit.Record{Time: t0, Actor: "alice"}, t0, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Remove(lp); err != nil {
