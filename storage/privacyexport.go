@@ -18,17 +18,17 @@ import (
 // they exist (a password hash or TOTP secret is not the person's data
 // to read, and giving it out would weaken the account).
 type PersonalData struct {
-	Generated    time.Time         `json:"generated"`
-	Profile      ExportProfile     `json:"profile"`
-	Sessions     []ExportSession   `json:"sessions"`
-	KnownDevices []ExportDevice    `json:"known_devices"`
-	APITokens    []ExportToken     `json:"api_tokens"`
-	AuditRecords []audit.Record    `json:"audit_records"`
+	Generated    time.Time       `json:"generated"`
+	Profile      ExportProfile   `json:"profile"`
+	Sessions     []ExportSession `json:"sessions"`
+	KnownDevices []ExportDevice  `json:"known_devices"`
+	APITokens    []ExportToken   `json:"api_tokens"`
+	AuditRecords []audit.Record  `json:"audit_records"`
 	// QueryHistory is the person's explorer query history, newest first.
 	QueryHistory []string `json:"query_history"`
 	// Events are the timeline events that name the person (the ones an
 	// erasure rewrites: see erasurefields.go), oldest first.
-	Events []events.Event     `json:"events"`
+	Events []events.Event    `json:"events"`
 	Notes  map[string]string `json:"notes"`
 }
 
