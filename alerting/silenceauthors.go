@@ -85,7 +85,7 @@ func (m *Manager) RewriteSilenceAuthors(ctx context.Context, to map[string]strin
 	}
 	for _, s := range m.snapshots {
 		if s.name == "silences" {
-			if err := writeAtomic(s.path, s.write); err != nil {
+			if err := s.saveNow(); err != nil {
 				return n, fmt.Errorf("alerting: persisting silences: %w", err)
 			}
 		}
