@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/prometheus/alertmanager/alert"
 	"github.com/prometheus/alertmanager/provider"
@@ -25,6 +26,9 @@ type snapshotter struct {
 	write  func(io.Writer) error
 	logger *slog.Logger
 	dirty  chan struct{}
+	// mu serialises writes: a write begun before a change must not land
+	// after the write that holds it (RewriteSilenceAuthors writes now).
+	mu sync.Mutex
 }
 
 func newSnapshotter(name, path string, write func(io.Writer) error, logger *slog.Logger) *snapshotter {
@@ -55,9 +59,16 @@ func (s *snapshotter) run(ctx context.Context) {
 // save writes the snapshot atomically: a crash leaves the old file or the
 // new one, never half of one.
 func (s *snapshotter) save() {
-	if err := writeAtomic(s.path, s.write); err != nil {
+	if err := s.saveNow(); err != nil {
 		s.logger.Error("persisting alerting state failed", "state", s.name, "err", err)
 	}
+}
+
+// saveNow writes the snapshot and returns any error.
+func (s *snapshotter) saveNow() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return writeAtomic(s.path, s.write)
 }
 
 func writeAtomic(path string, write func(io.Writer) error) error {

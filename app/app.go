@@ -295,6 +295,8 @@ func New(o Options) (_ *App, err error) {
 	a.privacy = &privacy{st: a.state, auth: a.auth, ledger: storage.NewLedger(cfg.LedgerPath()), cfg: a.cfg.Load, now: time.Now} // issue 14
 	a.compliance = a.newCompliance(engines)                                                                                      // issue 14
 	a.packs.useChecklist(a.compliance)
+	// Issue 14: an erasure rewrites the person's silences too.
+	a.privacy.silences = a.alerting
 	a.server = ui.NewServer(a.ln, ui.Deps{
 		Logger:   a.logger,
 		Gatherer: a.reg,

@@ -67,6 +67,15 @@ type privacy struct {
 	ledger *storage.Ledger
 	cfg    func() *config.Config
 	now    func() time.Time
+	// silences is the alert pipeline (alerting.Manager), whose silences
+	// name their authors; nil in tests without one.
+	silences silenceRewriter
+}
+
+// silenceRewriter replaces a person's names by their pseudonyms in the
+// silences (alerting.Manager.RewriteSilenceAuthors).
+type silenceRewriter interface {
+	RewriteSilenceAuthors(ctx context.Context, to map[string]string) (int, error)
 }
 
 var _ ui.Privacy = (*privacy)(nil)
@@ -120,14 +129,20 @@ func (pv *privacy) Erase(ctx context.Context, p *auth.Principal, name string) (u
 	if err := pv.gate(ctx, p, audit.ActionPrivacyErase, name); err != nil {
 		return ui.ErasureResult{}, err
 	}
-	rep, err := pv.st.EraseUser(name, pv.ledger, auth.AuditRecord(ctx, pv.now(), "", "", audit.Success, nil), pv.now())
+	var outside storage.OutsideEraser
+	if pv.silences != nil {
+		outside = func(to map[string]string) (int, error) { return pv.silences.RewriteSilenceAuthors(ctx, to) }
+	}
+	rep, err := pv.st.EraseUser(name, pv.ledger, auth.AuditRecord(ctx, pv.now(), "", "", audit.Success, nil), pv.now(), outside)
 	if errors.Is(err, storage.ErrNotFound) {
 		return ui.ErasureResult{}, auth.ErrUserNotFound
 	}
 	if err != nil {
 		return ui.ErasureResult{}, err
 	}
-	return ui.ErasureResult{Pseudonym: rep.Pseudonym, Records: rep.Records, Sessions: rep.Sessions, Tokens: rep.Tokens}, nil
+	// The same report the privacy.erase record states.
+	return ui.ErasureResult{Pseudonym: rep.Pseudonym, Records: rep.Records, Sessions: rep.Sessions, Tokens: rep.Tokens,
+		Rewritten: rep.Rewritten, Silences: rep.Outside}, nil
 }
 
 // Notice is the retention the /privacy page states, from the

@@ -31,12 +31,12 @@ const (
 	privAgent = "QuartzBrowser/9.1"
 )
 
-// personClient creates a viewer and signs them in over HTTP with a
-// distinctive user agent; the client keeps the session cookie.
-func personClient(t *testing.T, in *instance, name string) *http.Client {
+// personClient creates a user of role and signs them in over HTTP with
+// a distinctive user agent; the client keeps the session cookie.
+func personClient(t *testing.T, in *instance, name string, role auth.Role) *http.Client {
 	t.Helper()
 	if _, err := in.app.auth.CreateUser(context.Background(), auth.Local("test"), auth.NewUser{
-		Name: name, Email: name + "@example.com", Role: auth.RoleViewer, Password: browserPassword,
+		Name: name, Email: name + "@example.com", Role: role, Password: browserPassword,
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -52,8 +52,8 @@ func personClient(t *testing.T, in *instance, name string) *http.Client {
 // audit records; another person's data is refused to a viewer.
 func TestPrivacyExportOwnData(t *testing.T) {
 	in := startWard(t, "rules: {builtin: false}\nscrape_configs: []\n"+noTwoFactor)
-	c := personClient(t, in, privName)
-	personClient(t, in, "other")
+	c := personClient(t, in, privName, auth.RoleViewer)
+	personClient(t, in, "other", auth.RoleViewer)
 	if code, _ := postForm(t, c, in.base+"/account/export", nil); code != http.StatusForbidden {
 		t.Fatalf("export without step-up: %d", code)
 	}
@@ -99,24 +99,42 @@ func TestPrivacyExportOwnData(t *testing.T) {
 }
 
 // TestBrowserPrivacyErase: an admin on a 390 px phone erases a person
-// through the confirmation page (axe-core on it, step-up, the name
-// typed); the chain verifies, the audit page shows the pseudonym, and
-// after ward stops the name, email and agent are nowhere in the data
-// directory. /privacy passes axe too.
+// (an operator with a silence of theirs) through /admin/users, whose
+// actions fit the screen, and the confirmation page (axe-core on it,
+// step-up, the name typed and kept when step-up is refused); the result
+// page states the privacy.erase record's counts, the chain verifies, the
+// audit page shows the pseudonym, the silence carries it too, and after
+// ward stops the name, email and agent are nowhere in the data
+// directory (alerting state included). /privacy passes axe too.
 func TestBrowserPrivacyErase(t *testing.T) {
 	in := startWard(t, "rules: {builtin: false}\nscrape_configs: []\n"+noTwoFactor)
-	personClient(t, in, privName)
+	person := personClient(t, in, privName, auth.RoleOperator)
+	// A silence of theirs: its author and comment name them.
+	if code, body := postForm(t, person, in.base+"/silences", url.Values{"matchers": {`{alertname="Maint"}`}, "duration": {"2h"},
+		"comment": {privName + " deploys; mail " + privEmail}}); code != http.StatusOK {
+		t.Fatalf("silence: %d %s", code, body)
+	}
 	phone := signInBrowser(t, in, "ada", auth.RoleAdmin, 390)
 	p := browserPage{t: t, ctx: phone}
 
 	p.open(in.base + "/privacy")
 	servicetest.Axe(t, phone, "/privacy at 390 px")
 	servicetest.NoSidewaysScroll(t, phone, "/privacy")
+	if n := p.count("main .tiles .tile dl .row"); n != 16 {
+		t.Errorf("/privacy lists %d why/kept rows in tiles, want 16 (8 kinds of data)", n)
+	}
 	if text := p.text("main"); !strings.Contains(text, "90 days after last use") || !strings.Contains(text, "180 days") {
 		t.Errorf("/privacy does not state the retention in force:\n%s", text)
 	}
 
 	p.open(in.base + "/admin/users")
+	servicetest.Axe(t, phone, "/admin/users at 390 px")
+	servicetest.NoSidewaysScroll(t, phone, "/admin/users")
+	// Every row's actions are on the screen, not behind a sideways
+	// scroll of the table.
+	if off := p.eval(`[...document.querySelectorAll('table.users td.actions a, table.users td.actions button')].filter(e => e.getBoundingClientRect().right > window.innerWidth).map(e => e.textContent.trim()).join(", ")`); off != "" {
+		t.Errorf("/admin/users at 390 px: actions off the screen: %s", off)
+	}
 	p.clickNav("erase link", `a[href="/admin/users/`+privName+`/erase"]`)
 	for _, want := range []string{"cannot be undone", "pseudonym", "API tokens"} {
 		if !strings.Contains(p.text("main"), want) {
@@ -135,12 +153,16 @@ func TestBrowserPrivacyErase(t *testing.T) {
 	if _, err := in.app.state.User(privName); err != nil {
 		t.Fatalf("erased without step-up: %v", err)
 	}
+	if v := p.eval(`document.querySelector('#confirm-name').value`); v != privName {
+		t.Errorf("the typed name was not kept after the refusal: %q", v)
+	}
 	p.do("step up",
 		chromedp.SendKeys(chromedp.CSS(`#stepup-proof`), browserPassword),
 		chromedp.Click(chromedp.CSS(`form[action="/account/step-up"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`section[aria-labelledby="stepup-heading"] p.success`)),
 	)
 	p.do("a wrong name is refused",
+		chromedp.Clear(chromedp.CSS(`#confirm-name`)),
 		chromedp.SendKeys(chromedp.CSS(`#confirm-name`), "zebulon"),
 		chromedp.Click(chromedp.CSS(`form[action="/admin/users/`+privName+`/erase"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(`p.error`)),
@@ -148,13 +170,17 @@ func TestBrowserPrivacyErase(t *testing.T) {
 	if _, err := in.app.state.User(privName); err != nil {
 		t.Fatalf("erased with a wrong name typed: %v", err)
 	}
-	p.do("type the name", chromedp.SendKeys(chromedp.CSS(`#confirm-name`), privName))
+	if msg := p.text("p.error"); strings.Contains(msg, "confirm_name") || !strings.Contains(msg, "does not match") {
+		t.Errorf("the refusal of a wrong name says %q", msg)
+	}
+	p.do("type the name", chromedp.Clear(chromedp.CSS(`#confirm-name`)), chromedp.SendKeys(chromedp.CSS(`#confirm-name`), privName))
 	p.clickNav("erase", `form[action="/admin/users/`+privName+`/erase"] button`)
 	if h := p.text("h1"); h != "Erased" {
 		t.Fatalf("after erasing: %q", h)
 	}
-	if text := p.text("main"); !strings.Contains(text, "erased user ") || strings.Contains(text, privName) {
-		t.Errorf("the result page: %s", text)
+	resultText := p.text("main")
+	if !strings.Contains(resultText, "erased user ") || strings.Contains(resultText, privName) {
+		t.Errorf("the result page: %s", resultText)
 	}
 	servicetest.Axe(t, phone, "erased at 390 px")
 
@@ -166,6 +192,21 @@ func TestBrowserPrivacyErase(t *testing.T) {
 	if err != nil || len(recs) != 2 || recs[0].Outcome != audit.Success || recs[0].Actor != "ada" || !audit.IsErased(recs[0].Target) ||
 		recs[1].Outcome != audit.Failure || recs[1].Details["reason"] != "step_up" {
 		t.Fatalf("erase records %+v %v", recs, err)
+	}
+	// The page states the record's numbers.
+	d := recs[0].Details
+	if d["silences"] != "1" || d["records"] == "0" {
+		t.Errorf("erase record details %v", d)
+	}
+	for _, want := range []string{d["records"] + " audit records pseudonymised", d["rewritten"] + " other stored values rewritten",
+		d["silences"] + " silences rewritten", d["sessions"] + " sessions ended", d["tokens"] + " API tokens revoked"} {
+		if !strings.Contains(resultText, want) {
+			t.Errorf("the result page does not say %q (the privacy.erase record's count):\n%s", want, resultText)
+		}
+	}
+	sils, _, err := in.app.alerting.Silences(context.Background(), 0)
+	if err != nil || len(sils) != 1 || sils[0].CreatedBy != recs[0].Target || strings.Contains(sils[0].Comment, privName) || strings.Contains(sils[0].Comment, privEmail) {
+		t.Errorf("the silence after erasure: %+v %v", sils, err)
 	}
 	p.open(in.base + "/admin/audit")
 	if text := p.text("main"); !strings.Contains(text, "erased user "+recs[0].Target[len(audit.ErasedPrefix):][:8]) || strings.Contains(text, privName) {

@@ -4,6 +4,8 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -74,8 +76,8 @@ func Display(v string) string {
 // Erasure says which values of a record to erase.
 type Erasure struct {
 	// Names are the values that identify the person (their user name,
-	// email): a field equal to one becomes its pseudonym, and a detail
-	// value that contains one is erased whole.
+	// email). A field holds the person when it equals one of them, or
+	// "user:" and one of them (how rate limits name a user): see Names.
 	Names []string
 	// ClientData also erases the actor's IP address and any detail that
 	// names an IP address or user agent (ClientDetailKeys).
@@ -86,10 +88,32 @@ type Erasure struct {
 // user agents: erased with the person's records and pruned with old ones.
 var ClientDetailKeys = []string{"ip", "user_agent", "agent", "remote_addr", "client_ip"}
 
+// PersonDetailKeys are the detail keys whose values name a user (a
+// token's maker, an audit filter's actor, a rate limit's "user:NAME"
+// key): erased when they hold the person exactly. Other details (a
+// role, a reason, a count) are never compared with the name, so erasing
+// a user called "admin" or "viewer" leaves everyone's roles alone.
+var PersonDetailKeys = []string{"user", "username", "by", "creator", "created_by", "author", "actor", "target", "key", "email", "new_user"}
+
+// FreeTextDetailKeys are the detail keys holding text a person wrote or
+// typed (a silence's comment, a search). Such a value is erased whole
+// when it names the person's email as a whole word anywhere, or their
+// user name in their own records (where they are the actor): a user
+// name can be a common word ("admin"), which other people's text uses
+// without meaning them.
+var FreeTextDetailKeys = []string{"comment", "q"}
+
+// filtersKey is the detail holding a URL query of filters (an export's):
+// decoded, each value is judged by its own key.
+const filtersKey = "filters"
+
 // Erase returns r with the values e selects replaced by their erased
 // markers under key (the MAC key r is sealed under), and whether
-// anything changed. The MAC input is unchanged, so r.Hash stays valid:
-// Erase never re-seals.
+// anything changed: the actor and target when they hold the person, the
+// details under PersonDetailKeys that hold them, free text that names
+// them (FreeTextDetailKeys), and with ClientData the IP address and
+// user agents. The MAC input is unchanged, so r.Hash stays valid: Erase
+// never re-seals.
 func (r Record) Erase(key []byte, e Erasure) (Record, bool) {
 	changed := false
 	set := func(p *string) {
@@ -98,20 +122,20 @@ func (r Record) Erase(key []byte, e Erasure) (Record, bool) {
 			changed = true
 		}
 	}
-	mentions := func(v string) bool { return mentionsAny(v, e.Names) }
-	if mentions(r.Actor) {
+	own := holdsAny(r.Actor, e.Names)
+	if own {
 		set(&r.Actor)
 	}
-	if mentions(r.Target) {
+	if holdsAny(r.Target, e.Names) {
 		set(&r.Target)
 	}
-	if e.ClientData || mentions(r.ActorIP) {
+	if e.ClientData {
 		set(&r.ActorIP)
 	}
 	if len(r.Details) > 0 {
 		d := make(map[string]string, len(r.Details))
 		for k, v := range r.Details {
-			if mentions(v) || (e.ClientData && isClientKey(k)) {
+			if detailNames(k, v, e.Names, own) || (e.ClientData && isClientKey(k)) {
 				set(&v)
 			}
 			d[k] = v
@@ -121,26 +145,67 @@ func (r Record) Erase(key []byte, e Erasure) (Record, bool) {
 	return r, changed
 }
 
-func isClientKey(k string) bool {
-	for _, c := range ClientDetailKeys {
-		if k == c {
+func isClientKey(k string) bool { return slices.Contains(ClientDetailKeys, k) }
+
+// Holds reports whether the field value v holds one of names: equal to
+// it, or "user:" and it.
+func Holds(v string, names ...string) bool { return holdsAny(v, names) }
+
+func holdsAny(v string, names []string) bool {
+	for _, n := range names {
+		if n != "" && (v == n || v == "user:"+n) {
 			return true
 		}
 	}
 	return false
 }
 
-// Mentions reports whether r names any of names in a personal field
-// (actor, target, IP, a detail value): the records a GDPR export
-// returns and an erasure rewrites. A name counts where it stands as a
-// whole word ("bob" in "removed bob." but not in "bobby"), so erasing a
-// short name does not erase everyone whose name contains it.
+// detailNames reports whether the detail k=v names the person (own: in
+// their own record).
+func detailNames(k, v string, names []string, own bool) bool {
+	switch {
+	case slices.Contains(PersonDetailKeys, k):
+		return holdsAny(v, names)
+	case slices.Contains(FreeTextDetailKeys, k):
+		return freeTextNames(v, names, own)
+	case k == filtersKey:
+		q, err := url.ParseQuery(v)
+		if err != nil {
+			return freeTextNames(v, names, own)
+		}
+		for qk, vs := range q {
+			for _, qv := range vs {
+				if qk != filtersKey && detailNames(qk, qv, names, own) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// freeTextNames: an email anywhere, a user name only in own records.
+func freeTextNames(v string, names []string, own bool) bool {
+	for _, n := range names {
+		if n != "" && (own || strings.Contains(n, "@")) && mentions(v, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// Mentions reports whether r names any of names where Erase would erase
+// it (actor, target, a detail that names a user): the records a GDPR
+// export returns and an erasure rewrites. It never looks at other
+// details, so a user called "viewer" is not "mentioned" by a record
+// that gives someone the viewer role.
 func (r Record) Mentions(names ...string) bool {
-	if mentionsAny(r.Actor, names) || mentionsAny(r.Target, names) || mentionsAny(r.ActorIP, names) {
+	own := holdsAny(r.Actor, names)
+	if own || holdsAny(r.Target, names) {
 		return true
 	}
-	for _, v := range r.Details {
-		if mentionsAny(v, names) {
+	for k, v := range r.Details {
+		if detailNames(k, v, names, own) {
 			return true
 		}
 	}
@@ -181,14 +246,32 @@ func nameByte(c byte) bool {
 func MentionsText(v string, names ...string) bool { return mentionsAny(v, names) }
 
 // ReplaceNames returns v with every whole-word occurrence of each of
-// names replaced by its pseudonym under key: how free text outside the
-// audit trail (an event's sentence, a backup run's "by") is erased.
+// names replaced by its pseudonym under key: how free text that is known
+// to be about the person (the sentence of an event about them) is
+// erased. Never use it on text that merely might name them: a user name
+// can be a common word.
 func ReplaceNames(key []byte, v string, names ...string) string {
+	to := make(map[string]string, len(names))
 	for _, n := range names {
+		to[n] = Pseudonym(key, n)
+	}
+	return ReplaceWords(v, to)
+}
+
+// ReplaceWords returns v with every whole-word occurrence (see
+// MentionsText) of each key of to replaced by its value.
+func ReplaceWords(v string, to map[string]string) string {
+	keys := make([]string, 0, len(to))
+	for n := range to {
+		keys = append(keys, n)
+	}
+	// Longer first, so an email is replaced before a name inside it.
+	slices.SortFunc(keys, func(a, b string) int { return len(b) - len(a) })
+	for _, n := range keys {
 		if n == "" {
 			continue
 		}
-		p := Pseudonym(key, n)
+		p := to[n]
 		var b strings.Builder
 		for off := 0; ; {
 			i := strings.Index(v[off:], n)

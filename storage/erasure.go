@@ -1,7 +1,6 @@
 package storage
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"encoding/hex"
 	"errors"
@@ -29,8 +28,12 @@ type ErasureReport struct {
 	// Records is how many audit records had values erased.
 	Records int
 	// Rewritten is how many other stored values named the person and had
-	// the name replaced by the pseudonym (events, backup runs...).
+	// the name replaced by the pseudonym (events, backup runs...: see
+	// erasurefields.go).
 	Rewritten int
+	// Outside is how many things kept outside the database (Alertmanager
+	// silences) the OutsideEraser rewrote.
+	Outside int
 	// FreeLeft is how many free pages of the database file could not be
 	// overwritten after the erasure (0 unless readers held old pages).
 	FreeLeft int
@@ -41,17 +44,26 @@ type ErasureReport struct {
 // secret key starts a new epoch).
 func (s *State) erasureKey(seq uint64) []byte { return s.seal.epochKey(seq) }
 
+// OutsideEraser replaces the person in state ward keeps outside the
+// database (Alertmanager's silences): to maps their name and email to
+// their pseudonyms. It returns how many things it changed.
+type OutsideEraser func(to map[string]string) (int, error)
+
 // EraseUser erases the person called name (GDPR Art. 17): their profile,
 // sessions, reset links, query history and the API tokens they made are
 // deleted; in their audit records the name, their email, IP addresses
 // and user agents are replaced by erased markers (the chain still
 // verifies, see audit.Record.Canonical); anything else stored that
 // names them gets the pseudonym instead. The ledger line is written
-// (and synced) inside the transaction, before it commits. rec (actor,
-// IP) is appended as privacy.erase with the pseudonym as its target.
+// (and synced) inside the transaction, before it commits; then outside
+// (if not nil) runs, still inside it, so that the privacy.erase record
+// carries its count too: rec (actor, IP) is appended as privacy.erase
+// with the pseudonym as its target and the report's counts, the same
+// numbers EraseUser returns. (Should the commit fail after outside ran,
+// the ledger re-applies the erasure at the next start.)
 // Afterwards the database file's free pages, which still hold the old
 // copies, are overwritten.
-func (s *State) EraseUser(name string, ledger *Ledger, rec audit.Record, now time.Time) (ErasureReport, error) {
+func (s *State) EraseUser(name string, ledger *Ledger, rec audit.Record, now time.Time, outside OutsideEraser) (ErasureReport, error) {
 	var rep ErasureReport
 	key := s.seal.auditKey()
 	if key == nil {
@@ -73,14 +85,15 @@ func (s *State) EraseUser(name string, ledger *Ledger, rec audit.Record, now tim
 		if err := ledger.Append(e); err != nil {
 			return err
 		}
-		rec.Action, rec.Target, rec.Outcome = audit.ActionPrivacyErase, rep.Pseudonym, audit.Success
-		rec.Details = map[string]string{
-			"erasure":   e.ID,
-			"records":   strconv.Itoa(rep.Records),
-			"sessions":  strconv.Itoa(rep.Sessions),
-			"tokens":    strconv.Itoa(rep.Tokens),
-			"rewritten": strconv.Itoa(rep.Rewritten),
+		if outside != nil {
+			names := personNames(u.Name, u.Email)
+			if rep.Outside, err = outside(newErasee(key, names).to); err != nil {
+				return fmt.Errorf("outside the database: %w", err)
+			}
 		}
+		rec.Action, rec.Target, rec.Outcome = audit.ActionPrivacyErase, rep.Pseudonym, audit.Success
+		rec.Details = rep.details()
+		rec.Details["erasure"] = e.ID
 		return tx.AppendAudit(rec)
 	})
 	if err != nil {
@@ -89,6 +102,18 @@ func (s *State) EraseUser(name string, ledger *Ledger, rec audit.Record, now tim
 	left, err := s.overwriteFree()
 	rep.FreeLeft = left
 	return rep, err
+}
+
+// details are the report's counts as the privacy.erase record states
+// them: the one source of the numbers the result page shows.
+func (r ErasureReport) details() map[string]string {
+	return map[string]string{
+		"records":   strconv.Itoa(r.Records),
+		"sessions":  strconv.Itoa(r.Sessions),
+		"tokens":    strconv.Itoa(r.Tokens),
+		"rewritten": strconv.Itoa(r.Rewritten),
+		"silences":  strconv.Itoa(r.Outside),
+	}
 }
 
 func personNames(name, email string) []string {
@@ -148,21 +173,25 @@ func (s *State) eraseInTx(tx *bbolt.Tx, names []string) (ErasureReport, error) {
 	if rep.Records, err = s.eraseAudit(tx, names); err != nil {
 		return rep, err
 	}
-	rep.Rewritten, err = s.rewriteOthers(tx, names)
+	rep.Rewritten, err = rewriteOthers(tx, newErasee(s.seal.auditKey(), names))
 	return rep, err
 }
 
 // eraseAudit replaces the person's values in every audit record that
-// names them by erased markers; the MACs stay valid.
+// names them (audit.Record.Mentions) by erased markers; the MACs stay
+// valid. Records are matched on their decoded values: the stored JSON
+// escapes & < > in an email, so the raw bytes are only a prefilter over
+// every form the name can take there (erasee.needles).
 func (s *State) eraseAudit(tx *bbolt.Tx, names []string) (int, error) {
 	b := tx.Bucket(bucketAudit)
 	type change struct {
 		k, v []byte
 	}
 	var changes []change
+	needles := newErasee(nil, names).needles()
 	c := b.Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
-		if !containsAny(v, names) {
+		if !containsAny(v, needles) {
 			continue
 		}
 		r, err := audit.Decode(v)
@@ -176,7 +205,7 @@ func (s *State) eraseAudit(tx *bbolt.Tx, names []string) (int, error) {
 		if !hmac.Equal(r.ComputeMAC(key, r.Prev), r.Hash) {
 			return 0, fmt.Errorf("%w: record #%d", ErrNotErasable, r.Seq)
 		}
-		own := r.Actor == names[0] // the IP and agent are the actor's
+		own := audit.Holds(r.Actor, names...) // the IP and agent are the actor's
 		r, changed := r.Erase(key, audit.Erasure{Names: names, ClientData: own})
 		if !changed {
 			continue
@@ -193,13 +222,4 @@ func (s *State) eraseAudit(tx *bbolt.Tx, names []string) (int, error) {
 		}
 	}
 	return len(changes), nil
-}
-
-func containsAny(v []byte, names []string) bool {
-	for _, n := range names {
-		if n != "" && bytes.Contains(v, []byte(n)) {
-			return true
-		}
-	}
-	return false
 }

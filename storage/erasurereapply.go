@@ -3,8 +3,8 @@ package storage
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
-	"strconv"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -137,9 +137,8 @@ func (s *State) reapply(e ErasureEntry, key []byte, now time.Time) (int, error) 
 				return err
 			}
 			n = r.Records
-			rec.Details["records"] = strconv.Itoa(r.Records)
-			rec.Details["sessions"] = strconv.Itoa(r.Sessions)
-			rec.Details["tokens"] = strconv.Itoa(r.Tokens)
+			maps.Copy(rec.Details, r.details())
+			delete(rec.Details, "silences") // not re-applied: see ReapplyErasures
 		} else {
 			rec.Details["records"] = "0"
 		}

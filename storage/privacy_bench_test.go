@@ -73,7 +73,7 @@ func BenchmarkEraseUser1M(b *testing.B) {
 		st := bigTrail(b)
 		ledger := NewLedger(filepath.Join(b.TempDir(), "erasures.ledger"))
 		b.StartTimer()
-		rep, err := st.EraseUser(eraseName, ledger, audit.Record{Time: t0, Actor: "alice"}, t0)
+		rep, err := st.EraseUser(eraseName, ledger, audit.Record{Time: t0, Actor: "alice"}, t0, nil)
 		if err != nil || rep.Records < benchRecords/50 {
 			b.Fatalf("%+v %v", rep, err)
 		}

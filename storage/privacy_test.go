@@ -3,6 +3,7 @@ package storage
 import (
 	"bytes"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,13 +40,17 @@ func person(tb testing.TB, st *State) {
 	if err := st.CreateAPIToken(APIToken{ID: []byte("tok"), Name: "ci", Role: "viewer", Created: t0, CreatedBy: eraseName, LastIP: eraseIP}, 10, rec("token.create")); err != nil {
 		tb.Fatal(err)
 	}
-	if err := st.AppendEvents([]events.Event{{Time: t0, Kind: events.Kind("config"), Severity: events.Severity("info"), Subject: "config", Text: "reloaded by " + eraseName + "."}}, 1000); err != nil {
+	if err := st.AppendEvents([]events.Event{{Time: t0, Kind: events.RateLimited, Severity: events.SeverityWarning, Subject: "user:" + eraseName,
+		Text: "user:" + eraseName + " was refused by the api rate limit", Labels: map[string]string{"class": "api", "principal_kind": "user"}}}, 1000); err != nil {
+		tb.Fatal(err)
+	}
+	if err := st.RecordQuery(eraseName, `rate(http_requests_total[5m])`); err != nil {
 		tb.Fatal(err)
 	}
 	for _, r := range []audit.Record{
 		{Time: t0, Actor: eraseName, ActorIP: eraseIP, Action: audit.ActionLogin, Target: eraseName, Outcome: audit.Success, Details: map[string]string{"user_agent": eraseAgent}},
 		{Time: t0, Actor: "alice", ActorIP: "192.0.2.1", Action: audit.ActionUserRole, Target: eraseName, Outcome: audit.Success, Details: map[string]string{"role": "viewer"}},
-		{Time: t0, Actor: "alice", ActorIP: "192.0.2.1", Action: audit.ActionPasswordResetReq, Target: "mail", Outcome: audit.Success, Details: map[string]string{"to": eraseEmail + " (" + eraseName + ")"}},
+		{Time: t0, Actor: "alice", ActorIP: "192.0.2.1", Action: "token.revoke", Target: "token:ci", Outcome: audit.Success, Details: map[string]string{"created_by": eraseName, "reason": "admin"}},
 		{Time: t0, Actor: "alice", ActorIP: "192.0.2.1", Action: audit.ActionLogin, Target: "alice", Outcome: audit.Success},
 	} {
 		if err := st.AppendAudit(r); err != nil {
@@ -95,8 +100,16 @@ func TestExportPerson(t *testing.T) {
 	if len(got.AuditRecords) != 3 {
 		t.Fatalf("%d audit records: %+v", len(got.AuditRecords), got.AuditRecords)
 	}
+	// The explorer history and the events that name them, as /privacy
+	// lists them.
+	if len(got.QueryHistory) != 1 || got.QueryHistory[0] != `rate(http_requests_total[5m])` {
+		t.Errorf("query history %q", got.QueryHistory)
+	}
+	if len(got.Events) != 1 || got.Events[0].Subject != "user:"+eraseName || got.Events[0].ID == "" {
+		t.Errorf("events %+v", got.Events)
+	}
 	recs, err := st.AuditQuery(audit.Query{Action: audit.ActionPrivacyExport}, nil)
-	if err != nil || len(recs) != 1 || recs[0].Details["records"] != "3" || recs[0].Target != eraseName {
+	if err != nil || len(recs) != 1 || recs[0].Details["records"] != "3" || recs[0].Details["queries"] != "1" || recs[0].Details["events"] != "1" || recs[0].Target != eraseName {
 		t.Fatalf("export record %+v %v", recs, err)
 	}
 	if _, err := st.ExportPerson("nobody", audit.Record{Time: t0, Actor: "alice"}, t0); err == nil {
@@ -116,7 +129,7 @@ func TestEraseUser(t *testing.T) {
 	person(t, st)
 	before := copyDB(t, path) // the backup, taken outside the data directory
 
-	rep, err := st.EraseUser(eraseName, ledger, audit.Record{Time: t0, Actor: "alice", ActorIP: "192.0.2.1"}, t0.Add(time.Hour))
+	rep, err := st.EraseUser(eraseName, ledger, audit.Record{Time: t0, Actor: "alice", ActorIP: "192.0.2.1"}, t0.Add(time.Hour), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +154,7 @@ func TestEraseUser(t *testing.T) {
 		}
 		if r.Action == audit.ActionPrivacyErase {
 			erase++
-			if r.Target != pseudo || r.Details["records"] != "3" {
+			if r.Target != pseudo || !maps.Equal(r.Details, mapsWith(rep.details(), "erasure", r.Details["erasure"])) {
 				t.Errorf("erase record %+v", r)
 			}
 		}
@@ -197,7 +210,7 @@ func TestEraseLedgerRepaired(t *testing.T) {
 	st := openKeyed(t, filepath.Join(dir, "ward.db"))
 	person(t, st)
 	lp := filepath.Join(dir, "erasures.ledger")
-	if _, err := st.EraseUser(eraseName, NewLedger(lp), audit.Record{Time: t0, Actor: "alice"}, t0); err != nil {
+	if _, err := st.EraseUser(eraseName, NewLedger(lp), audit.Record{Time: t0, Actor: "alice"}, t0, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.Remove(lp); err != nil {
@@ -296,4 +309,11 @@ func TestPruneClientData(t *testing.T) {
 	if u, _ := st.User(eraseName); len(u.KnownClients) != 0 || u.ClientsSeen != nil {
 		t.Fatalf("device kept %+v", u)
 	}
+}
+
+// mapsWith returns a copy of m with k set to v.
+func mapsWith(m map[string]string, k, v string) map[string]string {
+	out := maps.Clone(m)
+	out[k] = v
+	return out
 }

@@ -1,11 +1,16 @@
 package storage
 
 import (
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
 
+	"go.etcd.io/bbolt"
+
 	"github.com/ward-monitoring/ward/audit"
+	"github.com/ward-monitoring/ward/events"
 )
 
 // PersonalData is everything ward holds about one person (GDPR Art. 15
@@ -13,13 +18,18 @@ import (
 // they exist (a password hash or TOTP secret is not the person's data
 // to read, and giving it out would weaken the account).
 type PersonalData struct {
-	Generated    time.Time         `json:"generated"`
-	Profile      ExportProfile     `json:"profile"`
-	Sessions     []ExportSession   `json:"sessions"`
-	KnownDevices []ExportDevice    `json:"known_devices"`
-	APITokens    []ExportToken     `json:"api_tokens"`
-	AuditRecords []audit.Record    `json:"audit_records"`
-	Notes        map[string]string `json:"notes"`
+	Generated    time.Time       `json:"generated"`
+	Profile      ExportProfile   `json:"profile"`
+	Sessions     []ExportSession `json:"sessions"`
+	KnownDevices []ExportDevice  `json:"known_devices"`
+	APITokens    []ExportToken   `json:"api_tokens"`
+	AuditRecords []audit.Record  `json:"audit_records"`
+	// QueryHistory is the person's explorer query history, newest first.
+	QueryHistory []string `json:"query_history"`
+	// Events are the timeline events that name the person (the ones an
+	// erasure rewrites: see erasurefields.go), oldest first.
+	Events []events.Event    `json:"events"`
+	Notes  map[string]string `json:"notes"`
 }
 
 // ExportProfile is the person's account.
@@ -81,6 +91,7 @@ func (s *State) ExportPerson(name string, rec audit.Record, now time.Time) (Pers
 			Profile: ExportProfile{Name: u.Name, Email: u.Email, Role: u.Role, Disabled: u.Disabled, Created: u.Created,
 				LastLogin: u.LastLogin, PasswordChanged: u.PasswordChanged, TOTPEnabled: u.TOTPEnabled, RecoveryCodes: len(u.RecoveryHashes)},
 			Sessions: []ExportSession{}, KnownDevices: []ExportDevice{}, APITokens: []ExportToken{}, AuditRecords: []audit.Record{},
+			QueryHistory: []string{}, Events: []events.Event{},
 			Notes: map[string]string{
 				"secrets":       "password hash, two-factor secret and recovery codes are stored only in derived or encrypted form and are not exported",
 				"known_devices": "ward stores a hash of the IP address and user agent of each device that signed in, not the address itself",
@@ -108,9 +119,10 @@ func (s *State) ExportPerson(name string, rec audit.Record, now time.Time) (Pers
 			}
 		}
 		names := personNames(u.Name, u.Email)
+		needles := newErasee(nil, names).needles()
 		c := tx.bolt.Bucket(bucketAudit).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
-			if !containsAny(v, names) {
+			if !containsAny(v, needles) {
 				continue
 			}
 			r, err := audit.Decode(v)
@@ -121,12 +133,41 @@ func (s *State) ExportPerson(name string, rec audit.Record, now time.Time) (Pers
 				out.AuditRecords = append(out.AuditRecords, r)
 			}
 		}
+		if h, err := getHistory(tx.bolt, name); err != nil {
+			return err
+		} else if h != nil {
+			out.QueryHistory = h
+		}
+		if out.Events, err = personEvents(tx.bolt, newErasee(nil, names), needles); err != nil {
+			return err
+		}
 		rec.Action, rec.Target, rec.Outcome = audit.ActionPrivacyExport, name, audit.Success
-		rec.Details = map[string]string{"records": strconv.Itoa(len(out.AuditRecords)), "sessions": strconv.Itoa(len(out.Sessions)), "tokens": strconv.Itoa(len(out.APITokens))}
+		rec.Details = map[string]string{"records": strconv.Itoa(len(out.AuditRecords)), "sessions": strconv.Itoa(len(out.Sessions)), "tokens": strconv.Itoa(len(out.APITokens)),
+			"queries": strconv.Itoa(len(out.QueryHistory)), "events": strconv.Itoa(len(out.Events))}
 		return tx.AppendAudit(rec)
 	})
 	if err != nil {
 		return PersonalData{}, fmt.Errorf("storage: export personal data: %w", err)
 	}
 	return out, nil
+}
+
+// personEvents returns the events that name the person, oldest first.
+func personEvents(tx *bbolt.Tx, e erasee, needles [][]byte) ([]events.Event, error) {
+	out := []events.Event{}
+	err := tx.Bucket(bucketEvents).ForEach(func(k, v []byte) error {
+		if !containsAny(v, needles) {
+			return nil
+		}
+		var ev events.Event
+		if err := json.Unmarshal(v, &ev); err != nil {
+			return fmt.Errorf("event %x: %w", k, err)
+		}
+		if e.eventNames(ev) {
+			ev.ID = hex.EncodeToString(k)
+			out = append(out, ev)
+		}
+		return nil
+	})
+	return out, err
 }

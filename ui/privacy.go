@@ -21,6 +21,7 @@ type privacyView struct {
 	StepUntil string // until when step-up holds, "" when it must be done
 	Self      string // this page's path, where step-up returns
 	Error     string
+	Typed     string // the name typed to confirm an erasure, kept when it is refused
 }
 
 func (s *Server) privacyViewFor(r *http.Request, name string) privacyView {
@@ -101,8 +102,9 @@ func (s *Server) eraseSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	name := r.PathValue("name")
 	v := s.privacyViewFor(r, name)
-	if strings.TrimSpace(r.PostFormValue("confirm_name")) != name {
-		v.Error = "confirm_name: type the user name exactly to confirm."
+	v.Typed = clip(r.PostFormValue("confirm_name"), 256)
+	if strings.TrimSpace(v.Typed) != name {
+		v.Error = "The name typed to confirm does not match: type " + name + " exactly, as shown, to erase this account."
 		s.render(w, r, http.StatusUnprocessableEntity, confirmErasePage(s.page(r, "Erase "+name), v))
 		return
 	}

@@ -39,8 +39,12 @@ type Privacy interface {
 // ErasureResult says what an erasure did.
 type ErasureResult struct {
 	// Pseudonym is the erased marker the person's records now carry.
-	Pseudonym                 string
+	Pseudonym string
+	// The counts the privacy.erase audit record states: audit records
+	// pseudonymised, sessions ended, API tokens revoked, other stored
+	// values rewritten (events, backup runs...) and silences rewritten.
 	Records, Sessions, Tokens int
+	Rewritten, Silences       int
 }
 
 // PrivacyNotice is the retention of each kind of personal data.
