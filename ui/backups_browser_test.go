@@ -65,11 +65,10 @@ func TestBackupsBrowserPhone(t *testing.T) {
 	if err := chromedp.Do(ctx,
 		chromedp.SendKeys(chromedp.CSS(`#restore-target`), "staging"),
 		chromedp.SendKeys(chromedp.CSS(`#restore-confirm`), "main"),
-		chromedp.Click(chromedp.CSS(`form[action="/backups/restore"] button`)),
-		chromedp.WaitVisible(chromedp.CSS(`p.error`)),
 	); err != nil {
 		t.Fatal(err)
 	}
+	clickNav(t, ctx, `form[action="/backups/restore"] button`)
 	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`p.error`)))
 	if err != nil {
 		t.Fatal(err)
@@ -79,22 +78,21 @@ func TestBackupsBrowserPhone(t *testing.T) {
 	}
 	servicetest.Axe(t, ctx, "restore refused")
 	// Step up: the form comes back with the target typed before it.
-	if err := chromedp.Do(ctx,
-		chromedp.SendKeys(chromedp.CSS(`#stepup-proof`), testPassword),
-		chromedp.Click(chromedp.CSS(`form[action="/account/step-up"] button`)),
-		chromedp.WaitVisible(chromedp.CSS(`#restore-confirm`)),
-	); err != nil {
+	// The refused page has the same form: wait for the new document,
+	// or the next keys go to the old one's nodes as it goes away.
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`#stepup-proof`), testPassword)); err != nil {
 		t.Fatal(err)
 	}
+	clickNav(t, ctx, `form[action="/account/step-up"] button`)
 	if v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.getElementById("restore-target").value`)); err != nil || v != "staging" {
 		t.Errorf("after the step-up the target is %q (%v), want staging kept", v, err)
 	}
 	// Then the restore starts and its page follows it.
-	if err := chromedp.Do(ctx,
-		chromedp.SendKeys(chromedp.CSS(`#restore-confirm`), "main"),
-		chromedp.Click(chromedp.CSS(`form[action="/backups/restore"] button`)),
-		chromedp.WaitVisible(chromedp.CSS(`#run-live[data-poll]`)),
-	); err != nil {
+	if err := chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS(`#restore-confirm`), "main")); err != nil {
+		t.Fatal(err)
+	}
+	clickNav(t, ctx, `form[action="/backups/restore"] button`)
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(`#run-live[data-poll]`))); err != nil {
 		t.Fatal(err)
 	}
 	url, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname`))
@@ -165,5 +163,29 @@ func testBackupsPhoneLayout(t *testing.T, ctx context.Context, base string) {
 	}
 	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("main .tag.tag-wraps").length`)); err != nil || n < 2 {
 		t.Errorf("suspicious tags on the page: %d (%v), want 2", n, err)
+	}
+}
+
+// clickNav clicks sel and waits until the page it leads to has loaded:
+// a mark set on the old document's window is gone from the new one.
+func clickNav(tb testing.TB, ctx context.Context, sel string) {
+	tb.Helper()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.wardStale = true`)); err != nil {
+		tb.Fatalf("before clicking %s: %v", sel, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel))); err != nil {
+		tb.Fatalf("clicking %s: %v", sel, err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		// Evaluating fails while the old document goes away: try again.
+		fresh, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.wardStale !== true && document.readyState === "complete"`))
+		if err == nil && fresh {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("no new page after clicking %s (%v)", sel, err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
