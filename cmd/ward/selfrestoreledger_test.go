@@ -23,7 +23,7 @@ func eraseOffline(tb testing.TB, cfg, name string) {
 	}
 	defer o.Close()
 	rec := audit.Record{Time: time.Now(), Actor: "cli:test", ActorIP: "local"}
-	if _, err := o.State.EraseUser(name, storage.NewLedger(o.Config.LedgerPath()), rec, time.Now()); err != nil {
+	if _, err := o.State.EraseUser(name, storage.NewLedger(o.Config.LedgerPath()), rec, time.Now(), nil); err != nil {
 		tb.Fatal(err)
 	}
 }
