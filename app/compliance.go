@@ -69,7 +69,16 @@ func (e *evidencePacks) WriteEvidencePack(ctx context.Context, w io.Writer, by s
 	if err != nil {
 		return evidencepack.Summary{}, err
 	}
-	return evidencepack.Write(w, in, sign)
+	// One read transaction for every pass over the evidence: the
+	// checker appends while the pack is made.
+	var sum evidencepack.Summary
+	err = e.state.EvidenceView(func(snap storage.EvidenceSnapshot) error {
+		in.Store = snap
+		var werr error
+		sum, werr = evidencepack.Write(w, in, sign)
+		return werr
+	})
+	return sum, err
 }
 
 // RecordEvidencePack appends compliance.report (target: where the pack

@@ -17,6 +17,7 @@ import (
 
 	"github.com/ward-monitoring/ward/audit"
 	"github.com/ward-monitoring/ward/auth"
+	"github.com/ward-monitoring/ward/compliance"
 	"github.com/ward-monitoring/ward/config"
 	"github.com/ward-monitoring/ward/usermail"
 )
@@ -39,7 +40,21 @@ func (a *App) openIdentity(cfg *config.Config, extURL *url.URL) error {
 	}
 	a.key = key
 	opts := auth.Options{Key: key, Logger: a.logger.With("component", "auth")}
-	opts.SetupDone = func() { a.removeSetupURL(filepath.Join(cfg.Storage.Path, setupURLFile)) }
+	opts.SetupDone = func() {
+		a.removeSetupURL(filepath.Join(cfg.Storage.Path, setupURLFile))
+		// The controls checked at start saw no users: check the
+		// identity ones again now that the first admin exists, so
+		// /compliance does not show "n/a: no admin" until the next hour.
+		if c := a.compliance; c != nil {
+			go func() {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				defer cancel()
+				if err := c.Check(ctx, compliance.IdentityControls...); err != nil {
+					a.logger.Warn("compliance: checking the identity controls after setup", "err", err)
+				}
+			}()
+		}
+	}
 	if cfg.Mail != nil {
 		if a.mailer, err = usermail.New(cfg.Mail, extURL, a.logger.With("component", "mail")); err != nil {
 			return err

@@ -9,8 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ward-monitoring/ward/auth"
+	"github.com/ward-monitoring/ward/compliance"
 )
 
 // TestSetupURLFileRemovedOnSetup: the setup URL file, which holds the
@@ -48,5 +50,27 @@ func TestSetupURLFileRemovedOnSetup(t *testing.T) {
 	}
 	if _, err := os.Stat(file); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("setup URL file after setup: %v, want it gone", err)
+	}
+	// The identity controls, checked at start with no user, are checked
+	// again: the admin's missing 2FA shows at once, not "n/a" for an hour.
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		items, err := a.compliance.Checklist(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st compliance.Status
+		for _, it := range items {
+			if it.Control.ID == "admins-2fa" {
+				st = it.Status
+			}
+		}
+		if st == compliance.Fail {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("admins-2fa after setting up an admin without 2FA: %q, want fail", st)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

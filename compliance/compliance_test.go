@@ -14,6 +14,11 @@ func TestReservedIDs(t *testing.T) {
 	if got := BuiltinIDs(); !slices.Equal(got, config.ReservedControlIDs) {
 		t.Errorf("built-in ids %v, config.ReservedControlIDs %v", got, config.ReservedControlIDs)
 	}
+	for _, id := range IdentityControls {
+		if !slices.Contains(BuiltinIDs(), id) {
+			t.Errorf("identity control %q is no built-in control", id)
+		}
+	}
 }
 
 // TestEffectiveStatus: evidence counts as stale once older than its

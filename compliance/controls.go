@@ -149,3 +149,7 @@ func runSource(kind, id string) Source {
 func failed(value, threshold, detail string, src ...Source) Result {
 	return Result{Status: Fail, Value: value, Threshold: threshold, Detail: detail, Sources: src}
 }
+
+// IdentityControls are the controls that read users and their 2FA: the
+// wiring checks them again when the first admin is set up.
+var IdentityControls = []string{"admins-2fa", "inactive-accounts", "secrets-encrypted"}

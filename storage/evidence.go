@@ -66,37 +66,61 @@ func (s *State) AppendEvidence(recs []EvidenceRecord) error {
 // controls in id order. fn's bytes are copies; an error from fn stops
 // the walk and is returned.
 func (s *State) EvidenceRange(control string, from, to time.Time, fn func(EvidenceRecord) error) error {
-	return s.db.View(func(tx *bbolt.Tx) error {
-		c := tx.Bucket(bucketEvidence).Cursor()
-		var k, v []byte
-		if control == "" {
-			k, v = c.First()
-		} else {
-			k, v = c.Seek(evidenceKey(control, from))
+	return s.db.View(func(tx *bbolt.Tx) error { return evidenceRange(tx, control, from, to, fn) })
+}
+
+func evidenceRange(tx *bbolt.Tx, control string, from, to time.Time, fn func(EvidenceRecord) error) error {
+	c := tx.Bucket(bucketEvidence).Cursor()
+	var k, v []byte
+	if control == "" {
+		k, v = c.First()
+	} else {
+		k, v = c.Seek(evidenceKey(control, from))
+	}
+	for ; k != nil; k, v = c.Next() {
+		id, at, ok := splitEvidenceKey(k)
+		if !ok {
+			continue
 		}
-		for ; k != nil; k, v = c.Next() {
-			id, at, ok := splitEvidenceKey(k)
-			if !ok {
+		if control != "" && id != control {
+			return nil
+		}
+		if at.Before(from) || !at.Before(to) {
+			if control == "" {
 				continue
 			}
-			if control != "" && id != control {
+			if !at.Before(to) {
 				return nil
 			}
-			if at.Before(from) || !at.Before(to) {
-				if control == "" {
-					continue
-				}
-				if !at.Before(to) {
-					return nil
-				}
-				continue
-			}
-			if err := fn(EvidenceRecord{Control: id, At: at, JSON: bytes.Clone(v)}); err != nil {
-				return err
-			}
+			continue
 		}
-		return nil
-	})
+		if err := fn(EvidenceRecord{Control: id, At: at, JSON: bytes.Clone(v)}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// EvidenceSnapshot is the evidence and attestations as one read
+// transaction saw them: an evidence pack reads them more than once (JSON,
+// then CSV) and must see the same records each time, whatever the
+// checker appends meanwhile. It is valid only inside EvidenceView's fn.
+type EvidenceSnapshot struct{ tx *bbolt.Tx }
+
+// EvidenceRange is State.EvidenceRange in the snapshot.
+func (v EvidenceSnapshot) EvidenceRange(control string, from, to time.Time, fn func(EvidenceRecord) error) error {
+	return evidenceRange(v.tx, control, from, to, fn)
+}
+
+// Attestations is State.Attestations in the snapshot.
+func (v EvidenceSnapshot) Attestations() (map[string][]byte, error) {
+	return attestations(v.tx), nil
+}
+
+// EvidenceView runs fn with a snapshot of the evidence, in one read
+// transaction.
+func (s *State) EvidenceView(fn func(EvidenceSnapshot) error) error {
+	return s.db.View(func(tx *bbolt.Tx) error { return fn(EvidenceSnapshot{tx: tx}) })
 }
 
 // LatestEvidence returns the newest record of each control. It seeks
@@ -167,12 +191,19 @@ func (s *State) PutAttestation(id string, js []byte, rec audit.Record) error {
 
 // Attestations returns every stored attestation by manual control id.
 func (s *State) Attestations() (map[string][]byte, error) {
-	out := map[string][]byte{}
+	var out map[string][]byte
 	err := s.db.View(func(tx *bbolt.Tx) error {
-		return tx.Bucket(bucketAttestations).ForEach(func(k, v []byte) error {
-			out[string(k)] = bytes.Clone(v)
-			return nil
-		})
+		out = attestations(tx)
+		return nil
 	})
 	return out, err
+}
+
+func attestations(tx *bbolt.Tx) map[string][]byte {
+	out := map[string][]byte{}
+	_ = tx.Bucket(bucketAttestations).ForEach(func(k, v []byte) error {
+		out[string(k)] = bytes.Clone(v)
+		return nil
+	})
+	return out
 }

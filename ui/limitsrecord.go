@@ -60,6 +60,10 @@ type violations struct {
 	mu        sync.Mutex
 	pending   map[[3]string]uint64
 	lastFlush time.Time
+	// writing counts the writes started off a request; a forced flush
+	// (the admin page, shutdown) waits for them, so that what it reads
+	// back includes every refusal counted before it.
+	writing sync.WaitGroup
 }
 
 func newViolations(reg prometheus.Registerer) *violations {
@@ -200,6 +204,9 @@ func (s *Server) flushLimitCounts(now time.Time, force bool) {
 	v.mu.Lock()
 	if len(v.pending) == 0 || (!force && now.Sub(v.lastFlush) < limitFlushEvery) {
 		v.mu.Unlock()
+		if force {
+			v.writing.Wait()
+		}
 		return
 	}
 	counts := make([]storage.LimitCount, 0, len(v.pending))
@@ -215,9 +222,10 @@ func (s *Server) flushLimitCounts(now time.Time, force bool) {
 	}
 	if force {
 		write()
+		v.writing.Wait()
 		return
 	}
-	go write()
+	v.writing.Go(write)
 }
 
 // flushLimitsEvery writes the pending refusal counts and the summaries
