@@ -99,10 +99,10 @@ func putClosedEpochs(tx *bbolt.Tx, sk SecretKey, epochs []closedEpoch) error {
 }
 
 // auditEpochs are the epochs of the chain under sk: the closed ones and
-// the open one. With no closed epoch, the open one is keyed by the
-// current secret key, or, when the chain's stored key id names it, by the
-// previous one: a rotation that wrote the new key file but stopped before
-// it closed the epoch (see StartKeyRotation).
+// the open one. The open one is keyed by the current secret key, or,
+// when the chain's stored key id names it, by the previous one: a
+// rotation that wrote the new key file but stopped before it closed the
+// epoch (see StartKeyRotation).
 func auditEpochs(tx *bbolt.Tx, sk SecretKey, rep *AuditKeyReport) ([]audit.Epoch, error) {
 	derived, err := sk.DeriveAll(audit.KeyPurpose)
 	if err != nil {
@@ -121,7 +121,9 @@ func auditEpochs(tx *bbolt.Tx, sk SecretKey, rep *AuditKeyReport) ([]audit.Epoch
 		out = append(out, audit.Epoch{First: e.first, Key: e.key})
 		open.First = max(open.First, e.last+1)
 	}
-	if len(closed) == 0 && len(derived) > 1 {
+	// Whatever epochs are closed already: a second rotation can stop in
+	// the same place as the first.
+	if len(derived) > 1 {
 		if stored := tx.Bucket(bucketAuditChain).Get(keyAuditKeyID); stored != nil && hmac.Equal(stored, audit.KeyID(derived[1])) {
 			open.Key = derived[1]
 		}
