@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -153,11 +154,15 @@ func complianceOpsOf(packs *evidencePacks) map[string]control.Op {
 
 // writePackFile writes the pack to out through a temporary file beside
 // it, records the reading, and only then puts it in place: a pack whose
-// reading was not recorded is not left behind.
+// reading was not recorded is not left behind. An existing out is never
+// replaced.
 func writePackFile(ctx context.Context, packs *evidencePacks, p *auth.Principal, out string) (evidencepack.Summary, error) {
 	var sum evidencepack.Summary
 	if out == "" || !filepath.IsAbs(out) {
 		return sum, errors.New("out: want the absolute path of the zip file to write")
+	}
+	if _, err := os.Lstat(out); err == nil {
+		return sum, fmt.Errorf("out: %s exists; remove it or choose another name", out)
 	}
 	f, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp-*")
 	if err != nil {
@@ -176,7 +181,12 @@ func writePackFile(ctx context.Context, packs *evidencePacks, p *auth.Principal,
 		err = packs.RecordEvidencePack(auth.WithPrincipal(ctx, p), out, sum)
 	}
 	if err == nil {
-		err = os.Rename(tmp, out)
+		// A hard link never replaces a file: a mistyped --out cannot
+		// overwrite ward's key or database (the caller's own uid could,
+		// but not by accident through ward).
+		if err = os.Link(tmp, out); errors.Is(err, fs.ErrExist) {
+			err = fmt.Errorf("out: %s exists; remove it or choose another name", out)
+		}
 	}
 	return sum, err
 }

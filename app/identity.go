@@ -17,7 +17,6 @@ import (
 
 	"github.com/ward-monitoring/ward/audit"
 	"github.com/ward-monitoring/ward/auth"
-	"github.com/ward-monitoring/ward/compliance"
 	"github.com/ward-monitoring/ward/config"
 	"github.com/ward-monitoring/ward/usermail"
 )
@@ -46,13 +45,7 @@ func (a *App) openIdentity(cfg *config.Config, extURL *url.URL) error {
 		// identity ones again now that the first admin exists, so
 		// /compliance does not show "n/a: no admin" until the next hour.
 		if c := a.compliance; c != nil {
-			go func() {
-				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-				defer cancel()
-				if err := c.Check(ctx, compliance.IdentityControls...); err != nil {
-					a.logger.Warn("compliance: checking the identity controls after setup", "err", err)
-				}
-			}()
+			c.IdentityChanged()
 		}
 	}
 	if cfg.Mail != nil {

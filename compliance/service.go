@@ -75,11 +75,14 @@ type Service struct {
 	// checkingAll holds a token while CheckNow runs, so that presses of
 	// "Check now" queue rather than run every check at once.
 	checkingAll chan struct{}
+	// identityChanged asks Run to check the identity controls at once
+	// (IdentityChanged); one pending request is enough.
+	identityChanged chan struct{}
 }
 
 // New builds the service and registers its metric.
 func New(o Options) *Service {
-	s := &Service{facts: o.Facts, store: o.Store, logger: o.Logger, now: o.Now, checkingAll: make(chan struct{}, 1)}
+	s := &Service{facts: o.Facts, store: o.Store, logger: o.Logger, now: o.Now, checkingAll: make(chan struct{}, 1), identityChanged: make(chan struct{}, 1)}
 	if s.logger == nil {
 		s.logger = slog.New(slog.DiscardHandler)
 	}
@@ -144,7 +147,25 @@ func (s *Service) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
+		case <-s.identityChanged:
+			check = func(ctx context.Context) error {
+				if err := s.Check(ctx, IdentityControls...); err != nil {
+					return err
+				}
+				return s.checkDue(ctx)
+			}
 		}
+	}
+}
+
+// IdentityChanged asks Run to check the controls that read users and
+// their 2FA at once, rather than at their next interval: the wiring calls
+// it when the first admin is set up, whose results at start said "no
+// admin". It never blocks.
+func (s *Service) IdentityChanged() {
+	select {
+	case s.identityChanged <- struct{}{}:
+	default:
 	}
 }
 

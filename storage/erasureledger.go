@@ -66,9 +66,13 @@ func (l *Ledger) Append(e ErasureEntry) error {
 	if err := os.MkdirAll(filepath.Dir(l.path), 0o700); err != nil {
 		return fmt.Errorf("%w: %v", ErrLedger, err)
 	}
-	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	f, err := os.OpenFile(l.path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrLedger, err)
+	}
+	if err := dropTornLine(f); err != nil {
+		f.Close()
+		return fmt.Errorf("%w: %s: %v", ErrLedger, l.path, err)
 	}
 	if _, err := f.Write(append(line, '\n')); err != nil {
 		f.Close()
@@ -129,4 +133,23 @@ func (l *Ledger) Entries() ([]ErasureEntry, error) {
 		return nil, fmt.Errorf("%w: %s: %v", ErrLedger, l.path, err)
 	}
 	return out, nil
+}
+
+// dropTornLine cuts a torn last line (a crash in the middle of an
+// Append, before its erasure committed) off f and leaves f's offset at
+// its end: appended after the fragment, the next entry would make one
+// bad line in the middle, which Entries refuses at every start.
+func dropTornLine(f *os.File) error {
+	b, err := io.ReadAll(f)
+	if err != nil {
+		return err
+	}
+	keep := int64(bytes.LastIndexByte(b, '\n') + 1)
+	if keep != int64(len(b)) {
+		if err := f.Truncate(keep); err != nil {
+			return err
+		}
+	}
+	_, err = f.Seek(keep, io.SeekStart)
+	return err
 }

@@ -87,6 +87,15 @@ func grepDir(tb testing.TB, dir string, needles ...string) {
 func TestExportPerson(t *testing.T) {
 	st := openTestState(t)
 	person(t, st)
+	// An admin acts on the person: the admin's own IP and agent are not
+	// the person's data and stay out of the export.
+	const adminIP, adminAgent = "203.0.113.77", "AdminBrowser/9.9"
+	if err := st.Update(func(tx *Tx) error {
+		return tx.AppendAudit(audit.Record{Time: t0, Actor: "root", ActorIP: adminIP, Action: audit.ActionUserDisable, Target: eraseName,
+			Outcome: audit.Success, Details: map[string]string{"user_agent": adminAgent}})
+	}); err != nil {
+		t.Fatal(err)
+	}
 	got, err := st.ExportPerson(eraseName, audit.Record{Time: t0, Actor: "alice"}, t0)
 	if err != nil {
 		t.Fatal(err)
@@ -94,11 +103,17 @@ func TestExportPerson(t *testing.T) {
 	if got.Profile.Email != eraseEmail || len(got.Sessions) != 1 || got.Sessions[0].IP != eraseIP || len(got.APITokens) != 1 || len(got.KnownDevices) != 1 {
 		t.Fatalf("export %+v", got)
 	}
-	// Actor, target and a detail value: 3 of alice's 4 records, plus
+	// Actor, target and a detail value: 3 of alice's 4 records and
+	// root's record about them; plus
 	// the user.create record of the person's own account is alice's
 	// "test" record without the name, so not included.
-	if len(got.AuditRecords) != 3 {
+	if len(got.AuditRecords) != 4 {
 		t.Fatalf("%d audit records: %+v", len(got.AuditRecords), got.AuditRecords)
+	}
+	for _, r := range got.AuditRecords {
+		if r.ActorIP == adminIP || r.Details["user_agent"] == adminAgent {
+			t.Errorf("the export holds another actor's client data: %+v", r)
+		}
 	}
 	// The explorer history and the events that name them, as /privacy
 	// lists them.
@@ -109,7 +124,7 @@ func TestExportPerson(t *testing.T) {
 		t.Errorf("events %+v", got.Events)
 	}
 	recs, err := st.AuditQuery(audit.Query{Action: audit.ActionPrivacyExport}, nil)
-	if err != nil || len(recs) != 1 || recs[0].Details["records"] != "3" || recs[0].Details["queries"] != "1" || recs[0].Details["events"] != "1" || recs[0].Target != eraseName {
+	if err != nil || len(recs) != 1 || recs[0].Details["records"] != "4" || recs[0].Details["queries"] != "1" || recs[0].Details["events"] != "1" || recs[0].Target != eraseName {
 		t.Fatalf("export record %+v %v", recs, err)
 	}
 	if _, err := st.ExportPerson("nobody", audit.Record{Time: t0, Actor: "alice"}, t0); err == nil {
@@ -316,4 +331,22 @@ func mapsWith(m map[string]string, k, v string) map[string]string {
 	out := maps.Clone(m)
 	out[k] = v
 	return out
+}
+
+// TestLedgerAppendAfterTornLine: an append after a crash that tore the
+// last line cuts the fragment off, so the ledger stays readable.
+func TestLedgerAppendAfterTornLine(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "l")
+	good := `{"id":"1","pseudonyms":["erased:00"],"key_id":"x"}` + "\n"
+	if err := os.WriteFile(p, []byte(good+`{"id":"2","pseu`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l := NewLedger(p)
+	if err := l.Append(ErasureEntry{ID: "3", Pseudonyms: []string{"erased:11"}, KeyID: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := l.Entries()
+	if err != nil || len(got) != 2 || got[0].ID != "1" || got[1].ID != "3" {
+		t.Fatalf("after appending past a torn line: %+v, %v", got, err)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -130,7 +131,7 @@ func (s *State) ExportPerson(name string, rec audit.Record, now time.Time) (Pers
 				return fmt.Errorf("audit record %d: %w", seqOf(k), err)
 			}
 			if r.Mentions(names...) {
-				out.AuditRecords = append(out.AuditRecords, r)
+				out.AuditRecords = append(out.AuditRecords, withoutOthersClient(r, names))
 			}
 		}
 		if h, err := getHistory(tx.bolt, name); err != nil {
@@ -170,4 +171,25 @@ func personEvents(tx *bbolt.Tx, e erasee, needles [][]byte) ([]events.Event, err
 		return nil
 	})
 	return out, err
+}
+
+// withoutOthersClient blanks the IP address and user agent of a record
+// whose actor is someone else (an admin who reset or disabled the
+// person): they are that actor's personal data, not the person's, and a
+// viewer exporting their own data must not learn them.
+func withoutOthersClient(r audit.Record, names []string) audit.Record {
+	if audit.Holds(r.Actor, names...) {
+		return r
+	}
+	r.ActorIP = ""
+	if len(r.Details) > 0 {
+		d := make(map[string]string, len(r.Details))
+		for k, v := range r.Details {
+			if !slices.Contains(audit.ClientDetailKeys, k) {
+				d[k] = v
+			}
+		}
+		r.Details = d
+	}
+	return r
 }

@@ -79,6 +79,10 @@ func (s *Server) auditPageRecords(r *http.Request, p *auth.Principal, q audit.Qu
 	}
 	page, err := s.deps.AuditTrail.AuditPageQuery(q, storage.AuditPageOptions{
 		Limit: auditPageLimit,
+		// The read and its audit.view record share a write transaction:
+		// bound the scan, or a rare filter over a long trail holds the
+		// write lock (sign-ins, every audit append) for the whole trail.
+		MaxScan: maxAuditAPIScan,
 		View: func(pg storage.AuditPage) audit.Record {
 			d := q.Details()
 			d["via"] = "page"

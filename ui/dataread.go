@@ -77,7 +77,13 @@ func (s *Server) auditPolledRead(r *http.Request, what, target string, records i
 	if suppressed > 0 {
 		d = map[string]string{"unrecorded_before": strconv.Itoa(suppressed)}
 	}
-	return s.auditDataRead(r, what, target, records, d)
+	if err := s.auditDataRead(r, what, target, records, d); err != nil {
+		// Not recorded: the next read must try again, not pass unseen
+		// as part of this window.
+		s.trail.polls.forget(actor, what+" "+target)
+		return err
+	}
+	return nil
 }
 
 // auditBackupLogs records the reading of the logs among runs (a run's

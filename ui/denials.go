@@ -63,3 +63,11 @@ func (l *denialLimiter) record(actor, route string, now time.Time) (ok bool, sup
 	l.seen[k] = &denialWindowState{start: now}
 	return true, 0
 }
+
+// forget drops the window of actor and route, so that the next record
+// is recorded again: for a record that was to be written and was not.
+func (l *denialLimiter) forget(actor, route string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.seen, denialKey{actor, route})
+}

@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"encoding/json"
+	"mime"
 	"net/http"
 	"strings"
 
@@ -82,7 +83,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request, name, back strin
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Disposition", `attachment; filename="ward-personal-data-`+name+`.json"`)
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "ward-personal-data-" + name + ".json"}))
 	w.Header().Set("Cache-Control", "no-store")
 	_, _ = w.Write(buf.Bytes())
 }
