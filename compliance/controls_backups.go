@@ -20,26 +20,35 @@ var backupsSource = Source{Kind: "backup_run", Ref: "backups", URL: "/backups"}
 
 // backupStatus reads the backups' state, or says why the control cannot
 // judge.
-func backupStatus(e *env) (backups.Status, *Result) {
+func backupStatus(e *env, threshold string) (backups.Status, *Result) {
 	svc := e.facts.Backups()
 	if svc == nil {
-		return backups.Status{}, &Result{Status: NA, Value: "backups are off in this ward", Sources: []Source{configSource("backups")}}
+		return backups.Status{}, &Result{Status: NA, Value: "backups are off in this ward", Threshold: threshold, Sources: []Source{configSource("backups")}}
 	}
 	st, err := svc.Status(e.ctx)
 	if err != nil {
-		r := failed("", "", "reading the backups' state: "+err.Error(), backupsSource)
+		r := failed("", threshold, "reading the backups' state: "+err.Error(), backupsSource)
 		return st, &r
 	}
 	return st, nil
+}
+
+// stanzaStatus is backupStatus for the controls about stanzas: with none
+// configured they do not apply.
+func stanzaStatus(e *env, threshold string) (backups.Status, *Result) {
+	st, bad := backupStatus(e, threshold)
+	if bad == nil && len(st.Stanzas) == 0 {
+		bad = &Result{Status: NA, Value: "no stanza", Threshold: threshold, Sources: []Source{configSource("backups.stanzas")}}
+	}
+	return st, bad
 }
 
 // checkBackupJobs: every job's newest run succeeded (a run past schedule
 // and grace is recorded missed) and 99% of its runs did over 30 days.
 func checkBackupJobs(e *env) Result {
 	threshold := "newest run succeeded within schedule + grace; ≥ 99% over 30d"
-	st, bad := backupStatus(e)
+	st, bad := backupStatus(e, threshold)
 	if bad != nil {
-		bad.Threshold = threshold
 		return *bad
 	}
 	if len(st.Jobs) == 0 {
@@ -89,9 +98,8 @@ const rpoExpr = `avg_over_time((max by (stanza) (ward_backup_rpo_seconds) <= boo
 // days, measured from ward's own metrics.
 func checkRPO(e *env) Result {
 	threshold := "RPO met ≥ 99% of 30d"
-	st, bad := backupStatus(e)
+	st, bad := backupStatus(e, threshold)
 	if bad != nil {
-		bad.Threshold = threshold
 		return *bad
 	}
 	var stanzas []backups.StanzaStatus
@@ -138,13 +146,9 @@ func checkRPO(e *env) Result {
 // with its RTO within the target.
 func checkDrill(e *env) Result {
 	threshold := "a successful drill within 30d, RTO ≤ target"
-	st, bad := backupStatus(e)
+	st, bad := stanzaStatus(e, threshold)
 	if bad != nil {
-		bad.Threshold = threshold
 		return *bad
-	}
-	if len(st.Stanzas) == 0 {
-		return Result{Status: NA, Value: "no stanza", Threshold: threshold, Sources: []Source{configSource("backups.stanzas")}}
 	}
 	var fails, parts []string
 	src := []Source{backupsSource}
@@ -184,13 +188,9 @@ func checkDrill(e *env) Result {
 // backup past max_age, at its last retention check.
 func checkBackupRetention(e *env) Result {
 	threshold := "no retention gap, nothing past max_age"
-	st, bad := backupStatus(e)
+	st, bad := stanzaStatus(e, threshold)
 	if bad != nil {
-		bad.Threshold = threshold
 		return *bad
-	}
-	if len(st.Stanzas) == 0 {
-		return Result{Status: NA, Value: "no stanza", Threshold: threshold, Sources: []Source{configSource("backups.stanzas")}}
 	}
 	var fails, waits []string
 	gaps, overdue := 0, 0

@@ -180,9 +180,6 @@ func (s *Server) apiBackup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	run, err := s.backupRun(r, svc)
-	if err == nil {
-		err = s.auditBackupLogs(r, run.ID, run) // issue 14: data access
-	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -190,14 +187,20 @@ func (s *Server) apiBackup(w http.ResponseWriter, r *http.Request) {
 	writeData(w, http.StatusOK, run)
 }
 
-// backupRun reads the path's {id} and gets that run.
+// backupRun reads the path's {id}, gets that run and records the reading
+// of its log (data access), so that no reader of one run can skip it.
 func (s *Server) backupRun(r *http.Request, svc backups.Service) (backups.Run, error) {
 	id := r.PathValue("id")
 	if err := checkRunID("id", id); err != nil {
 		return backups.Run{}, err
 	}
 	run, err := svc.Get(r.Context(), id)
-	return run, backupErr(err)
+	if err != nil {
+		return run, backupErr(err)
+	}
+	// Every reader of one run gets its log: the read is recorded
+	// (issue 14, data access) before it is served.
+	return run, s.auditBackupLogs(r, run.ID, run)
 }
 
 // runProgress is GET /api/backups/runs/{id}: what a page or script polls
@@ -219,9 +222,6 @@ func (s *Server) apiBackupRun(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	run, err := s.backupRun(r, svc)
-	if err == nil {
-		err = s.auditBackupLogs(r, run.ID, run) // issue 14: data access
-	}
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -202,9 +202,6 @@ func (s *Server) backupRunPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	run, err := s.backupRun(r, svc)
-	if err == nil {
-		err = s.auditBackupLogs(r, run.ID, run) // issue 14: data access
-	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
