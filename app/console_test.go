@@ -147,6 +147,12 @@ checks:
 	// Overview: Down, because of the critical alert; the check and the
 	// target count; the PostgreSQL tile from the check; no app data.
 	open("/", "#verdict")
+	// The ingestion rate needs two of ward's own scrapes: on a slow
+	// machine the first overview can come before the second.
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(text("#tile-ward"), "Ingestion") && time.Now().Before(deadline); {
+		time.Sleep(500 * time.Millisecond)
+		open("/", "#verdict")
+	}
 	want("banner", text("#verdict"), "Production: Down", "1 critical alert is firing")
 	want("counters", text("#counters-title + ul"), "1 critical firing", "1 targets down", "2 targets up", "0 of 1 checks failing")
 	want("reasons", text("#verdict"), "1 target is down: gone "+gone)
