@@ -28,6 +28,7 @@ import (
 	"github.com/prometheus/prometheus/tsdb"
 
 	"github.com/ward-monitoring/ward/alerting"
+	"github.com/ward-monitoring/ward/apperrors"
 	"github.com/ward-monitoring/ward/audit"
 	"github.com/ward-monitoring/ward/auth"
 	"github.com/ward-monitoring/ward/backups"
@@ -112,6 +113,10 @@ type App struct {
 	packs *evidencePacks
 	// compliance checks the control checklist (issue 14).
 	compliance *compliance.Service
+	// errors is error tracking (issue 16, apperrors.go); errorIngest
+	// serves its Sentry endpoints.
+	errors      *apperrors.Service
+	errorIngest http.Handler
 }
 
 // Run starts ward and blocks until ctx ends or a component fails.
@@ -297,6 +302,9 @@ func New(o Options) (_ *App, err error) {
 	a.packs.useChecklist(a.compliance)
 	// Issue 14: an erasure rewrites the person's silences too.
 	a.privacy.silences = a.alerting
+	if err := a.newErrors(cfg, extURL); err != nil { // issue 16
+		return nil, err
+	}
 	a.server = ui.NewServer(a.ln, ui.Deps{
 		Logger:   a.logger,
 		Gatherer: a.reg,
@@ -348,6 +356,9 @@ func New(o Options) (_ *App, err error) {
 		EvidencePacks: a.packs, // issue 14: the evidence pack download
 
 		Compliance: a.compliance, // issue 14
+
+		Errors:      a.errors,      // issue 16
+		ErrorIngest: a.errorIngest, // issue 16
 	}, a.Reload)
 	a.watcher = events.NewWatcher(events.WatcherOptions{
 		Source: a.snapshot, Log: a.events, OnChange: a.server.LiveChanged, Logger: a.logger,
@@ -442,6 +453,8 @@ func (a *App) Run(ctx context.Context) error {
 	add("privacy pruning", func(ctx context.Context) error { return a.privacy.runPrune(ctx, a.logger) }) // issue 14
 	// issue 14: reads and appends to the state database.
 	add("compliance", a.compliance.Run)
+	// issue 16: writes event payloads and the state database.
+	add("errors", a.errors.Run)
 	// issue 13 (CLI): its commands act on the state database, so it
 	// stops with the group, before the state database closes.
 	if a.control != nil {

@@ -173,6 +173,10 @@ func (a *App) apply(cfg *config.Config) error {
 	// After the store: the stanzas reach PostgreSQL through the checks of
 	// this configuration. Running backups continue (issue 12).
 	a.backups.Apply(cfg.Backups)
+	// issue 16: projects, keys and limits of error tracking.
+	if err := a.errors.Apply(cfg.Errors); err != nil {
+		return err
+	}
 	return nil
 }
 

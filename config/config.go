@@ -67,6 +67,9 @@ type Config struct {
 	// Compliance is the control checklist's policy and manual controls
 	// (issue 14; compliance.go).
 	Compliance Compliance `yaml:"compliance"`
+	// Errors is error tracking: the projects whose Sentry SDKs send
+	// events to ward (issue 16; errors.go).
+	Errors Errors `yaml:"errors"`
 	// Alerting routes alerts to people. Alertmanager's loader reads it,
 	// and String leaves it out.
 	Alerting *Alerting `yaml:"alerting"`

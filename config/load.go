@@ -97,6 +97,7 @@ func Load(data []byte, source string) (*Config, error) {
 		Limits:     DefaultLimits(), // issue 13, rate limits
 		Privacy:    DefaultPrivacy(),
 		Compliance: DefaultCompliance(), // issue 14
+		Errors:     DefaultErrors(),     // issue 16
 		Source:     source,
 	}
 	for i := 0; i+1 < len(doc.Content); i += 2 {

@@ -98,6 +98,7 @@ func (c *Config) validate() []fieldError {
 	errs = append(errs, c.validateBackups()...)     // issue 12
 	errs = append(errs, c.Limits.problems()...)     // issue 13, rate limits
 	errs = append(errs, c.Compliance.problems()...) // issue 14
+	errs = append(errs, c.Errors.problems()...)     // issue 16
 	// Issue 13 (helper D): server.tls, server.cors.
 	errs = append(errs, c.validateServerTransport()...)
 	return append(errs, c.validateChecks()...)

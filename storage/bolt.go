@@ -50,13 +50,19 @@ var (
 	bucketKeyRotation  = []byte("key_rotation")            // the rotation in progress, if any
 	bucketErasures     = []byte("erasures")                // erasure id -> JSON erasure (pseudonyms only, never names)
 
+	// Error tracking (schema 10, issue 16). Event payloads are files
+	// under <data>/errors; these hold the index.
+	bucketAppIssues      = []byte("app_issues")       // issue id -> JSON issue (counts, first/last seen, status)
+	bucketAppEvents      = []byte("app_events")       // issue id + time (ns, big-endian) + event id -> JSON sample index entry
+	bucketAppErrorCounts = []byte("app_error_counts") // issue id + hour (Unix seconds, big-endian) -> event count
+
 	keySchemaVersion = []byte("schema_version")
 	keyEventCount    = []byte("event_count") // in bucketMeta
 )
 
 // schemaVersion is the layout this build writes. migrations[i] upgrades
 // a database from version i to i+1.
-const schemaVersion = 9
+const schemaVersion = 10
 
 var migrations = []func(tx *bbolt.Tx) error{
 	// 0 -> 1: the initial buckets.
@@ -113,6 +119,16 @@ var migrations = []func(tx *bbolt.Tx) error{
 	// rotation and the erasure ledger (issue 14).
 	func(tx *bbolt.Tx) error {
 		for _, b := range [][]byte{bucketEvidence, bucketAttestations, bucketAuditEpochs, bucketKeyRotation, bucketErasures} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	},
+	// 9 -> 10: error tracking's issues, sample index and hourly counts
+	// (issue 16).
+	func(tx *bbolt.Tx) error {
+		for _, b := range [][]byte{bucketAppIssues, bucketAppEvents, bucketAppErrorCounts} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}

@@ -127,6 +127,12 @@ type Deps struct {
 	// Compliance is the control checklist (issue 14): /compliance; nil
 	// answers 404.
 	Compliance ComplianceChecklist
+
+	// Errors is error tracking (issue 16): the /errors pages; nil serves
+	// them empty. ErrorIngest serves the Sentry endpoints
+	// /api/{project_id}/envelope/ and /store/; nil answers 404.
+	Errors      ErrorTracker
+	ErrorIngest http.Handler
 }
 
 // QueryHistory is each user's recent explorer expressions (issue 11;

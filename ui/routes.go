@@ -285,6 +285,7 @@ func (s *Server) routes() []endpoint {
 	table = append(table, s.auditAPIRoutes()...)
 	table = append(table, s.evidencePackRoutes()...)
 	table = append(table, s.privacyRoutes()...)
+	table = append(table, s.errorRoutes()...) // issue 16
 	return table
 }
 

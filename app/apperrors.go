@@ -1,0 +1,26 @@
+package app
+
+import (
+	"net/url"
+	"path/filepath"
+
+	"github.com/ward-monitoring/ward/apperrors"
+	"github.com/ward-monitoring/ward/config"
+)
+
+// newErrors builds error tracking (issue 16): the service that groups and
+// keeps the events, applied in a.apply and run in the run group.
+func (a *App) newErrors(cfg *config.Config, extURL *url.URL) error {
+	svc, err := apperrors.New(apperrors.Options{
+		Logger:      a.logger.With("component", "errors"),
+		Registerer:  a.reg,
+		State:       a.state,
+		Dir:         filepath.Join(cfg.Storage.Path, "errors"),
+		ExternalURL: extURL,
+	})
+	if err != nil {
+		return err
+	}
+	a.errors = svc
+	return nil
+}
