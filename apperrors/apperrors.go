@@ -154,6 +154,14 @@ type IssueFilter struct {
 	Limit int
 }
 
+// Release is a version of a project's app as its events name it.
+type Release struct {
+	Project   string
+	Version   string
+	FirstSeen time.Time
+	LastSeen  time.Time
+}
+
 // Count is the number of events in [Start, Start+step).
 type Count struct {
 	Start time.Time

@@ -84,6 +84,12 @@ func (s *Service) Counts(ctx context.Context, issueID string, from, to time.Time
 	return nil, nil
 }
 
+// Releases returns a project's releases ("" for every project's),
+// newest first by first seen: the first is the last deploy.
+func (s *Service) Releases(ctx context.Context, projectID string) ([]Release, error) {
+	return nil, nil
+}
+
 // SetStatus resolves, ignores or reopens an issue; rec (actor, address)
 // is completed and appended to the audit trail in the same transaction.
 func (s *Service) SetStatus(ctx context.Context, id string, st Status, rec audit.Record) error {

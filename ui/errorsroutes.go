@@ -18,6 +18,7 @@ type ErrorTracker interface {
 	Events(ctx context.Context, issueID string, limit int) ([]apperrors.Event, error)
 	Event(ctx context.Context, id string) (apperrors.Event, error)
 	Counts(ctx context.Context, issueID string, from, to time.Time, step time.Duration) ([]apperrors.Count, error)
+	Releases(ctx context.Context, projectID string) ([]apperrors.Release, error)
 	SetStatus(ctx context.Context, id string, st apperrors.Status, rec audit.Record) error
 }
 
