@@ -3,13 +3,16 @@ package apperrors
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/url"
+	"os"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/ward-monitoring/ward/audit"
 	"github.com/ward-monitoring/ward/config"
 	"github.com/ward-monitoring/ward/storage"
 )
@@ -29,10 +32,30 @@ type Options struct {
 // Service is error tracking: it accepts parsed events, groups, samples
 // and stores them, and answers the pages.
 //
-// Groundwork: the lead's skeleton; issue 16's helpers fill it in without
-// changing these signatures (new methods are fine).
+// Accept only queues; Run's worker scrubs, normalises and groups each
+// event and commits a batch of them in one bbolt transaction, writing
+// the kept samples' payloads first (store.go). Retention and the size
+// cap run beside it (retention.go).
 type Service struct {
-	opts Options
+	opts    Options
+	cfg     atomic.Pointer[settings]
+	queue   *queue
+	metrics *metrics
+	// writeMu keeps the payload files and the index in step between the
+	// worker, retention and erasure (bbolt serialises the transactions,
+	// this the file work around them).
+	writeMu sync.Mutex
+	// visible, when set (the benchmark), is called with each event's
+	// acceptance time once it is visible.
+	visible func(accepted time.Time)
+}
+
+// settings are the applied configuration: projects by id.
+type settings struct {
+	projects  map[string]config.ErrorProject
+	order     []string
+	retention time.Duration
+	maxSize   int64
 }
 
 // New builds a Service; nothing runs until Run.
@@ -43,55 +66,150 @@ func New(o Options) (*Service, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{opts: o}, nil
+	if o.State == nil || o.Dir == "" {
+		return nil, fmt.Errorf("apperrors: State and Dir are required")
+	}
+	m, err := newMetrics(o.Registerer)
+	if err != nil {
+		return nil, fmt.Errorf("apperrors: metrics: %w", err)
+	}
+	s := &Service{opts: o, queue: newQueue(), metrics: m}
+	if err := s.Apply(config.DefaultErrors()); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // Apply takes a new configuration's errors section (at start and on
 // every reload).
-func (s *Service) Apply(cfg config.Errors) error { return nil }
-
-// Run processes accepted events and applies retention until ctx ends.
-func (s *Service) Run(ctx context.Context) error { <-ctx.Done(); return nil }
+func (s *Service) Apply(cfg config.Errors) error {
+	st := &settings{
+		projects:  map[string]config.ErrorProject{},
+		retention: time.Duration(cfg.Retention),
+		maxSize:   int64(cfg.MaxSize),
+	}
+	def := config.DefaultErrors()
+	if st.retention <= 0 {
+		st.retention = time.Duration(def.Retention)
+	}
+	if st.maxSize <= 0 {
+		st.maxSize = int64(def.MaxSize)
+	}
+	for _, p := range cfg.Projects {
+		if _, dup := st.projects[p.ID]; !dup {
+			st.order = append(st.order, p.ID)
+		}
+		st.projects[p.ID] = p
+	}
+	s.cfg.Store(st)
+	return nil
+}
 
 // Projects are the configured projects with their DSNs.
-func (s *Service) Projects() []Project { return nil }
+func (s *Service) Projects() []Project {
+	st := s.cfg.Load()
+	out := make([]Project, 0, len(st.order))
+	for _, id := range st.order {
+		p := st.projects[id]
+		out = append(out, Project{ID: p.ID, Name: projectName(p), DSN: s.dsn(p)})
+	}
+	return out
+}
+
+func projectName(p config.ErrorProject) string {
+	if p.Name != "" {
+		return p.Name
+	}
+	return p.ID
+}
+
+// dsn is <scheme>://<first key>@<host><path>/<id>.
+func (s *Service) dsn(p config.ErrorProject) string {
+	u := s.opts.ExternalURL
+	if u == nil || len(p.Keys) == 0 {
+		return ""
+	}
+	d := url.URL{Scheme: u.Scheme, User: url.User(p.Keys[0]), Host: u.Host, Path: trimSlash(u.Path) + "/" + p.ID}
+	return d.String()
+}
+
+func trimSlash(p string) string {
+	for len(p) > 0 && p[len(p)-1] == '/' {
+		p = p[:len(p)-1]
+	}
+	return p
+}
 
 // Accept takes the event items of one request for projectID (already
 // authenticated, decompressed, within the size and depth limits):
 // each is one event's JSON. It returns ErrOverloaded when it cannot
 // take them; otherwise they become visible shortly after.
+//
+// It takes all of the request's events or none: a refused request
+// stored nothing, and the SDK sends it again after Retry-After.
 func (s *Service) Accept(ctx context.Context, projectID string, events []json.RawMessage, received time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if _, ok := s.cfg.Load().projects[projectID]; !ok {
+		return fmt.Errorf("project %q: %w", projectID, ErrNotFound)
+	}
+	now := time.Now()
+	items := make([]item, 0, len(events))
+	for _, e := range events {
+		// A copy: the caller's buffers are its own once Accept returns.
+		items = append(items, item{project: projectID, raw: append([]byte(nil), e...), received: received, accepted: now})
+	}
+	if !s.queue.push(items) {
+		s.metrics.dropped.WithLabelValues("queue_full").Add(float64(len(items)))
+		return ErrOverloaded
+	}
+	n, b := s.queue.depth()
+	s.metrics.queueEvents.Set(float64(n))
+	s.metrics.queueBytes.Set(float64(b))
 	return nil
 }
 
-// Issues lists issues, most recently seen first.
-func (s *Service) Issues(ctx context.Context, f IssueFilter) ([]Issue, error) { return nil, nil }
-
-// Issue returns one issue.
-func (s *Service) Issue(ctx context.Context, id string) (Issue, error) { return Issue{}, ErrNotFound }
-
-// Events returns an issue's kept samples, newest first, at most limit.
-func (s *Service) Events(ctx context.Context, issueID string, limit int) ([]Event, error) {
-	return nil, nil
+// Run processes accepted events and applies retention until ctx ends.
+// At the end it processes what is still queued: every accepted event is
+// stored.
+func (s *Service) Run(ctx context.Context) error {
+	if err := os.MkdirAll(s.opts.Dir, 0o700); err != nil {
+		return fmt.Errorf("apperrors: %w", err)
+	}
+	s.sweepOrphans()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.runRetention(ctx)
+	}()
+	expire := time.NewTicker(30 * time.Second)
+	defer expire.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			s.drain()
+			wg.Wait()
+			return nil
+		case <-s.queue.wake:
+			s.drain()
+		case <-expire.C:
+			s.metrics.expireRecent(s.opts.Now())
+		}
+	}
 }
 
-// Event returns one kept sample.
-func (s *Service) Event(ctx context.Context, id string) (Event, error) { return Event{}, ErrNotFound }
-
-// Counts returns the events per step of an issue ("" for every issue)
-// in [from, to), oldest first, for sparklines and charts.
-func (s *Service) Counts(ctx context.Context, issueID string, from, to time.Time, step time.Duration) ([]Count, error) {
-	return nil, nil
-}
-
-// Releases returns a project's releases ("" for every project's),
-// newest first by first seen: the first is the last deploy.
-func (s *Service) Releases(ctx context.Context, projectID string) ([]Release, error) {
-	return nil, nil
-}
-
-// SetStatus resolves, ignores or reopens an issue; rec (actor, address)
-// is completed and appended to the audit trail in the same transaction.
-func (s *Service) SetStatus(ctx context.Context, id string, st Status, rec audit.Record) error {
-	return ErrNotFound
+// drain processes batches until the queue is empty.
+func (s *Service) drain() {
+	for {
+		batch := s.queue.take()
+		if len(batch) == 0 {
+			return
+		}
+		s.process(batch)
+		n, b := s.queue.depth()
+		s.metrics.queueEvents.Set(float64(n))
+		s.metrics.queueBytes.Set(float64(b))
+	}
 }

@@ -55,6 +55,10 @@ var (
 	bucketAppIssues      = []byte("app_issues")       // issue id -> JSON issue (counts, first/last seen, status)
 	bucketAppEvents      = []byte("app_events")       // issue id + time (ns, big-endian) + event id -> JSON sample index entry
 	bucketAppErrorCounts = []byte("app_error_counts") // issue id + hour (Unix seconds, big-endian) -> event count
+	bucketAppEventIDs    = []byte("app_event_ids")    // event id -> issue id + time (ns, big-endian): the sample's key in app_events
+	bucketAppEventTimes  = []byte("app_event_times")  // time (ns, big-endian) + event id -> issue id: oldest first, for retention and the size cap
+	bucketAppIssueUsers  = []byte("app_issue_users")  // issue id + user hash -> nothing: the distinct users affected, up to a cap
+	bucketAppReleases    = []byte("app_releases")     // project id + 0 + version -> JSON first and last seen
 
 	keySchemaVersion = []byte("schema_version")
 	keyEventCount    = []byte("event_count") // in bucketMeta
@@ -128,7 +132,8 @@ var migrations = []func(tx *bbolt.Tx) error{
 	// 9 -> 10: error tracking's issues, sample index and hourly counts
 	// (issue 16).
 	func(tx *bbolt.Tx) error {
-		for _, b := range [][]byte{bucketAppIssues, bucketAppEvents, bucketAppErrorCounts} {
+		for _, b := range [][]byte{bucketAppIssues, bucketAppEvents, bucketAppErrorCounts,
+			bucketAppEventIDs, bucketAppEventTimes, bucketAppIssueUsers, bucketAppReleases} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}

@@ -1,0 +1,292 @@
+package apperrors
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ward-monitoring/ward/storage"
+)
+
+// Bounds of an issue's record: users are counted exactly up to
+// MaxIssueUsers (the pages say "1,000+" at the cap); the first
+// MaxIssueEnvironments environments and the newest MaxIssueReleases
+// releases are listed.
+const (
+	MaxIssueUsers        = 1000
+	MaxIssueEnvironments = 20
+	MaxIssueReleases     = 20
+)
+
+// prepared is one event ready for the transaction: scrubbed, normalised
+// and grouped, all outside the write lock.
+type prepared struct {
+	parsed
+	project  string
+	name     string // the project's name, for the metrics
+	fp       string
+	title    string
+	culprit  string
+	user     []byte   // the distinct-user key's hash, nil without a user
+	users    []string // hashes of the user's id, email and address
+	accepted time.Time
+}
+
+func (s *Service) prepare(it item, st *settings) (*prepared, string) {
+	proj, ok := st.projects[it.project]
+	if !ok {
+		return nil, "unknown_project"
+	}
+	tree, err := decodeEvent(it.raw)
+	if err != nil {
+		return nil, "malformed"
+	}
+	if proj.ScrubEnabled() {
+		scrub(tree)
+	}
+	p := &prepared{parsed: normalise(tree, it.received), project: it.project, name: projectName(proj), accepted: it.accepted}
+	p.fp = fingerprintHash(groupingKey(&p.parsed))
+	p.Project = it.project
+	p.IssueID = issueID(it.project, p.fp)
+	p.title = title(&p.parsed)
+	p.culprit = culprit(&p.Event)
+	if u := p.User; u != nil {
+		for _, v := range []string{u.ID, u.Email, u.IPAddress} {
+			if v != "" {
+				p.users = append(p.users, userHash(v))
+			}
+		}
+		for _, v := range []string{u.ID, u.Email, u.IPAddress, u.Username} {
+			if v != "" {
+				h, _ := hex.DecodeString(userHash(v))
+				p.user = h
+				break
+			}
+		}
+	}
+	return p, ""
+}
+
+// userHash is the pseudonym the index keeps of a user id, email or
+// address: enough to find a person's events, not to list people.
+func userHash(v string) string {
+	h := sha256.Sum256([]byte("ward apperrors user\x00" + strings.ToLower(strings.TrimSpace(v))))
+	return hex.EncodeToString(h[:8])
+}
+
+// change is an issue that became new or regressed in a batch.
+type change struct {
+	issue Issue
+	kind  string // "new" or "regressed"
+	p     *prepared
+}
+
+type countKey struct {
+	issue string
+	hour  time.Time
+}
+
+type releaseKey struct{ project, version string }
+
+// process stores a batch: one transaction for all its events.
+func (s *Service) process(batch []item) {
+	st := s.cfg.Load()
+	ps := make([]*prepared, 0, len(batch))
+	for _, it := range batch {
+		p, drop := s.prepare(it, st)
+		if p == nil {
+			s.metrics.dropped.WithLabelValues(drop).Inc()
+			continue
+		}
+		ps = append(ps, p)
+	}
+	if len(ps) == 0 {
+		return
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	var written []string
+	var changes []change
+	var stored int64
+	err := s.opts.State.Update(func(tx *storage.Tx) error {
+		written, changes = written[:0], changes[:0]
+		b := batchTx{s: s, tx: tx, issues: map[string]*Issue{}, counts: map[countKey]int64{},
+			releases: map[releaseKey][2]time.Time{}, ids: map[string]bool{}}
+		b.zw, _ = gzip.NewWriterLevel(&b.buf, gzip.DefaultCompression)
+		for _, p := range ps {
+			if err := b.add(p); err != nil {
+				return err
+			}
+		}
+		written, changes = b.written, b.changes
+		if err := b.flush(); err != nil {
+			return err
+		}
+		stored = tx.AppSampleBytes()
+		return nil
+	})
+	if err != nil {
+		_ = removePayloads(s.opts.Dir, written)
+		s.opts.Logger.Error("storing error events", "err", err, "events", len(ps))
+		s.metrics.dropped.WithLabelValues("store").Add(float64(len(ps)))
+		return
+	}
+	s.metrics.stored.Set(float64(stored))
+	now := s.opts.Now()
+	for _, p := range ps {
+		env, rel := s.metrics.labels(p.name, &p.Event)
+		s.metrics.events.WithLabelValues(p.name, env, rel, boundedLevel(p.Level)).Inc()
+		d := time.Since(p.accepted)
+		s.metrics.latency.Observe(d.Seconds())
+		if s.visible != nil {
+			s.visible(p.accepted)
+		}
+	}
+	for _, c := range changes {
+		env, _ := s.metrics.labels(c.p.name, &c.p.Event)
+		if c.kind == "new" {
+			s.metrics.newIssues.WithLabelValues(c.p.name, env).Inc()
+		} else {
+			s.metrics.regressions.WithLabelValues(c.p.name, env).Inc()
+		}
+		s.metrics.noteRecent(c.p.name, env, &c.issue, c.kind, now)
+	}
+}
+
+// batchTx is one batch's transaction: issues are read once and written
+// once, counts and releases summed before they are written.
+type batchTx struct {
+	s        *Service
+	tx       *storage.Tx
+	issues   map[string]*Issue
+	counts   map[countKey]int64
+	releases map[releaseKey][2]time.Time
+	ids      map[string]bool
+	zw       *gzip.Writer
+	buf      bytes.Buffer
+	written  []string
+	changes  []change
+}
+
+func (b *batchTx) issue(p *prepared) (*Issue, error) {
+	if is := b.issues[p.IssueID]; is != nil {
+		return is, nil
+	}
+	is := &Issue{}
+	if v := b.tx.AppIssue(p.IssueID); v != nil {
+		if err := json.Unmarshal(v, is); err != nil {
+			return nil, err
+		}
+	} else {
+		*is = Issue{ID: p.IssueID, Project: p.project, Title: p.title, Culprit: p.culprit, Level: p.Level,
+			Fingerprint: p.fp, FirstSeen: p.Received, LastSeen: p.Received, Status: StatusUnresolved}
+		b.changes = append(b.changes, change{kind: "new", p: p})
+	}
+	b.issues[p.IssueID] = is
+	return is, nil
+}
+
+func (b *batchTx) add(p *prepared) error {
+	is, err := b.issue(p)
+	if err != nil {
+		return err
+	}
+	is.Count++
+	if p.Received.Before(is.FirstSeen) {
+		is.FirstSeen = p.Received
+	}
+	if p.Received.After(is.LastSeen) {
+		is.LastSeen = p.Received
+	}
+	is.Level = p.Level
+	if p.Environment != "" && !slices.Contains(is.Environments, p.Environment) && len(is.Environments) < MaxIssueEnvironments {
+		is.Environments = append(is.Environments, p.Environment)
+	}
+	if r := p.Release; r != "" {
+		is.Releases = append(slices.DeleteFunc(is.Releases, func(x string) bool { return x == r }), r)
+		if len(is.Releases) > MaxIssueReleases {
+			is.Releases = is.Releases[len(is.Releases)-MaxIssueReleases:]
+		}
+		if is.FirstRelease == "" {
+			is.FirstRelease = r
+		}
+		is.LastRelease = r
+		k := releaseKey{p.project, r}
+		seen, ok := b.releases[k]
+		if !ok || p.Received.Before(seen[0]) {
+			seen[0] = p.Received
+		}
+		if p.Received.After(seen[1]) {
+			seen[1] = p.Received
+		}
+		b.releases[k] = seen
+	}
+	if is.Status == StatusResolved {
+		is.Status, is.StatusBy, is.StatusAt = StatusUnresolved, "ward", p.Received
+		is.Regressions++
+		b.changes = append(b.changes, change{kind: "regressed", p: p})
+	}
+	if p.user != nil {
+		added, err := b.tx.AddAppIssueUser(is.ID, p.user, is.Users, MaxIssueUsers)
+		if err != nil {
+			return err
+		}
+		if added {
+			is.Users++
+		}
+	}
+	b.counts[countKey{is.ID, p.Received.Truncate(time.Hour)}]++
+	if !keep(is.Count) {
+		return nil
+	}
+	if b.ids[p.ID] || b.tx.AppSampleExists(p.ID) {
+		p.ID = newEventID() // a resent event, or an SDK reusing ids
+	}
+	b.ids[p.ID] = true
+	rel, size, err := writePayload(b.s.opts.Dir, &p.Event, b.zw, &b.buf)
+	if err != nil {
+		return err
+	}
+	b.written = append(b.written, rel)
+	is.Samples++
+	return b.tx.PutAppSample(storage.AppSample{Issue: is.ID, Event: p.ID, Time: p.Received, File: rel, Size: size, Users: p.users})
+}
+
+func (b *batchTx) flush() error {
+	for k, n := range b.counts {
+		if err := b.tx.AddAppErrorCount(k.issue, k.hour, n); err != nil {
+			return err
+		}
+	}
+	for k, seen := range b.releases {
+		if err := b.tx.NoteAppRelease(k.project, k.version, seen[0]); err != nil {
+			return err
+		}
+		if err := b.tx.NoteAppRelease(k.project, k.version, seen[1]); err != nil {
+			return err
+		}
+	}
+	for i := range b.changes {
+		b.changes[i].issue = *b.issues[b.changes[i].p.IssueID]
+	}
+	for id, is := range b.issues {
+		v, err := json.Marshal(is)
+		if err != nil {
+			return err
+		}
+		if err := b.tx.PutAppIssue(id, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func hexBytes(h string) []byte {
+	b, _ := hex.DecodeString(h)
+	return b
+}
