@@ -16,7 +16,7 @@ const groupFrames = 5
 // fingerprint when it sent one ("{{ default }}" stands for the default
 // key), otherwise the default key.
 func groupingKey(p *parsed) string {
-	if len(p.fingerprint) == 0 {
+	if len(p.fingerprint) == 0 || (len(p.fingerprint) == 1 && isDefaultPlaceholder(p.fingerprint[0])) {
 		return defaultKey(p)
 	}
 	parts := make([]string, len(p.fingerprint))

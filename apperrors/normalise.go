@@ -101,7 +101,7 @@ func str(v any) string {
 }
 
 func obj(v any) map[string]any { m, _ := v.(map[string]any); return m }
-func list(v any) []any          { l, _ := v.([]any); return l }
+func list(v any) []any         { l, _ := v.([]any); return l }
 
 func truncate(s string, n int) string {
 	if len(s) <= n {
