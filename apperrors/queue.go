@@ -7,13 +7,15 @@ import (
 
 // The ingest queue between Accept and the worker. Its bounds make
 // Accept refuse (ErrOverloaded, a 429 for the SDK) rather than grow:
-// 64 MiB is about 20 s of the 50 events/s of 50 KB the benchmark sends.
+// 32 MiB is about 13 s of the 50 events/s of 50 KB the benchmark sends
+// (and, with a batch being decoded, keeps the heap well under 256 MB).
 const (
-	MaxQueueEvents = 5000
-	MaxQueueBytes  = 64 << 20
-	// A batch, one bbolt transaction, holds at most this much.
-	maxBatchEvents = 500
-	maxBatchBytes  = 16 << 20
+	MaxQueueEvents = 2000
+	MaxQueueBytes  = 32 << 20
+	// A batch, one bbolt transaction, holds at most this much: its
+	// events are decoded at once, at several times their size.
+	maxBatchEvents = 100
+	maxBatchBytes  = 4 << 20
 )
 
 type item struct {
