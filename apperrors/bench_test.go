@@ -32,7 +32,7 @@ func djangoEvent(issue, seq, size int) []byte {
 			"filename": "shop/views.py", "lineno": 100 + i, "in_app": i >= 20,
 			"context_line": "    total = compute(order, items)", "pre_context": []any{"def f(order):", "    items = order.items"},
 			"post_context": []any{"    return total"},
-			"vars": map[string]any{"order": fmt.Sprintf("<Order %d>", seq), "items": "[<Item 1>, <Item 2>]", "request": "<WSGIRequest: POST '/checkout'>"},
+			"vars":         map[string]any{"order": fmt.Sprintf("<Order %d>", seq), "items": "[<Item 1>, <Item 2>]", "request": "<WSGIRequest: POST '/checkout'>"},
 		})
 	}
 	var crumbs []any

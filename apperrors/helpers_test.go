@@ -19,14 +19,12 @@ import (
 var t0 = time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
 
 type fixture struct {
-	svc   *Service
-	st    *storage.State
-	reg   *prometheus.Registry
-	dir   string // the data directory: state database and errors/
-	now   time.Time
-	proj  config.ErrorProject
-	cfg   config.Errors
-	batch int
+	svc *Service
+	st  *storage.State
+	reg *prometheus.Registry
+	dir string // the data directory: state database and errors/
+	now time.Time
+	cfg config.Errors
 }
 
 func newFixture(tb testing.TB, edit ...func(*config.Errors)) *fixture {

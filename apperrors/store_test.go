@@ -190,3 +190,31 @@ func TestAcceptOverloaded(t *testing.T) {
 		t.Errorf("unknown project: %v", err)
 	}
 }
+
+// TestRunConcurrent runs the worker and retention while requests come
+// in and the pages read (for the race detector); stopping it stores
+// everything accepted.
+func TestRunConcurrent(t *testing.T) {
+	f := newFixture(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan error)
+	go func() { stopped <- f.svc.Run(ctx) }()
+	ev, _ := json.Marshal(exc("E", "x", "a.m:f"))
+	for i := range 300 {
+		if err := f.svc.Accept(context.Background(), "1", []json.RawMessage{ev, ev}, t0.Add(time.Duration(i)*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		if i%50 == 0 {
+			if _, err := f.svc.Issues(context.Background(), IssueFilter{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	cancel()
+	if err := <-stopped; err != nil {
+		t.Fatal(err)
+	}
+	if is := f.issues(t, ""); len(is) != 1 || is[0].Count != 600 {
+		t.Errorf("issues %+v, want one of 600 events", is)
+	}
+}
