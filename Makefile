@@ -91,6 +91,7 @@ fuzz:
 	$(GO) test ./querylimit -run '^$$' -fuzz FuzzCheck -fuzztime $(FUZZTIME)
 	$(GO) test ./ratelimit -run '^$$' -fuzz FuzzQueryCost -fuzztime $(FUZZTIME) # issue 13
 	$(GO) test ./ratelimit -run '^$$' -fuzz FuzzHeaders -fuzztime $(FUZZTIME)
+	$(GO) test ./apperrors/envelope -run '^$$' -fuzz FuzzParseEnvelope -fuzztime $(FUZZTIME) # issue 16
 
 clean:
 	rm -rf bin
