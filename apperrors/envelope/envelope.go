@@ -79,7 +79,7 @@ type Envelope struct {
 
 // itemHeader is what the parser reads of an item header.
 type itemHeader struct {
-	Type   *string      `json:"type"`
+	Type   *string         `json:"type"`
 	Length json.RawMessage `json:"length"`
 }
 

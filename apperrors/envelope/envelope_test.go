@@ -118,9 +118,9 @@ func TestParseStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	for body, reason := range map[string]string{
-		`{"a":1`:                          "event: unexpected end",
-		`"text"`:                          "event: want a JSON object",
-		strings.Repeat("[", 1_000_000):    "nested deeper than 32",
+		`{"a":1`:                       "event: unexpected end",
+		`"text"`:                       "event: want a JSON object",
+		strings.Repeat("[", 1_000_000): "nested deeper than 32",
 		`{"a":"` + strings.Repeat("x", MaxEventBytes) + `"}`: "exceeds 1048576 bytes",
 	} {
 		_, err := ParseStore([]byte(body))
