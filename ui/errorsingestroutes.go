@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/ward-monitoring/ward/apperrors/envelope"
+	"github.com/ward-monitoring/ward/apperrors/ingest"
 )
 
 // Issue 16: the Sentry ingest endpoints, served by Deps.ErrorIngest
@@ -39,7 +40,7 @@ func (s *Server) errorIngestRoutes() []endpoint {
 		return nil
 	}
 	var table []endpoint
-	for _, p := range []string{"POST /api/{project_id}/envelope/{$}", "POST /api/{project_id}/store/{$}"} {
+	for _, p := range ingest.Patterns() {
 		e := open(kindAPI, p, http.Handler(h)).limited(errorIngest)
 		e.maxBody, e.timeout = maxIngestBody, ingestTimeout
 		table = append(table, e)

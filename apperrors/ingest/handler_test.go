@@ -118,7 +118,9 @@ func envelopeOf(dsn string, items ...string) string {
 	return b.String()
 }
 
-func auth(key string) string { return "Sentry sentry_version=7, sentry_key=" + key + ", sentry_client=test/1" }
+func auth(key string) string {
+	return "Sentry sentry_version=7, sentry_key=" + key + ", sentry_client=test/1"
+}
 
 func TestAuth(t *testing.T) {
 	ev := "{\"type\":\"event\"}\n" + testEvent
