@@ -72,6 +72,9 @@ bench: build
 	$(GO) test ./ratelimit -run '^$$' -bench BenchmarkTakeAndHeaders -benchmem
 	# Evidence pack (issue 14): 400 days of hourly evidence, 18 controls (<= 10 s).
 	$(GO) test ./compliance/evidencepack -run '^$$' -bench BenchmarkEvidencePack400Days -benchtime 2x
+	# Sentry ingest (issue 16): parsing a 50 KB envelope (plain, gzipped) and
+	# one through the whole ingest handler.
+	$(GO) test ./apperrors/envelope ./apperrors/ingest -run '^$$' -bench 'Benchmark(ParseEnvelope|Ingest)$$' -benchmem
 
 ## fuzz: run each fuzz target briefly (FUZZTIME=30s)
 FUZZTIME ?= 20s
@@ -91,6 +94,7 @@ fuzz:
 	$(GO) test ./querylimit -run '^$$' -fuzz FuzzCheck -fuzztime $(FUZZTIME)
 	$(GO) test ./ratelimit -run '^$$' -fuzz FuzzQueryCost -fuzztime $(FUZZTIME) # issue 13
 	$(GO) test ./ratelimit -run '^$$' -fuzz FuzzHeaders -fuzztime $(FUZZTIME)
+	$(GO) test ./apperrors/envelope -run '^$$' -fuzz FuzzParseEnvelope -fuzztime $(FUZZTIME) # issue 16
 
 clean:
 	rm -rf bin

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 
 	"github.com/ward-monitoring/ward/apperrors"
+	"github.com/ward-monitoring/ward/apperrors/ingest"
 	"github.com/ward-monitoring/ward/config"
 )
 
@@ -22,5 +23,23 @@ func (a *App) newErrors(cfg *config.Config, extURL *url.URL) error {
 		return err
 	}
 	a.errors = svc
+	// The Sentry endpoints; their projects come with a.apply.
+	h, err := ingest.New(ingest.Options{
+		Accept:     svc,
+		Logger:     a.logger.With("component", "errors.ingest"),
+		Registerer: a.reg,
+	})
+	if err != nil {
+		return err
+	}
+	a.errorIngest = h
 	return nil
+}
+
+// applyErrorIngest gives the Sentry endpoints the projects, keys and
+// rate limits of cfg (at start and on every reload).
+func (a *App) applyErrorIngest(cfg config.Errors) {
+	if h, ok := a.errorIngest.(*ingest.Handler); ok {
+		h.Apply(cfg)
+	}
 }

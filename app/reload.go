@@ -177,6 +177,7 @@ func (a *App) apply(cfg *config.Config) error {
 	if err := a.errors.Apply(cfg.Errors); err != nil {
 		return err
 	}
+	a.applyErrorIngest(cfg.Errors) // issue 16: the Sentry endpoints' projects
 	return nil
 }
 

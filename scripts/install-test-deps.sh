@@ -19,6 +19,9 @@ have chromium                  || need+=(chromium)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 # The backup engine of the backups tests (issue 12).
 have pgbackrest                || need+=(pgbackrest)
+# The real Python Sentry SDK of the error ingest tests (issue 16), for
+# Debian's /usr/bin/python3.
+/usr/bin/python3 -c 'import sentry_sdk' 2>/dev/null || need+=(python3-sentry-sdk)
 
 if [ ${#need[@]} -gt 0 ]; then
 	mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)

@@ -163,7 +163,7 @@ var errRateLimited = errkind.New(errkind.RateLimited, "ui: over the rate limit",
 // CSRF check (limitSignIn) and pings by their handler, so both pass
 // here.
 func (s *Server) admitRate(w http.ResponseWriter, r *http.Request, e endpoint, p *auth.Principal) bool {
-	if e.limit == unlimited || e.limit == signInLimited || e.limit == pingLimited || exempt(p) {
+	if e.limit == unlimited || e.limit == signInLimited || e.limit == pingLimited || e.limit == errorIngest || exempt(p) {
 		return true
 	}
 	// Live refreshes (X-Ward-Live, ward.js and graphs.js) are charged

@@ -90,6 +90,9 @@ const (
 	// pageView routes are the pages and forms of signed-in people;
 	// live refreshes are charged too.
 	pageView
+	// errorIngest routes are the Sentry ingest endpoints (issue 16,
+	// errorsingestroutes.go): charged per project by their handler.
+	errorIngest
 )
 
 func (c limitClass) String() string {
@@ -110,6 +113,8 @@ func (c limitClass) String() string {
 		return "anonymous"
 	case pageView:
 		return "page"
+	case errorIngest:
+		return "error_ingest"
 	}
 	return "unset"
 }
@@ -286,6 +291,8 @@ func (s *Server) routes() []endpoint {
 	table = append(table, s.evidencePackRoutes()...)
 	table = append(table, s.privacyRoutes()...)
 	table = append(table, s.errorRoutes()...) // issue 16
+	// Issue 16: the Sentry ingest endpoints (errorsingestroutes.go).
+	table = append(table, s.errorIngestRoutes()...)
 	return table
 }
 

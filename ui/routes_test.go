@@ -59,6 +59,10 @@ var publicRoutes = map[string]bool{
 	"GET /ping/{token}/{action}":  true,
 	"POST /ping/{token}/{action}": true,
 	"HEAD /ping/{token}/{action}": true,
+	// Sentry ingest (issue 16, mounted when error tracking serves it):
+	// the project's key is the credential; limited per project.
+	"POST /api/{project_id}/envelope/{$}": true,
+	"POST /api/{project_id}/store/{$}":    true,
 }
 
 // signInLimitedRoutes are the routes under the per-IP sign-in limit:
@@ -204,6 +208,7 @@ func startServerEdit(tb testing.TB, logger *slog.Logger, authCfg auth.Config, ed
 		Boards:       func() []dashboard.Board { return boards }, // issue 11
 		History:      state,                                      // issue 11
 	}
+	deps.ErrorIngest = testIngest(tb) // issue 16: as the app always has it
 	if edit != nil {
 		edit(&deps, state)
 	}

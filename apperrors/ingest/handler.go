@@ -1,0 +1,256 @@
+// Package ingest serves Sentry's ingest endpoints, POST
+// /api/{project_id}/envelope/ and the legacy POST
+// /api/{project_id}/store/: it authenticates the project's key, undoes
+// the body's encoding and parses it (package apperrors/envelope),
+// applies the project's rate limit, and hands the event items to error
+// tracking (apperrors.Service.Accept). Other item types are answered
+// 200 and dropped, so SDKs do not retry them.
+package ingest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ward-monitoring/ward/apperrors"
+	"github.com/ward-monitoring/ward/apperrors/envelope"
+	"github.com/ward-monitoring/ward/config"
+	"github.com/ward-monitoring/ward/ratelimit"
+)
+
+// Acceptor takes a request's events (*apperrors.Service).
+type Acceptor interface {
+	Accept(ctx context.Context, projectID string, events []json.RawMessage, received time.Time) error
+}
+
+var _ Acceptor = (*apperrors.Service)(nil)
+
+// Limits of the handler beyond the envelope's own.
+const (
+	// OverloadedRetryAfter is the Retry-After of a request refused
+	// because error tracking's queue is full.
+	OverloadedRetryAfter = 10 * time.Second
+	// failedAuthPerMinute bounds the refused credentials one client
+	// address may send a minute before it gets 429 instead of 401/403.
+	failedAuthPerMinute = 60
+)
+
+// Options wire a Handler.
+type Options struct {
+	Accept     Acceptor
+	Logger     *slog.Logger
+	Registerer prometheus.Registerer
+	Now        func() time.Time
+}
+
+// Handler serves the ingest endpoints. Apply sets its projects.
+type Handler struct {
+	opts     Options
+	mux      *http.ServeMux
+	projects atomic.Pointer[projects]
+	metrics  *metrics
+	// failures are the refused credentials per client address.
+	failures *ratelimit.Buckets
+}
+
+var _ http.Handler = (*Handler)(nil)
+
+// New builds a Handler with no projects: every request is refused until
+// Apply.
+func New(o Options) (*Handler, error) {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Registerer == nil {
+		o.Registerer = prometheus.NewRegistry()
+	}
+	m, err := newMetrics(o.Registerer)
+	if err != nil {
+		return nil, err
+	}
+	h := &Handler{opts: o, metrics: m, mux: http.NewServeMux(),
+		failures: ratelimit.NewBuckets(ratelimit.Policy{Name: "error_ingest_auth", Quota: failedAuthPerMinute, Window: time.Minute}, 0)}
+	h.projects.Store(&projects{})
+	h.mux.HandleFunc("POST /api/{project_id}/envelope/{$}", h.serve(true))
+	h.mux.HandleFunc("POST /api/{project_id}/store/{$}", h.serve(false))
+	return h, nil
+}
+
+// Patterns are the routes the handler serves, for a server's route
+// table.
+func Patterns() []string {
+	return []string{"POST /api/{project_id}/envelope/{$}", "POST /api/{project_id}/store/{$}"}
+}
+
+// Apply takes a configuration's projects, keys and rate limits (at
+// start and on every reload).
+func (h *Handler) Apply(cfg config.Errors) {
+	ps := newProjects(cfg, *h.projects.Load())
+	h.projects.Store(&ps)
+}
+
+// ServeHTTP serves the ingest routes; anything else is 404.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// serve answers one ingest request; isEnvelope says which endpoint.
+func (h *Handler) serve(isEnvelope bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		received := h.opts.Now()
+		id := r.PathValue("project_id")
+		p := (*h.projects.Load())[id]
+		label := ""
+		if p != nil {
+			label = p.name
+		}
+		// The key of the headers is checked before the body is read.
+		creds, err := requestKey(r)
+		if err == nil && (creds.key != "" || !isEnvelope) {
+			// A store body has no header of its own to carry the key.
+			err = authenticate(p, creds.key)
+		}
+		if err != nil {
+			h.refuseAuth(w, r, label, err)
+			return
+		}
+		body, err := envelope.Decode(r.Body, r.Header.Get("Content-Encoding"))
+		if err != nil {
+			h.refuse(w, label, err)
+			return
+		}
+		var events []json.RawMessage
+		var eventID string
+		if isEnvelope {
+			env, err := envelope.Parse(body)
+			if err != nil {
+				h.refuse(w, label, err)
+				return
+			}
+			key, err := checkDSN(env.Header.DSN, id, creds)
+			if err == nil {
+				err = authenticate(p, key)
+			}
+			if err != nil {
+				h.refuseAuth(w, r, label, err)
+				return
+			}
+			eventID = env.Header.EventID
+			for _, it := range env.Items {
+				if it.Type != "event" {
+					h.metrics.dropped.WithLabelValues(droppedLabel(it.Type)).Inc()
+					continue
+				}
+				events = append(events, json.RawMessage(it.Payload))
+			}
+		} else {
+			ev, err := envelope.ParseStore(body)
+			if err != nil {
+				h.refuse(w, label, err)
+				return
+			}
+			events = []json.RawMessage{ev}
+		}
+		if eventID == "" && len(events) > 0 {
+			eventID = envelope.EventID(events[0])
+		}
+		// Charged per event, and an envelope without events as one, so
+		// a flood of sessions or transactions is bounded too.
+		d := p.events.Take(p.id, max(len(events), 1), received)
+		ratelimit.SetHeaders(w.Header(), p.events.Policy(), d)
+		if !d.Allowed {
+			w.Header().Set("X-Sentry-Rate-Limits", ratelimit.RetryAfter(d)+"::organization")
+			h.answer(w, label, http.StatusTooManyRequests, outcomeRateLimited, "project over its rate limit (errors.projects[].rate_limit)")
+			return
+		}
+		if len(events) > 0 {
+			if err := h.opts.Accept.Accept(r.Context(), p.id, events, received); err != nil {
+				h.acceptFailed(w, label, err)
+				return
+			}
+		}
+		if eventID == "" {
+			eventID = newEventID()
+		}
+		h.metrics.requests.WithLabelValues(label, outcomeAccepted).Inc()
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]string{"id": eventID})
+	}
+}
+
+// acceptFailed answers an error of Accept: 429 when error tracking is
+// overloaded, else 500 (logged; the client retries).
+func (h *Handler) acceptFailed(w http.ResponseWriter, label string, err error) {
+	if errors.Is(err, apperrors.ErrOverloaded) {
+		secs := strconv.Itoa(int(OverloadedRetryAfter / time.Second))
+		w.Header().Set("Retry-After", secs)
+		w.Header().Set("X-Sentry-Rate-Limits", secs+"::organization")
+		h.answer(w, label, http.StatusTooManyRequests, outcomeOverloaded, "error tracking is busy; retry later")
+		return
+	}
+	h.opts.Logger.Error("accepting error events", "err", err, "project", label)
+	h.metrics.requests.WithLabelValues(label, outcomeError).Inc()
+	writeDetail(w, http.StatusInternalServerError, "internal error")
+}
+
+// refuse answers a body the envelope package refused.
+func (h *Handler) refuse(w http.ResponseWriter, label string, err error) {
+	var e *envelope.Error
+	if !errors.As(err, &e) {
+		e = &envelope.Error{Status: http.StatusBadRequest, Reason: err.Error()}
+	}
+	outcome := outcomeBadRequest
+	if e.Status == http.StatusRequestEntityTooLarge {
+		outcome = outcomeTooLarge
+	}
+	h.answer(w, label, e.Status, outcome, e.Reason)
+}
+
+// refuseAuth answers a refused credential, or 429 when the client's
+// address has sent too many of them.
+func (h *Handler) refuseAuth(w http.ResponseWriter, r *http.Request, label string, err error) {
+	host, _, splitErr := net.SplitHostPort(r.RemoteAddr)
+	if splitErr != nil {
+		host = r.RemoteAddr
+	}
+	if d := h.failures.Take(ratelimit.AddrKey(host), 1, h.opts.Now()); !d.Allowed {
+		ratelimit.SetHeaders(w.Header(), h.failures.Policy(), d)
+		h.answer(w, label, http.StatusTooManyRequests, outcomeUnauthorized, "too many refused keys from this address")
+		return
+	}
+	var ae *authError
+	if !errors.As(err, &ae) {
+		ae = &authError{http.StatusUnauthorized, err.Error()}
+	}
+	h.answer(w, label, ae.status, outcomeUnauthorized, ae.reason)
+}
+
+// answer counts the request and writes a Sentry-style error body.
+func (h *Handler) answer(w http.ResponseWriter, label string, status int, outcome, reason string) {
+	h.metrics.requests.WithLabelValues(label, outcome).Inc()
+	writeDetail(w, status, reason)
+}
+
+func writeDetail(w http.ResponseWriter, status int, detail string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"detail": detail})
+}
+
+// newEventID is an id for an answer whose request named none.
+func newEventID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
