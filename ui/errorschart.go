@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ward-monitoring/ward/apperrors"
@@ -23,7 +25,9 @@ type bar struct {
 
 // sparkline is an issue's events per hour over the last day.
 type sparkline struct {
-	Bars  []bar
+	// Path draws every bar at once: one element per row of the list,
+	// not 24 (the list has up to 500 rows).
+	Path  string
 	Total int64
 	Peak  int64
 }
@@ -74,7 +78,13 @@ func place(bars []bar, peak int64, w, h int) {
 func newSparkline(counts []apperrors.Count, start time.Time, step time.Duration, n int) sparkline {
 	bars, total, peak := slots(counts, start, step, n)
 	place(bars, peak, sparkW/n, sparkH)
-	return sparkline{Bars: bars, Total: total, Peak: peak}
+	var d strings.Builder
+	for _, b := range bars {
+		if b.N > 0 {
+			fmt.Fprintf(&d, "M%s %sh%dv%sh-%dz", b.X, b.Y, sparkW/n, b.H, sparkW/n)
+		}
+	}
+	return sparkline{Path: d.String(), Total: total, Peak: peak}
 }
 
 // label is the sparkline's text alternative.

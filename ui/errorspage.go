@@ -167,8 +167,17 @@ func (s *Server) fillErrorsView(ctx context.Context, v *errorsView, now time.Tim
 func parseErrorsFilter(q url.Values, projects []apperrors.Project) (errorsFilter, error) {
 	f := errorsFilter{Project: q.Get("project"), Environment: q.Get("environment"), Release: q.Get("release"),
 		Status: apperrors.Status(q.Get("status")), Limit: errorsPageIssues}
-	if f.Project != "" && !slices.ContainsFunc(projects, func(p apperrors.Project) bool { return p.ID == f.Project }) {
-		return f, badRequest("project: no project " + strconv.Quote(clip(f.Project, 64)) + " is configured")
+	if f.Project != "" {
+		// The id, or the name the metrics and alerts label it with
+		// (ErrorRateSpike links by label).
+		i := slices.IndexFunc(projects, func(p apperrors.Project) bool { return p.ID == f.Project })
+		if i < 0 {
+			i = slices.IndexFunc(projects, func(p apperrors.Project) bool { return p.Name == f.Project })
+		}
+		if i < 0 {
+			return f, badRequest("project: no project " + strconv.Quote(clip(f.Project, 64)) + " is configured")
+		}
+		f.Project = projects[i].ID
 	}
 	for _, kv := range [][2]string{{"environment", f.Environment}, {"release", f.Release}} {
 		if err := checkFilterValue(kv[0], kv[1]); err != nil {
@@ -246,4 +255,3 @@ func statusHref(f errorsFilter, st apperrors.Status) string {
 	f.Status = st
 	return errorsHref(f)
 }
-

@@ -28,7 +28,7 @@ func TestErrorsList(t *testing.T) {
 		`href="/errors" aria-current="page">Errors`,
 		`<a href="/errors/issues/iss0000">ZeroDivisionError: division by zero</a>`,
 		`<span class="culprit">shop.views in checkout</span>`, "KeyError: &#39;sku-2&#39;",
-		`<svg class="spark"`, `<rect x="`, "events in the last 24 hours",
+		`<svg class="spark"`, `<path d="M`, "events in the last 24 hours",
 		`<code>shop@2.0</code>`, "production, staging",
 		`<a href="/errors/projects/1">shop</a>`,
 		`<option value="shop@1.9">`, `<option value="staging">`,
@@ -53,6 +53,10 @@ func TestErrorsList(t *testing.T) {
 		t.Error("resolved filter: want the empty message and the status kept in the form")
 	}
 	last := mem.filters[len(mem.filters)-1]
+	// The alerts link by the project's name (their label).
+	if _, body := doAs(t, "GET", base+"/errors?project=shop&environment=production", "", viewer); !strings.Contains(body, `<option value="1" selected>shop</option>`) {
+		t.Error("?project=shop: want the project chosen by its name")
+	}
 	if last != (apperrors.IssueFilter{Project: "1", Release: "shop@1.9", Status: apperrors.StatusResolved, Limit: 20}) {
 		t.Errorf("filter passed on: %+v", last)
 	}
@@ -65,7 +69,7 @@ func TestErrorsList(t *testing.T) {
 	}
 
 	_, body = doAs(t, "GET", base+"/errors", "", operator)
-	for _, want := range []string{`action="/errors/issues/iss0000/status"`, `name="status" value="resolved"`, `name="status" value="ignored"`, `>Resolve<span class="visually-hidden">: ZeroDivisionError`} {
+	for _, want := range []string{`action="/errors/issues/iss0000/status"`, `name="status" value="resolved">Resolve`, `name="status" value="ignored">Ignore`, `>Resolve<span class="visually-hidden">: ZeroDivisionError`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("operator's /errors lacks %q", want)
 		}

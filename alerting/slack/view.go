@@ -51,7 +51,7 @@ type view struct {
 	// error issue's page in ward), with its text (link_text), when
 	// common to all alerts.
 	link, linkText string
-	wardURL     string
+	wardURL        string
 }
 
 type pair struct{ name, value string }
