@@ -155,7 +155,7 @@ func TestErrorIssuePage(t *testing.T) {
 		"Sample <code>iss0000-ev0</code>", `<li class="frame in-app">`, "shop.views in checkout at line 42",
 		`<mark><code>    per_item = cart.total / cart.count</code></mark>`, `<span class="lineno">40</span>`,
 		`<li class="frame library"><details><summary>2 library frames: django.core.handlers.base in _wrapped_view`,
-		"Earlier in the chain (the cause, or what was being handled):</span> ValueError", "SELECT * FROM cart", "POST https://shop.example/checkout/",
+		"Earlier in the chain (the cause, or what was being handled):</span> ValueError: bad quantity", "SELECT * FROM cart", "POST https://shop.example/checkout/",
 		"[Filtered]", "browser=Firefox", "ann@example.com", `href="/errors/issues/iss0000?event=iss0000-ev1"`,
 	} {
 		if !strings.Contains(body, want) {
