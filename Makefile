@@ -55,6 +55,8 @@ bench: build
 	# The console: render p50/p95, JS+CSS gzipped, first contentful paint.
 	$(GO) test ./app -run '^$$' -bench BenchmarkConsole -benchtime 1x
 	$(GO) test ./ui -run '^$$' -bench ConsoleAlertPages -benchtime 200x
+	# Error tracking's list (issue 16): /errors with 500 issues, p95 <= 50 ms.
+	$(GO) test ./ui -run '^$$' -bench ErrorsPage -benchtime 200x
 	# The graphs (issue 11): a 24 h panel on 100k series x 7 days (ward and
 	# prometheus on the same blocks), the whole /graphs/host page, JS+CSS
 	# gzipped, uPlot's draw of 10 x 1,440 points in headless Chromium. The

@@ -27,8 +27,16 @@ var _ ErrorTracker = (*apperrors.Service)(nil)
 // errorRoutes are issue 16's routes: the Sentry ingest endpoints (public:
 // the project key authenticates them, package apperrors/ingest) and the
 // /errors pages.
+//
+// Viewers read issues, samples and projects' DSNs (the key in a DSN is
+// public: browsers ship it); operators resolve, ignore and reopen
+// issues. Reading a sample's payload is a data read (audited).
 func (s *Server) errorRoutes() []endpoint {
 	type hf = http.HandlerFunc
-	_ = hf(nil)
-	return nil
+	return []endpoint{
+		viewer(kindPage, "GET /errors", hf(s.errorsPage)),
+		viewer(kindPage, "GET /errors/issues/{id}", hf(s.errorIssuePage)),
+		viewer(kindPage, "GET /errors/projects/{id}", hf(s.errorProjectPage)),
+		operator(kindPage, "POST /errors/issues/{id}/status", hf(s.errorIssueStatus)),
+	}
 }

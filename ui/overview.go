@@ -36,6 +36,9 @@ type overview struct {
 	// Charts are the key graphs (issue 11; graphs.go); nil leaves the
 	// section out.
 	Charts templ.Component
+	// NewErrors is error tracking's "new since the last deploy" (issue
+	// 16; errorsoverview.go); nil leaves the section out.
+	NewErrors templ.Component
 }
 
 type severityCount struct {
@@ -83,6 +86,9 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 		p = s.chartPage(p)
 	}
 	p.Live = true
+	if ov.NewErrors != nil { // issue 16
+		p.Styles = append(p.Styles, s.assets.path("errors.css"))
+	}
 	ov.CanReload = p.Admin
 	s.render(w, r, http.StatusOK, overviewPageView(p, ov))
 }
@@ -129,6 +135,7 @@ func (s *Server) buildOverview(ctx context.Context, now time.Time) overview {
 	}
 	ov.Tiles = s.tiles(ctx, now, health, st)
 	ov.Setup = setupSteps(st)
+	ov.NewErrors = s.newErrorsSection(ctx, now) // issue 16
 	return ov
 }
 

@@ -185,12 +185,19 @@ func (m *message) alertLine(a template.Alert) string {
 	if rb := webURL(a.Annotations["runbook_url"]); rb != "" && rb != m.runbook {
 		line += " · " + link(rb, "runbook")
 	}
+	if lu := webURL(a.Annotations["link_url"]); lu != "" && lu != m.link {
+		line += " · " + link(lu, linkText(a.Annotations))
+	}
 	return line
 }
 
-// links go to the alerts in ward and to the runbook.
+// links go to the alerts' own page (link_url), the alerts in ward and
+// the runbook.
 func (m *message) links() []string {
 	var ls []string
+	if m.link != "" {
+		ls = append(ls, link(m.link, ":link: "+m.linkText))
+	}
 	if m.wardURL != "" {
 		ls = append(ls, link(m.wardURL, ":mag: View in ward"))
 	}

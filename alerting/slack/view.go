@@ -21,6 +21,7 @@ const (
 	maxIdentRunes  = 120 // runes of an alert's distinguishing labels
 	maxSummaryLine = 150 // runes of a summary in an alert line
 	maxDescription = 500 // runes of a description
+	maxLinkText    = 40  // runes of a link_url's text
 )
 
 // hiddenLabels are shown elsewhere in the message, never as key labels.
@@ -46,7 +47,11 @@ type view struct {
 	groupLabels []pair
 	alerts      []template.Alert // when grouped: firing first, then by start
 	runbook     string           // common to all alerts, when there is one
-	wardURL     string
+	// link is the page the alert is about (annotation link_url, e.g. an
+	// error issue's page in ward), with its text (link_text), when
+	// common to all alerts.
+	link, linkText string
+	wardURL        string
 }
 
 type pair struct{ name, value string }
@@ -70,6 +75,7 @@ func newView(data *template.Data, ward *url.URL) view {
 	v.summary = annotations["summary"]
 	v.description, _ = notify.TruncateInRunes(annotations["description"], maxDescription)
 	v.runbook = webURL(annotations["runbook_url"])
+	v.link, v.linkText = webURL(annotations["link_url"]), linkText(annotations)
 	v.labels = keyLabels(labels)
 
 	v.alerts = slices.Clone(data.Alerts)
@@ -95,6 +101,13 @@ func newView(data *template.Data, ward *url.URL) view {
 		}
 	}
 	return v
+}
+
+// linkText is the text of an alert's link_url: its link_text, capped,
+// or "Details".
+func linkText(annotations template.KV) string {
+	t, _ := notify.TruncateInRunes(cmp.Or(strings.TrimSpace(annotations["link_text"]), "Details"), maxLinkText)
+	return t
 }
 
 // keyLabels picks the labels worth showing: not the ones displayed

@@ -55,6 +55,8 @@ var wantAlerts = []string{
 	// API tokens (issue 13).
 	"APITokenExpiringSoon",
 	"ComplianceControlFailing", // issue 14
+	// Error tracking (issue 16).
+	"NewErrorIssue", "ErrorIssueRegressed", "ErrorRateSpike",
 }
 
 // runbookBase starts every built-in runbook_url: ward serves the

@@ -1,0 +1,115 @@
+package ui
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/ward-monitoring/ward/apperrors"
+	"github.com/ward-monitoring/ward/audit"
+	"github.com/ward-monitoring/ward/auth"
+)
+
+// actionIssueStatus is the audit action of an issue's status change
+// (resolve, ignore, reopen), with details "status" (the new one).
+const actionIssueStatus = "error_issue.status"
+
+// statusAction is one button that changes an issue's status.
+type statusAction struct {
+	To    apperrors.Status
+	Label string
+}
+
+// statusActions are the changes open from st: an unresolved issue can
+// be resolved or ignored, the others reopened.
+func statusActions(st apperrors.Status) []statusAction {
+	switch st {
+	case apperrors.StatusResolved, apperrors.StatusIgnored:
+		return []statusAction{{apperrors.StatusUnresolved, "Reopen"}}
+	}
+	return []statusAction{{apperrors.StatusResolved, "Resolve"}, {apperrors.StatusIgnored, "Ignore"}}
+}
+
+// errorIssueStatus serves POST /errors/issues/{id}/status (operators):
+// status=resolved|ignored|unresolved, audited by the service in the
+// same transaction as the change. It returns to back, a path on this
+// site (the list or the issue), or to the issue.
+func (s *Server) errorIssueStatus(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if err := checkErrorID("id", id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if s.deps.Errors == nil {
+		s.fail(w, r, errNoErrors)
+		return
+	}
+	st := apperrors.Status(r.PostFormValue("status"))
+	switch st {
+	case apperrors.StatusUnresolved, apperrors.StatusResolved, apperrors.StatusIgnored:
+	default:
+		s.fail(w, r, badRequest("status: want unresolved, resolved or ignored"))
+		return
+	}
+	rec := auth.AuditRecord(r.Context(), s.now(), actionIssueStatus, id, audit.Success, map[string]string{"status": string(st)})
+	if err := s.deps.Errors.SetStatus(r.Context(), id, st, rec); err != nil {
+		s.fail(w, r, errorsErr(err))
+		return
+	}
+	http.Redirect(w, r, withChanged(localBack(r.PostFormValue("back"), "/errors/issues/"+id)), http.StatusSeeOther)
+}
+
+// localBack is back when it is a path below /errors on this site, else
+// def: a form cannot send anyone elsewhere.
+func localBack(back, def string) string {
+	u, err := url.Parse(back)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || len(back) > 2048 ||
+		!(u.Path == "/errors" || strings.HasPrefix(u.Path, "/errors/")) || strings.HasPrefix(back, "//") {
+		return def
+	}
+	return back
+}
+
+// withChanged adds changed=1 (the page's notice) to the path u.
+func withChanged(u string) string {
+	p, _ := url.Parse(u) // localBack's answer parses
+	q := p.Query()
+	q.Set("changed", "1")
+	p.RawQuery = q.Encode()
+	return p.String()
+}
+
+// levelText is an issue's or event's level, "error" when the SDK sent
+// none (Sentry's default).
+func levelText(l string) string {
+	if l == "" {
+		return "error"
+	}
+	return l
+}
+
+// levelClass colours a level's tag (its text says it too).
+func levelClass(l string) string {
+	switch l {
+	case "fatal", "error", "":
+		return "bad"
+	case "warning":
+		return "warn"
+	}
+	return ""
+}
+
+// issueStatusClass colours a status's tag.
+func issueStatusClass(st apperrors.Status) string {
+	switch st {
+	case apperrors.StatusResolved:
+		return "ok"
+	case apperrors.StatusIgnored:
+		return ""
+	}
+	return "bad"
+}
+
+// rfc3339 is t for a <time datetime>.
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
