@@ -28,8 +28,11 @@ type dataset struct {
 	BlockInterval time.Duration
 	WAL           time.Duration
 	Scrape        time.Duration
-	// End is the last WAL sample's time (exclusive): the start of the
-	// current UTC day, so a cached dataset serves one day.
+	// End is where the blocks end, plus WAL: the start of the current UTC
+	// day, so cached blocks serve one day. The WAL itself is written for
+	// each run and ends now (writeWAL): a WAL hours old would make the
+	// server compact its head right after the first start and leave the
+	// later starts a shorter WAL to replay.
 	End time.Time
 }
 
@@ -48,7 +51,7 @@ func defaultDataset() dataset {
 }
 
 func (d dataset) key() string {
-	return fmt.Sprintf("restart-v1-s%d-d%d-bi%s-w%s-sc%s-e%s", d.Series, d.Days, d.BlockInterval, d.WAL, d.Scrape,
+	return fmt.Sprintf("restart-v2-s%d-d%d-bi%s-w%s-sc%s-e%s", d.Series, d.Days, d.BlockInterval, d.WAL, d.Scrape,
 		d.End.Format("20060102"))
 }
 
@@ -99,23 +102,30 @@ func (d dataset) cached(cacheDir string, logger *slog.Logger) (string, time.Dura
 	return dir, took, nil
 }
 
-// generate writes the blocks with bench/graphdata, then the WAL through a
-// real TSDB head, which leaves a WAL, a checkpoint-free segment series
-// and memory-mapped head chunks exactly as a server that was killed.
+// generate writes the blocks with bench/graphdata: Days of them, ending
+// WAL before End, so that the WAL (ending at or after End) follows them.
 func (d dataset) generate(dir string, logger *slog.Logger) error {
-	walStart := d.End.Add(-d.WAL)
 	start := time.Now()
 	if err := graphdata.Generate(dir, graphdata.Params{
-		Series: d.Series, Interval: d.BlockInterval, Days: d.Days, End: walStart,
+		Series: d.Series, Interval: d.BlockInterval, Days: d.Days, End: d.End.Add(-d.WAL),
 	}, logger); err != nil {
 		return fmt.Errorf("blocks: %w", err)
 	}
 	logger.Info("restart dataset: blocks written", "took", time.Since(start).Round(time.Second))
-	start = time.Now()
+	return nil
+}
+
+// writeWAL writes d.WAL of samples ending at end into the TSDB at dir (a
+// copy of the cached blocks) through a real TSDB head, which leaves WAL
+// segments and memory-mapped head chunks exactly as a server that was
+// killed at end.
+func (d dataset) writeWAL(dir string, end time.Time, logger *slog.Logger) error {
+	walStart := end.Add(-d.WAL)
+	start := time.Now()
 	opts := tsdb.DefaultOptions()
 	opts.WALCompression = compression.Snappy
 	opts.RetentionDuration = 0
-	db, err := tsdb.Open(dir, logger.With("component", "tsdb"), nil, opts, nil)
+	db, err := tsdb.Open(dir, slog.New(slog.DiscardHandler), nil, opts, nil)
 	if err != nil {
 		return fmt.Errorf("wal: %w", err)
 	}
@@ -126,7 +136,7 @@ func (d dataset) generate(dir string, logger *slog.Logger) error {
 	rng := rand.New(rand.NewPCG(3, 4))
 	ctx := context.Background()
 	n := 0
-	for t := walStart; t.Before(d.End); t = t.Add(d.Scrape) {
+	for t := walStart; t.Before(end); t = t.Add(d.Scrape) {
 		// One commit per 10k series, like scrapes of 2k-series targets
 		// committing a few at a time.
 		app := db.Appender(ctx)

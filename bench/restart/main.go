@@ -69,6 +69,20 @@ func run(ctx context.Context, args []string) error {
 	}
 	defer os.RemoveAll(tmp)
 
+	// One WAL, ending now, copied to both servers.
+	walDir := filepath.Join(tmp, "wal-src")
+	if err := copyTSDB(src, walDir); err != nil {
+		return err
+	}
+	begin := time.Now()
+	if err := d.writeWAL(walDir, time.Now().Truncate(time.Minute), logger); err != nil {
+		return err
+	}
+	walSize, _ := duSize(filepath.Join(walDir, "wal"))
+	fmt.Printf("WAL: %s of %d series every %s written in %s, %.2f GB\n", d.WAL, d.Series, d.Scrape,
+		time.Since(begin).Round(time.Second), float64(walSize)/1e9)
+	src = walDir
+
 	ward, err := runWard(ctx, *wardBin, src, tmp, *settle, logger)
 	if err != nil {
 		return fmt.Errorf("ward: %w", err)

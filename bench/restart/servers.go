@@ -109,7 +109,7 @@ func (s server) cycle(ctx context.Context, settle time.Duration) (*scenarios, er
 	}
 	out.First = took
 	fmt.Printf("%s: ready %.2fs after exec (first start: the WAL as a killed server left it)\n", s.name, took.Seconds())
-	time.Sleep(settle)
+	sleep(ctx, settle)
 	begin := time.Now()
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	if err := waitExit(cmd, 5*time.Minute); err != nil {
@@ -121,7 +121,7 @@ func (s server) cycle(ctx context.Context, settle time.Duration) (*scenarios, er
 	}
 	out.Clean = took
 	fmt.Printf("%s: ready %.2fs after exec (clean restart; the stop took %.2fs)\n", s.name, took.Seconds(), out.Stop.Seconds())
-	time.Sleep(settle)
+	sleep(ctx, settle)
 	_ = cmd.Process.Kill()
 	_ = waitExit(cmd, time.Minute)
 	if cmd, took, err = s.start(ctx, "crash"); err != nil {
@@ -239,4 +239,12 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(d):
+	}
 }
