@@ -72,6 +72,12 @@ bench: build
 	$(GO) test ./ratelimit -run '^$$' -bench BenchmarkTakeAndHeaders -benchmem
 	# Evidence pack (issue 14): 400 days of hourly evidence, 18 controls (<= 10 s).
 	$(GO) test ./compliance/evidencepack -run '^$$' -bench BenchmarkEvidencePack400Days -benchtime 2x
+	# Restart (issue 15): exec to /-/ready on 30 d x 100k series + a 2 h WAL,
+	# after a clean stop and after kill -9, ward and Debian's prometheus on
+	# copies of the same data. The first run of a day generates the blocks
+	# (~1 min, 1 GB in WARD_BENCH_CACHE or ~/.cache/ward-bench); each run
+	# writes its WAL (~30 s, 0.4 GB in a temporary directory).
+	$(GO) run ./bench/restart -ward $(BIN)
 
 ## fuzz: run each fuzz target briefly (FUZZTIME=30s)
 FUZZTIME ?= 20s

@@ -47,8 +47,11 @@ func appendFigures(path string, ward, prom *scenarios) error {
 		return fmt.Sprintf("%.2f", get(prom))
 	}
 	clean := func(s *scenarios) float64 { return s.Clean.Seconds() }
-	crash := func(s *scenarios) float64 { return s.Crash.Seconds() }
+	// The worst crash: killed with the whole 2 h WAL to replay and no
+	// chunk snapshot, which is the first start. (The crash restart after
+	// the clean one replays only the WAL written since its snapshot.)
+	crash := func(s *scenarios) float64 { return s.First.Seconds() }
 	fmt.Fprintf(f, "15\tready after restart (30 d × 100k series + 2 h WAL)\t%.2f\t%s\ts\t<=%d\n", clean(ward), anchor(clean), goalSeconds)
-	fmt.Fprintf(f, "15\tready after crash restart (kill -9; 30 d × 100k + 2 h WAL)\t%.2f\t%s\ts\t-\n", crash(ward), anchor(crash))
+	fmt.Fprintf(f, "15\tready after kill -9 (30 d × 100k series + 2 h WAL, no snapshot)\t%.2f\t%s\ts\t-\n", crash(ward), anchor(crash))
 	return f.Close()
 }
