@@ -60,7 +60,14 @@ func (s *slackTexts) count(sub string) int {
 }
 
 func slackRestartConfig(target, apiURL string) string {
-	return fastGlobal + fmt.Sprintf(`
+	// External labels: the store's alerts carry them, the rule manager's
+	// do not; ResolveInactive must match the two.
+	return fmt.Sprintf(`
+global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+  external_labels: {site: test}
 rule_files: [rules.yml]
 rules: {builtin: false}
 scrape_configs:
@@ -100,7 +107,7 @@ func TestAlertsAcrossRestart(t *testing.T) {
 	servicetest.Eventually(t, 30*time.Second, "FIRING in Slack", func() bool { return sl.count("FIRING") == 1 })
 	in.stop()
 	back := time.Now()
-	in = startWardIn(t, dir, cfg)
+	in = restartWardIn(t, in, cfg)
 	// The restarted ward has evaluated the rule for 3 s (three evaluation
 	// intervals, ResolveInactive has run): its ALERTS sample is that recent.
 	q := fmt.Sprintf(`timestamp(ALERTS{alertname="ValueHigh",alertstate="firing"}) > %d`, back.Add(3*time.Second).Unix())
@@ -118,7 +125,7 @@ func TestAlertsAcrossRestart(t *testing.T) {
 		servicetest.Eventually(t, 30*time.Second, "FIRING again", func() bool { return sl.count("FIRING") > firing })
 		in.stop()
 		g.v.Store(0)
-		in = startWardIn(t, dir, cfg)
+		in = restartWardIn(t, in, cfg)
 		servicetest.Eventually(t, 30*time.Second, "RESOLVED after the restart", func() bool { return sl.count("RESOLVED") == 2 })
 	})
 }
