@@ -77,6 +77,12 @@ bench: build
 	# Sentry ingest (issue 16): parsing a 50 KB envelope (plain, gzipped) and
 	# one through the whole ingest handler.
 	$(GO) test ./apperrors/envelope ./apperrors/ingest -run '^$$' -bench 'Benchmark(ParseEnvelope|Ingest)$$' -benchmem
+	# Restart (issue 15): exec to /-/ready on 30 d x 100k series + a 2 h WAL,
+	# after a clean stop and after kill -9, ward and Debian's prometheus on
+	# copies of the same data. The first run of a day generates the blocks
+	# (~1 min, 1 GB in WARD_BENCH_CACHE or ~/.cache/ward-bench); each run
+	# writes its WAL (~30 s, 0.4 GB in a temporary directory).
+	$(GO) run ./bench/restart -ward $(BIN)
 
 ## fuzz: run each fuzz target briefly (FUZZTIME=30s)
 FUZZTIME ?= 20s

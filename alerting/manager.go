@@ -91,6 +91,9 @@ type Manager struct {
 	// restored are the alerts read from alerts.json at start, until
 	// ResolveRestored has looked at them.
 	restored []storedAlert
+	// restoredOwn marks the restored alerts ward's own rules raised
+	// (ownalerts.go); guarded by mu.
+	restoredOwn map[model.Fingerprint]bool
 }
 
 // New builds the long-lived parts of the pipeline and restores persisted
@@ -164,6 +167,7 @@ func New(o Options) (*Manager, error) {
 		}
 		m.logger.Info("restored pending alerts", "count", len(pending))
 		m.restored = pending
+		m.restoredOwn = restoredOwnSet(pending)
 	}
 	m.snapshots = []*snapshotter{nflogSnap, silencesSnap, alertsSnap}
 

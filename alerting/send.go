@@ -27,11 +27,8 @@ func (m *Manager) NotifyFunc(externalLabels func() labels.Labels) promrules.Noti
 			ann := model.LabelSet{}
 			ra.Annotations.Range(func(l labels.Label) { ann[model.LabelName(l.Name)] = model.LabelValue(l.Value) })
 			a := model.Alert{Labels: ls, Annotations: ann, StartsAt: ra.FiredAt, GeneratorURL: generator}
-			if !ra.ResolvedAt.IsZero() {
-				a.EndsAt = ra.ResolvedAt
-			} else {
-				a.EndsAt = ra.ValidUntil
-			}
+			// Never expired by time while firing (ownalerts.go).
+			a.EndsAt = ownEndsAt(ra.ResolvedAt)
 			if err := a.Validate(); err != nil {
 				m.logger.Error("dropping invalid alert", "alertname", ra.Labels.Get(labels.AlertName), "err", err)
 				continue

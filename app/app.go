@@ -436,6 +436,7 @@ func (a *App) Run(ctx context.Context) error {
 	add("signal", func(ctx context.Context) error { <-ctx.Done(); return nil })
 	add("collector", a.collector.Run)
 	add("rules", a.rules.Run)
+	add("own alerts", a.resolveInactive) // issue 15: resolve only on evaluation (ownalerts.go)
 	add("checks", a.checks.Run)
 	add("reloader", a.watchReloads)
 	add("http", a.server.Run)

@@ -39,11 +39,22 @@ func OpenTSDB(dir string, o TSDBOptions, logger *slog.Logger, reg prometheus.Reg
 		maxBlock := min(o.Retention/10, 31*24*time.Hour)
 		opts.MaxBlockDuration = max(maxBlock, time.Duration(opts.MinBlockDuration)*time.Millisecond).Milliseconds()
 	}
+	// Issue 15: a clean stop writes the head's chunks to a snapshot, so
+	// that the next start reads it instead of replaying the WAL (on a
+	// 2-hour WAL at 100k series, most of a restart). After a crash the
+	// snapshot is stale and the WAL after it is replayed as before.
+	opts.EnableMemorySnapshotOnShutdown = true
 	stats := tsdb.NewDBStats()
-	db, err := tsdb.Open(dir, logger.With("component", "tsdb"), reg, opts, stats)
+	start := time.Now()
+	progress, stopProgress := context.WithCancel(context.Background())
+	tsdbLogger := logger.With("component", "tsdb")
+	go logOpenProgress(progress, dir, stats, tsdbLogger)
+	db, err := tsdb.Open(dir, tsdbLogger, reg, opts, stats)
+	stopProgress()
 	if err != nil {
 		return nil, AdminStats{}, fmt.Errorf("storage: open tsdb %s: %w", dir, err)
 	}
+	tsdbLogger.Info("tsdb opened", "blocks", len(db.Blocks()), "head_series", db.Head().NumSeries(), "took", time.Since(start).Round(time.Millisecond))
 	return db, AdminStats{DB: db, stats: stats}, nil
 }
 
