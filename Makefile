@@ -77,6 +77,10 @@ bench: build
 	# Sentry ingest (issue 16): parsing a 50 KB envelope (plain, gzipped) and
 	# one through the whole ingest handler.
 	$(GO) test ./apperrors/envelope ./apperrors/ingest -run '^$$' -bench 'Benchmark(ParseEnvelope|Ingest)$$' -benchmem
+	# Error tracking end to end (issue 16): ward as its own process takes
+	# 50 KB gzipped envelopes at 55/s for 2 minutes; sustained events/s,
+	# extra RSS and accept-to-visible p95 go to the one table.
+	$(GO) test ./app -run '^$$' -bench BenchmarkErrorsSustained50KB -benchtime 1x -timeout 20m
 
 ## fuzz: run each fuzz target briefly (FUZZTIME=30s)
 FUZZTIME ?= 20s
