@@ -98,6 +98,16 @@ func TestErrorsPrivacy(t *testing.T) {
 		t.Fatalf("%s's export: %+v", privName, own)
 	}
 
+	// The page, on a phone: axe-core, no sideways scroll.
+	phone := signInBrowser(t, in, "pia", auth.RoleAdmin, 390)
+	p := browserPage{t: t, ctx: phone}
+	p.open(in.base + "/admin/errors/people")
+	if h := p.text("h1"); h != "App users' error events" {
+		t.Errorf("/admin/errors/people heading %q", h)
+	}
+	servicetest.Axe(t, phone, "/admin/errors/people at 390 px")
+	servicetest.NoSidewaysScroll(t, phone, "/admin/errors/people")
+
 	// An app end user, by admin.
 	admin := personClient(t, in, "ada", auth.RoleAdmin)
 	ids := url.Values{"identifiers": {appUserID + "\r\n" + appUserEmail + "\n\n" + appUserIP + "\n"}}
