@@ -83,6 +83,10 @@ bench: build
 	# (~1 min, 1 GB in WARD_BENCH_CACHE or ~/.cache/ward-bench); each run
 	# writes its WAL (~30 s, 0.4 GB in a temporary directory).
 	$(GO) run ./bench/restart -ward $(BIN)
+	# Error tracking end to end (issue 16): ward as its own process takes
+	# 50 KB gzipped envelopes at 55/s for 2 minutes; sustained events/s,
+	# extra RSS and accept-to-visible p95 go to the one table.
+	$(GO) test ./app -run '^$$' -bench BenchmarkErrorsSustained50KB -benchtime 1x -timeout 20m
 
 ## fuzz: run each fuzz target briefly (FUZZTIME=30s)
 FUZZTIME ?= 20s

@@ -358,6 +358,7 @@ func New(o Options) (_ *App, err error) {
 		Compliance: a.compliance, // issue 14
 
 		Errors:      a.errors,      // issue 16
+		ErrorPeople: a.privacy,     // issue 16: app users' error events (privacyerrors.go)
 		ErrorIngest: a.errorIngest, // issue 16
 	}, a.Reload)
 	a.watcher = events.NewWatcher(events.WatcherOptions{

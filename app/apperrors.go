@@ -23,6 +23,7 @@ func (a *App) newErrors(cfg *config.Config, extURL *url.URL) error {
 		return err
 	}
 	a.errors = svc
+	a.privacy.errors = svc // GDPR: the events that name a person (privacyerrors.go)
 	// The Sentry endpoints; their projects come with a.apply.
 	h, err := ingest.New(ingest.Options{
 		Accept:     svc,

@@ -70,6 +70,9 @@ type privacy struct {
 	// silences is the alert pipeline (alerting.Manager), whose silences
 	// name their authors; nil in tests without one.
 	silences silenceRewriter
+	// errors is error tracking, whose events may carry the person's
+	// email (issue 16, privacyerrors.go); nil without it.
+	errors personErrors
 }
 
 // silenceRewriter replaces a person's names by their pseudonyms in the
@@ -114,7 +117,10 @@ func (pv *privacy) Export(ctx context.Context, p *auth.Principal, name string) (
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, auth.ErrUserNotFound
 	}
-	return data, err
+	if err != nil {
+		return nil, err
+	}
+	return pv.withErrorEvents(ctx, data) // issue 16
 }
 
 // Erase erases name (admins only; routes guard the role, gate checks it
@@ -127,6 +133,10 @@ func (pv *privacy) Erase(ctx context.Context, p *auth.Principal, name string) (u
 		return ui.ErasureResult{}, auth.ErrForbidden
 	}
 	if err := pv.gate(ctx, p, audit.ActionPrivacyErase, name); err != nil {
+		return ui.ErasureResult{}, err
+	}
+	errorEvents, err := pv.eraseUserErrors(ctx, name) // issue 16
+	if err != nil {
 		return ui.ErasureResult{}, err
 	}
 	var outside storage.OutsideEraser
@@ -142,7 +152,7 @@ func (pv *privacy) Erase(ctx context.Context, p *auth.Principal, name string) (u
 	}
 	// The same report the privacy.erase record states.
 	return ui.ErasureResult{Pseudonym: rep.Pseudonym, Records: rep.Records, Sessions: rep.Sessions, Tokens: rep.Tokens,
-		Rewritten: rep.Rewritten, Silences: rep.Outside}, nil
+		Rewritten: rep.Rewritten, Silences: rep.Outside, ErrorEvents: errorEvents}, nil
 }
 
 // Notice is the retention the /privacy page states, from the

@@ -133,6 +133,9 @@ type Deps struct {
 	// /api/{project_id}/envelope/ and /store/; nil answers 404.
 	Errors      ErrorTracker
 	ErrorIngest http.Handler
+	// ErrorPeople exports and erases the error events of an app's end
+	// user (issue 16, /admin/errors/people); nil answers 404.
+	ErrorPeople ErrorPeople
 }
 
 // QueryHistory is each user's recent explorer expressions (issue 11;

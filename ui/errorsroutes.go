@@ -38,5 +38,9 @@ func (s *Server) errorRoutes() []endpoint {
 		viewer(kindPage, "GET /errors/issues/{id}", hf(s.errorIssuePage)),
 		viewer(kindPage, "GET /errors/projects/{id}", hf(s.errorProjectPage)),
 		operator(kindPage, "POST /errors/issues/{id}/status", hf(s.errorIssueStatus)),
+		// GDPR for the apps' end users (errorspeople.go).
+		admin(kindPage, "GET /admin/errors/people", hf(s.errorPeoplePage)),
+		admin(kindPage, "POST /admin/errors/people/export", hf(s.errorPeopleExport)),
+		admin(kindPage, "POST /admin/errors/people/erase", hf(s.errorPeopleErase)),
 	}
 }

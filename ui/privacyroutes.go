@@ -45,6 +45,9 @@ type ErasureResult struct {
 	// values rewritten (events, backup runs...) and silences rewritten.
 	Records, Sessions, Tokens int
 	Rewritten, Silences       int
+	// ErrorEvents is how many error events that carried the person's
+	// email went (issue 16; its own errors.person.erase record).
+	ErrorEvents int
 }
 
 // PrivacyNotice is the retention of each kind of personal data.
