@@ -126,6 +126,70 @@ ward_port=${ports[2]}
 prom_port=${ports[3]}
 am_port=${ports[4]}
 
+# One rule group per alert, four times as many as are measured to choose
+# from: see bench/alerts/plan.go.
+pool=$((alerts * 4 < 899 ? alerts * 4 : 899))
+"$harness" rules -pool "$pool" -warmup 1 >"$tmp/rules.yml"
+
+# The Alertmanager configuration, verbatim as alertmanager.yml and
+# indented under ward's alerting: key. One group per alert; repeat and
+# resolve notices cannot interfere (alerts stay firing until the end).
+cat >"$tmp/alertmanager.yml" <<YAML
+route:
+  receiver: slack
+  group_by: [alertname, bench_id]
+  group_wait: 0s
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+  - name: slack
+    slack_configs:
+      - api_url: http://$slack_addr/hook
+        channel: "#alerts"
+        send_resolved: true
+YAML
+
+global() {
+	printf 'global:\n  scrape_interval: %s\n  scrape_timeout: %s\n  evaluation_interval: %s\n' "$interval" "$interval" "$interval"
+	printf 'rule_files: ["%s"]\n' "$tmp/rules.yml"
+	printf 'scrape_configs:\n  - job_name: bench\n    static_configs:\n      - targets: ["%s"]\n' "$target_addr"
+}
+
+runenv=(env -u GOMEMLIMIT -u GODEBUG -u GOTRACEBACK GOGC="$gogc" GOMAXPROCS="$gomaxprocs")
+env_note="GOGC=$gogc GOMAXPROCS=$gomaxprocs GOMEMLIMIT unset"
+
+# start NAME CMD...: start CMD in the background, logging to NAME.log.
+started=
+start() {
+	local name=$1
+	shift
+	"${runenv[@]}" "$@" >"$tmp/$name.log" 2>&1 &
+	started=$!
+	pids+=("$started")
+}
+
+# measure NAME VERSION API PIDS...: run the harness against a started
+# stack. Extra harness flags (a token file) come in $harness_args.
+harness_args=()
+measure() {
+	local name=$1 version=$2 api=$3
+	shift 3
+	local pidflags=() p
+	for p in "$@"; do
+		pidflags+=(-pid "$p")
+	done
+	# In the background and waited for, so that a signal to this script
+	# runs the cleanup at once rather than after the harness ends.
+	"$harness" run -name "$name" -version "$version" -target "$target_addr" -slack "$slack_addr" \
+		-api "$api" "${pidflags[@]}" -alerts "$alerts" -pool "$pool" -warmup 1 \
+		-scrape-interval "$interval" -eval-interval "$interval" -seed "$seed" -budget 5m \
+		-out "$tmp/$name.json" "${harness_args[@]}" &
+	local harness_pid=$!
+	pids+=("$harness_pid")
+	wait "$harness_pid"
+	unset 'pids[${#pids[@]}-1]'
+}
+
 # --- random phases (issue 15), the default ------------------------------------
 # Both stacks side by side, each trial a fresh file_sd target killed at a
 # random phase (bench/alerts/random.go): once at 2s intervals and once at
@@ -204,70 +268,6 @@ if [[ ${BENCH_ALERTS_MODE:-random} == random ]]; then
 	cp "${random_results[1]}" bench/results/alerts-random-15s.json
 	exit 0
 fi
-
-# One rule group per alert, four times as many as are measured to choose
-# from: see bench/alerts/plan.go.
-pool=$((alerts * 4 < 899 ? alerts * 4 : 899))
-"$harness" rules -pool "$pool" -warmup 1 >"$tmp/rules.yml"
-
-# The Alertmanager configuration, verbatim as alertmanager.yml and
-# indented under ward's alerting: key. One group per alert; repeat and
-# resolve notices cannot interfere (alerts stay firing until the end).
-cat >"$tmp/alertmanager.yml" <<YAML
-route:
-  receiver: slack
-  group_by: [alertname, bench_id]
-  group_wait: 0s
-  group_interval: 1s
-  repeat_interval: 1h
-receivers:
-  - name: slack
-    slack_configs:
-      - api_url: http://$slack_addr/hook
-        channel: "#alerts"
-        send_resolved: true
-YAML
-
-global() {
-	printf 'global:\n  scrape_interval: %s\n  scrape_timeout: %s\n  evaluation_interval: %s\n' "$interval" "$interval" "$interval"
-	printf 'rule_files: ["%s"]\n' "$tmp/rules.yml"
-	printf 'scrape_configs:\n  - job_name: bench\n    static_configs:\n      - targets: ["%s"]\n' "$target_addr"
-}
-
-runenv=(env -u GOMEMLIMIT -u GODEBUG -u GOTRACEBACK GOGC="$gogc" GOMAXPROCS="$gomaxprocs")
-env_note="GOGC=$gogc GOMAXPROCS=$gomaxprocs GOMEMLIMIT unset"
-
-# start NAME CMD...: start CMD in the background, logging to NAME.log.
-started=
-start() {
-	local name=$1
-	shift
-	"${runenv[@]}" "$@" >"$tmp/$name.log" 2>&1 &
-	started=$!
-	pids+=("$started")
-}
-
-# measure NAME VERSION API PIDS...: run the harness against a started
-# stack. Extra harness flags (a token file) come in $harness_args.
-harness_args=()
-measure() {
-	local name=$1 version=$2 api=$3
-	shift 3
-	local pidflags=() p
-	for p in "$@"; do
-		pidflags+=(-pid "$p")
-	done
-	# In the background and waited for, so that a signal to this script
-	# runs the cleanup at once rather than after the harness ends.
-	"$harness" run -name "$name" -version "$version" -target "$target_addr" -slack "$slack_addr" \
-		-api "$api" "${pidflags[@]}" -alerts "$alerts" -pool "$pool" -warmup 1 \
-		-scrape-interval "$interval" -eval-interval "$interval" -seed "$seed" -budget 5m \
-		-out "$tmp/$name.json" "${harness_args[@]}" &
-	local harness_pid=$!
-	pids+=("$harness_pid")
-	wait "$harness_pid"
-	unset 'pids[${#pids[@]}-1]'
-}
 
 # --- (a) ward --------------------------------------------------------------
 {
