@@ -22,9 +22,9 @@ func (w ruleWatcher) Watched() (uint64, func(string) bool) {
 	return w.a.rules.Watched()
 }
 
-func (w ruleWatcher) Committed(job string, names []string, interval time.Duration) {
+func (w ruleWatcher) Committed(job string, names []string, interval time.Duration, changed bool) {
 	if w.a.rules != nil {
-		w.a.rules.Committed(job, names, interval)
+		w.a.rules.Committed(job, names, interval, changed)
 	}
 }
 

@@ -13,7 +13,7 @@ import (
 // the groups reading them at once (rules/ondata.go); the series carry no
 // job label, so job is "".
 type StateWatcher interface {
-	Committed(job string, names []string, interval time.Duration)
+	Committed(job string, names []string, interval time.Duration, changed bool)
 }
 
 // SetStateWatcher sets who hears of status changes (nil: nobody). Call
@@ -29,7 +29,7 @@ func (r *Runner) stateChanged(names []string, interval time.Duration) {
 	w := r.watcher
 	r.mu.Unlock()
 	if w != nil {
-		w.Committed("", names, interval)
+		w.Committed("", names, interval, true)
 	}
 }
 

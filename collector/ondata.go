@@ -20,8 +20,9 @@ type Watcher interface {
 	// does; wants reports whether a metric name is in it.
 	Watched() (gen uint64, wants func(name string) bool)
 	// Committed is called after a scrape of a target of job committed
-	// samples of the watched metric names, with the target's interval.
-	Committed(job string, names []string, interval time.Duration)
+	// samples of the watched metric names, with the target's interval;
+	// changed when the target's up flipped (it died or came back).
+	Committed(job string, names []string, interval time.Duration, changed bool)
 }
 
 // rescanEvery: a target's watched names are found again on every this
@@ -50,6 +51,7 @@ type targetWatch struct {
 	names   []string
 	samples int
 	scrapes int
+	up      float64 // the latest scrape's up; -1 before the first
 }
 
 func newWatchedAppendable(next storage.AppendableV2, w Watcher) *watchedAppendable {
@@ -68,7 +70,7 @@ func (w *watchedAppendable) AppenderV2(ctx context.Context) storage.AppenderV2 {
 	w.mu.Lock()
 	tw := w.targets[t]
 	if tw == nil {
-		tw = &targetWatch{gen: gen - 1}
+		tw = &targetWatch{gen: gen - 1, up: -1}
 		w.targets[t] = tw
 	}
 	prev := *tw
@@ -107,9 +109,21 @@ type watchedAppender struct {
 	// last is the latest name looked up: a scrape's samples come grouped
 	// by metric family, so most lookups are skipped.
 	last string
+	// tail holds the latest samples: the scrape report (up first) is
+	// appended last, so up is found at Commit without a per-sample check.
+	tail [reportTail]tailSample
+}
+
+// reportTail covers the scrape report's series and a few extra.
+const reportTail = 8
+
+type tailSample struct {
+	ls labels.Labels
+	v  float64
 }
 
 func (a *watchedAppender) Append(ref storage.SeriesRef, ls labels.Labels, st, t int64, v float64, h *histogram.Histogram, fh *histogram.FloatHistogram, opts storage.AOptions) (storage.SeriesRef, error) {
+	a.tail[a.samples%reportTail] = tailSample{ls, v}
 	a.samples++
 	if a.scan {
 		if n := ls.Get(model.MetricNameLabel); n != a.last {
@@ -129,7 +143,7 @@ func (a *watchedAppender) Commit() error {
 	if err := a.AppenderV2.Commit(); err != nil {
 		return err
 	}
-	tw := targetWatch{gen: a.prev.gen, names: a.prev.names, samples: a.samples, scrapes: a.prev.scrapes + 1}
+	tw := targetWatch{gen: a.prev.gen, names: a.prev.names, samples: a.samples, scrapes: a.prev.scrapes + 1, up: a.up()}
 	if a.scan {
 		tw.gen, tw.names = a.gen, a.names
 	} else if a.samples != a.prev.samples {
@@ -141,9 +155,21 @@ func (a *watchedAppender) Commit() error {
 	}
 	a.w.mu.Unlock()
 	if len(tw.names) > 0 {
-		a.w.watcher.Committed(a.target.GetValue(model.JobLabel), tw.names, interval(a.target))
+		changed := a.prev.up >= 0 && tw.up >= 0 && tw.up != a.prev.up
+		a.w.watcher.Committed(a.target.GetValue(model.JobLabel), tw.names, interval(a.target), changed)
 	}
 	return nil
+}
+
+// up is the value of the scrape's up sample, -1 if not among the last.
+func (a *watchedAppender) up() float64 {
+	for i := range min(a.samples, reportTail) {
+		s := a.tail[(a.samples-1-i)%reportTail]
+		if s.ls.Get(model.MetricNameLabel) == "up" {
+			return s.v
+		}
+	}
+	return -1
 }
 
 // interval is the target's scrape interval.

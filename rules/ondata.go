@@ -34,7 +34,13 @@ import (
 //
 // Bound: at most one triggered evaluation per group per scrape interval
 // of the source that triggered it; a trigger inside that window is
-// deferred to its end (coalesced with any others), not dropped.
+// deferred to its end (coalesced with any others), not dropped. One
+// exception: a change of state (a target's up flipped, a check went down
+// or up) is evaluated at once even inside the window. Otherwise, with
+// many targets triggering one group (TargetDown reads every target's
+// up), the window would be taken by whichever target scraped first and
+// a dying target would wait for up to a whole interval more. Changes of
+// state are rare, so the extra evaluations they cost are too.
 
 // onData runs the triggered evaluations of a Manager's groups.
 type onData struct {
@@ -70,6 +76,8 @@ type groupState struct {
 	pending bool
 	since   time.Time
 	timer   *time.Timer
+	// rerun: a change of state came while an evaluation was running.
+	rerun bool
 }
 
 // selIndex maps metric names to the on_data groups whose rules select
@@ -227,8 +235,8 @@ func (m *Manager) Watched() (gen uint64, wants func(name string) bool) {
 // job, or a health check (job ""; its series have no job label). The
 // on_data groups selecting them evaluate now, or at the end of their
 // window of one interval (the source's) since their previous triggered
-// evaluation.
-func (m *Manager) Committed(job string, names []string, interval time.Duration) {
+// evaluation; now in any case when changed (the source's state changed).
+func (m *Manager) Committed(job string, names []string, interval time.Duration, changed bool) {
 	od := m.ondata
 	if !od.running.Load() || len(names) == 0 {
 		return
@@ -257,20 +265,36 @@ func (m *Manager) Committed(job string, names []string, interval time.Duration) 
 		}
 	}
 	for _, st := range hit {
-		od.trigger(st, interval)
+		od.trigger(st, interval, changed)
 	}
 }
 
 // trigger schedules a triggered evaluation of st.
-func (od *onData) trigger(st *groupState, interval time.Duration) {
+func (od *onData) trigger(st *groupState, interval time.Duration, changed bool) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if st.g == nil || st.pending {
+	if st.g == nil {
+		return
+	}
+	if st.pending {
+		if !changed {
+			return
+		}
+		if st.timer == nil {
+			// Running: it may have read the data before this commit.
+			st.rerun = true
+			return
+		}
+		if !st.timer.Stop() {
+			return // firing now
+		}
+		st.timer = nil
+		go od.fire(st)
 		return
 	}
 	now := time.Now()
 	st.pending, st.since = true, now
-	if wait := st.lastTrig.Add(interval).Sub(now); wait > 0 {
+	if wait := st.lastTrig.Add(interval).Sub(now); wait > 0 && !changed {
 		od.deferred.WithLabelValues(st.key).Inc()
 		st.timer = time.AfterFunc(wait, func() { od.fire(st) })
 		return
@@ -302,6 +326,14 @@ func (od *onData) fire(st *groupState) {
 	promrules.DefaultEvalIterationFunc(ctx, g, ts)
 	st.lastEval = ts
 	od.triggered.WithLabelValues(st.key).Inc()
+	st.mu.Lock()
+	again := st.rerun
+	st.rerun = false
+	if again {
+		st.pending, st.since = true, time.Now()
+		go od.fire(st)
+	}
+	st.mu.Unlock()
 }
 
 // iterate is every group's GroupEvalIterationFunc: the group's tick.
