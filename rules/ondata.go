@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql"
 	"github.com/prometheus/prometheus/promql/parser"
@@ -194,7 +195,7 @@ func (x *selIndex) add(st *groupState, g *promrules.Group) {
 			s := selector{st: st}
 			for _, m := range ms {
 				switch m.Name {
-				case labels.MetricName:
+				case model.MetricNameLabel:
 					s.name = m
 				case "job":
 					s.job = m

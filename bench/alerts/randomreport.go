@@ -21,7 +21,7 @@ func randomReport(args []string, stdout io.Writer) error {
 		return err
 	}
 	if fs.NArg() == 0 {
-		return errors.New("random-report: want RESULT.json ...")
+		return errors.New("random-report: want one or more RESULT.json files")
 	}
 	var figures []string
 	for _, path := range fs.Args() {
