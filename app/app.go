@@ -233,7 +233,8 @@ func New(o Options) (_ *App, err error) {
 		},
 	}
 	a.checks = checks.NewRunner(a.logger, a.db, a.reg)
-	a.collector, err = collector.New(a.logger, a.reg, a.db)
+	a.checks.SetStateWatcher(ruleWatcher{a}) // issue 15, on_data (app/ondata.go)
+	a.collector, err = collector.NewWatched(a.logger, a.reg, a.db, ruleWatcher{a})
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,9 @@
 # bench/results/alerts-latest.json. About 3 minutes with a warm build cache.
 #
 # Settings (environment):
+#   BENCH_ALERTS_MODE=random        random: both stacks side by side, random phases,
+#                                   at 2s and 15s (issue 15); planned: the plan below
+#   BENCH_ALERTS_TRIALS_2S=16 BENCH_ALERTS_TRIALS_15S=8  random-mode trials
 #   BENCH_ALERTS=24                 alerts measured per stack (>= 20)
 #   BENCH_ALERTS_INTERVAL=2s        scrape and evaluation interval
 #   BENCH_ALERTS_SEED=1             seed of the plan (bench/alerts/plan.go)
@@ -186,6 +189,85 @@ measure() {
 	wait "$harness_pid"
 	unset 'pids[${#pids[@]}-1]'
 }
+
+# --- random phases (issue 15), the default ------------------------------------
+# Both stacks side by side, each trial a fresh file_sd target killed at a
+# random phase (bench/alerts/random.go): once at 2s intervals and once at
+# 15s. BENCH_ALERTS_MODE=planned runs the planned comparison below instead.
+random_stacks() {
+	local iv=$1 trials=$2 dir=$tmp/random-$1
+	mkdir -p "$dir/ward-data" "$dir/prom-data" "$dir/am-data"
+	echo '[]' >"$dir/sd.json"
+	cat >"$dir/rules.yml" <<'YAML'
+groups:
+  - name: trial-down
+    rules:
+      - alert: TrialDown
+        expr: up{job="trial"} == 0
+        for: 0s
+        labels:
+          severity: critical
+        annotations:
+          summary: "trial target {{ $labels.bench_id }} is down"
+YAML
+	am_config() {
+		printf 'route:\n  receiver: slack\n  group_by: [alertname, bench_id]\n  group_wait: 0s\n  group_interval: 1s\n  repeat_interval: 1h\n'
+		printf 'receivers:\n  - name: slack\n    slack_configs:\n      - api_url: http://%s/hook/%s\n        channel: "#alerts"\n        send_resolved: true\n' "$slack_addr" "$1"
+	}
+	scrape() {
+		printf 'global:\n  scrape_interval: %s\n  scrape_timeout: %s\n  evaluation_interval: %s\n' "$iv" "$iv" "$iv"
+		printf 'rule_files: ["%s"]\n' "$dir/rules.yml"
+		printf 'scrape_configs:\n  - job_name: trial\n    metrics_path: /%s/metrics\n    file_sd_configs:\n      - files: ["%s"]\n' "$1" "$dir/sd.json"
+	}
+	{
+		scrape ward
+		printf 'storage:\n  path: %s\n' "$dir/ward-data"
+		printf 'server:\n  listen: 127.0.0.1:%s\n' "$ward_port"
+		printf 'rules:\n  builtin: false\n'
+		printf 'alerting:\n'
+		am_config ward | sed 's/^/  /'
+	} >"$dir/ward.yaml"
+	am_config stack >"$dir/alertmanager.yml"
+	{
+		scrape stack
+		printf 'alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ["127.0.0.1:%s"]\n' "$am_port"
+	} >"$dir/prometheus.yml"
+	"$ward" check config "$dir/ward.yaml" >"$tmp/ward-check.log" 2>&1 || {
+		cat "$tmp/ward-check.log" >&2
+		exit 1
+	}
+	local tokenflags=()
+	if [[ $("$ward" help 2>&1 || true) == *"ward token"* ]]; then
+		(umask 077 && "$ward" token create --config "$dir/ward.yaml" --name bench-alerts --role viewer >"$dir/ward.token" 2>>"$tmp/ward.log")
+		tokenflags=(-token-file "$dir/ward.token")
+	fi
+	log "random phases at $iv: starting ward, $alertmanager and $prometheus side by side"
+	start ward "$ward" serve --config "$dir/ward.yaml"
+	start alertmanager "$alertmanager" --config.file="$dir/alertmanager.yml" --storage.path="$dir/am-data" \
+		--web.listen-address="127.0.0.1:$am_port" --cluster.listen-address=
+	start prometheus "$prometheus" --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/prom-data" \
+		--web.listen-address="127.0.0.1:$prom_port" --rules.alert.resend-delay=1s
+	"$harness" random -interval "$iv" -trials "$trials" -sd-file "$dir/sd.json" -slack "$slack_addr" \
+		-ward-api "http://127.0.0.1:$ward_port" "${tokenflags[@]}" -stack-api "http://127.0.0.1:$prom_port" \
+		-out "$dir/random.json" &
+	local hp=$!
+	pids+=("$hp")
+	wait "$hp"
+	unset 'pids[${#pids[@]}-1]'
+	stop_all
+	random_results+=("$dir/random.json")
+}
+if [[ ${BENCH_ALERTS_MODE:-random} == random ]]; then
+	random_results=()
+	random_stacks 2s "${BENCH_ALERTS_TRIALS_2S:-16}"
+	random_stacks 15s "${BENCH_ALERTS_TRIALS_15S:-8}"
+	mkdir -p bench/results
+	echo
+	"$harness" random-report "${random_results[@]}"
+	cp "${random_results[0]}" bench/results/alerts-random-2s.json
+	cp "${random_results[1]}" bench/results/alerts-random-15s.json
+	exit 0
+fi
 
 # --- (a) ward --------------------------------------------------------------
 {

@@ -82,12 +82,15 @@ func (j *job) runOnce(ctx context.Context) {
 		// Stopped mid-run: the target did not fail, we left.
 		return
 	}
-	j.record(o.result)
-	j.write(o)
+	changed := j.record(o.result)
+	if names := j.write(o); changed && names != nil {
+		j.runner.stateChanged(names, time.Duration(j.cfg.Interval))
+	}
 }
 
-// record keeps res as the latest result and logs a change of state.
-func (j *job) record(res Result) {
+// record keeps res as the latest result and logs a change of state; it
+// reports whether the status changed.
+func (j *job) record(res Result) bool {
 	j.mu.Lock()
 	prev, downSince := j.result, j.downSince
 	if !res.OK() {
@@ -110,6 +113,7 @@ func (j *job) record(res Result) {
 	default:
 		log.Debug("check up", "check", res.Check, "kind", res.Kind, "details", res.Details)
 	}
+	return res.Status != prev.Status
 }
 
 func (j *job) latest() Result {
@@ -120,8 +124,9 @@ func (j *job) latest() Result {
 
 // write appends the run's samples at its start time, and staleness
 // markers for series the previous run wrote and this one did not (a
-// replica promoted to primary has no replication lag any more).
-func (j *job) write(o outcome) {
+// replica promoted to primary has no replication lag any more). It
+// returns the metric names written, nil when nothing was committed.
+func (j *job) write(o outcome) []string {
 	up := 0.0
 	if o.result.OK() {
 		up = 1
@@ -158,12 +163,14 @@ func (j *job) write(o outcome) {
 	for i, l := range order {
 		if _, err := app.Append(0, l, ts, samples[i]); err != nil {
 			j.appendFailed(app.Rollback, err)
-			return
+			return nil
 		}
 	}
-	if j.finish(app, cur, ts) {
-		j.series, j.lastTS = cur, ts
+	if !j.finish(app, cur, ts) {
+		return nil
 	}
+	j.series, j.lastTS = cur, ts
+	return metricNames(order)
 }
 
 // markStale writes staleness markers for every series of the check, which

@@ -33,6 +33,8 @@ type Runner struct {
 	// stopping is set once Run no longer starts jobs and waits for them.
 	stopping bool
 	wg       sync.WaitGroup
+	// watcher hears of status changes (watch.go).
+	watcher StateWatcher
 }
 
 type runnerMetrics struct {

@@ -34,10 +34,23 @@ type Collector struct {
 	scrape    *scrape.Manager
 	cancel    context.CancelFunc
 	ctx       context.Context
+	// watched is set when a Watcher hears of scrape commits (ondata.go).
+	watched *watchedAppendable
 }
 
 // New builds a Collector. Nothing runs until Run.
 func New(logger *slog.Logger, reg prometheus.Registerer, app storage.AppendableV2) (*Collector, error) {
+	return NewWatched(logger, reg, app, nil)
+}
+
+// NewWatched builds a Collector that tells w about every scrape commit
+// of series it watches (nil: nobody). Nothing runs until Run.
+func NewWatched(logger *slog.Logger, reg prometheus.Registerer, app storage.AppendableV2, w Watcher) (*Collector, error) {
+	var watched *watchedAppendable
+	if w != nil {
+		watched = newWatchedAppendable(app, w)
+		app = watched
+	}
 	sdMetrics, err := discovery.CreateAndRegisterSDMetrics(reg)
 	if err != nil {
 		return nil, fmt.Errorf("collector: discovery metrics: %w", err)
@@ -52,12 +65,14 @@ func New(logger *slog.Logger, reg prometheus.Registerer, app storage.AppendableV
 	sm, err := scrape.NewManager(&scrape.Options{
 		DiscoveryReloadInterval:  model.Duration(discoveryUpdateInterval),
 		DiscoveryReloadOnStartup: true,
+		// The appender context carries the target (ondata.go).
+		PassMetadataInContext: w != nil,
 	}, logger.With("component", "scrape"), nil, nil, app, reg)
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("collector: scrape manager: %w", err)
 	}
-	return &Collector{logger: logger, discovery: dm, scrape: sm, ctx: ctx, cancel: cancel}, nil
+	return &Collector{logger: logger, discovery: dm, scrape: sm, ctx: ctx, cancel: cancel, watched: watched}, nil
 }
 
 // ApplyConfig switches scraping to cfg's scrape configs. Targets whose
@@ -89,9 +104,18 @@ func (c *Collector) Run(ctx context.Context) error {
 	go func() { errc <- unexpectedStop("discovery manager", c.discovery.Run()) }()
 	go func() { errc <- unexpectedStop("scrape manager", c.scrape.Run(c.discovery.SyncCh())) }()
 	var err error
-	select {
-	case <-ctx.Done():
-	case err = <-errc:
+	forget := time.NewTicker(time.Minute)
+	defer forget.Stop()
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case err = <-errc:
+			break loop
+		case <-forget.C:
+			c.forgetTargets()
+		}
 	}
 	c.scrape.Stop()
 	c.cancel()
@@ -111,4 +135,18 @@ func unexpectedStop(manager string, err error) error {
 // and dropped targets and scrape pools.
 func (c *Collector) Targets() *scrape.Manager {
 	return c.scrape
+}
+
+// forgetTargets drops the watch state of targets no longer scraped.
+func (c *Collector) forgetTargets() {
+	if c.watched == nil {
+		return
+	}
+	active := map[*scrape.Target]bool{}
+	for _, ts := range c.scrape.TargetsActive() {
+		for _, t := range ts {
+			active[t] = true
+		}
+	}
+	c.watched.forget(active)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/rulefmt"
 	"github.com/prometheus/prometheus/promql/parser"
+	promrules "github.com/prometheus/prometheus/rules"
 
 	"github.com/ward-monitoring/ward/rules/builtin"
 )
@@ -30,6 +32,32 @@ type loader struct {
 	mu sync.Mutex
 	// drop names built-in rules (alert or record) to leave out.
 	drop map[string]bool
+	// modes holds each loaded file's `evaluation:` settings, by file
+	// identifier (evalmode.go).
+	modes map[string]groupModes
+}
+
+// evalModes returns the `evaluation:` setting of every group of the files
+// loaded so far, by group key (promrules.GroupKey).
+func (l *loader) evalModes() map[string]EvalMode {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	out := map[string]EvalMode{}
+	for file, gm := range l.modes {
+		for name, m := range gm {
+			out[promrules.GroupKey(file, name)] = m
+		}
+	}
+	return out
+}
+
+func (l *loader) setModes(file string, gm groupModes) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.modes == nil {
+		l.modes = map[string]groupModes{}
+	}
+	l.modes[file] = gm
 }
 
 func (l *loader) setDrop(drop map[string]bool) {
@@ -40,14 +68,21 @@ func (l *loader) setDrop(drop map[string]bool) {
 
 // Load implements rules.GroupLoader.
 func (l *loader) Load(identifier string, ignoreUnknownFields bool, scheme model.ValidationScheme) (*rulefmt.RuleGroups, []error) {
-	name, ok := strings.CutPrefix(identifier, builtinPrefix)
-	if !ok {
-		rgs, errs := rulefmt.ParseFile(identifier, ignoreUnknownFields, scheme, l.parser, l.logger)
-		return rgs, positioned(errs)
+	name, builtinFile := strings.CutPrefix(identifier, builtinPrefix)
+	var content []byte
+	var err error
+	if builtinFile {
+		content, err = fs.ReadFile(builtin.FS, name)
+	} else {
+		content, err = os.ReadFile(identifier)
 	}
-	content, err := fs.ReadFile(builtin.FS, name)
 	if err != nil {
 		return nil, []error{fmt.Errorf("%s: %w", identifier, err)}
+	}
+	// ward's `evaluation:` field first: rulefmt refuses unknown fields.
+	content, modes, errs := stripEvalModes(identifier, content)
+	if errs != nil {
+		return nil, errs
 	}
 	rgs, errs := rulefmt.Parse(content, ignoreUnknownFields, scheme, l.parser, l.logger)
 	if errs != nil {
@@ -55,6 +90,10 @@ func (l *loader) Load(identifier string, ignoreUnknownFields bool, scheme model.
 			errs[i] = fmt.Errorf("%s: %w", identifier, errs[i])
 		}
 		return nil, positioned(errs)
+	}
+	l.setModes(identifier, modes)
+	if !builtinFile {
+		return rgs, nil
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()

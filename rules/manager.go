@@ -46,6 +46,8 @@ type Manager struct {
 	rules  *promrules.Manager
 	// externalURL is the base of alert links ($externalURL in templates).
 	externalURL string
+	// ondata triggers evaluations from scrapes and checks (ondata.go).
+	ondata *onData
 
 	mu sync.Mutex // serialises ApplyConfig
 }
@@ -85,7 +87,7 @@ func NewManager(o Options) *Manager {
 	// runbook links do): like Prometheus, drop the external URL's
 	// trailing slash so that they do not get "//path".
 	ext := strings.TrimSuffix(o.ExternalURL.String(), "/")
-	return &Manager{logger: o.Logger, loader: l, rules: m, externalURL: ext}
+	return &Manager{logger: o.Logger, loader: l, rules: m, externalURL: ext, ondata: newOnData(o.Logger, o.Registerer)}
 }
 
 // Files resolves the rule files cfg asks for: the built-in pack (when
@@ -119,7 +121,11 @@ func (m *Manager) ApplyConfig(cfg *config.Config) error {
 	m.loader.setDrop(drop)
 	g := cfg.Prometheus.GlobalConfig
 	interval := time.Duration(g.EvaluationInterval)
-	if err := m.rules.Update(interval, files, g.ExternalLabels, m.externalURL, nil); err != nil {
+	m.ondata.pause()
+	err = m.rules.Update(interval, files, g.ExternalLabels, m.externalURL, m.ondata.iterate)
+	// On error Prometheus keeps the running groups: attach them again.
+	m.ondata.rebuild(m.rules.RuleGroups(), m.loader.evalModes())
+	if err != nil {
 		return fmt.Errorf("rules: %w", err)
 	}
 	return nil
@@ -225,7 +231,9 @@ func plan(cfg *config.Config, l *loader) (files []string, drop map[string]bool, 
 // Run evaluates rules until ctx ends.
 func (m *Manager) Run(ctx context.Context) error {
 	go m.rules.Run()
+	m.ondata.start()
 	<-ctx.Done()
+	m.ondata.stop()
 	m.rules.Stop()
 	return nil
 }

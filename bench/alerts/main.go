@@ -13,6 +13,8 @@
 //	alerts rules [-alerts N]               print the rule file both stacks load
 //	alerts run -name N -target A -slack A  measure one running stack, write JSON
 //	alerts report [-out F] W.json S.json   print the comparison, check the goals
+//	alerts random -sd-file F -slack A …    both stacks side by side, random phases (random.go)
+//	alerts random-report R.json…           print them, append figures to $WARD_BENCH_RESULTS
 package main
 
 import (
@@ -41,6 +43,10 @@ func dispatch(ctx context.Context, args []string) error {
 		return run(ctx, args[1:])
 	case "report":
 		return report(args[1:], os.Stdout)
+	case "random":
+		return randomRun(ctx, args[1:])
+	case "random-report":
+		return randomReport(args[1:], os.Stdout)
 	default:
 		return fmt.Errorf("unknown command %q", args[0])
 	}

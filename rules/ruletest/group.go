@@ -15,6 +15,8 @@ import (
 	"github.com/prometheus/prometheus/promql/parser"
 	"github.com/prometheus/prometheus/promql/promqltest"
 	"github.com/prometheus/prometheus/rules"
+
+	wardrules "github.com/ward-monitoring/ward/rules"
 )
 
 // groupEnv is what a test group takes from its file and from Options.
@@ -62,6 +64,8 @@ func (tg *testGroup) run(ctx context.Context, env groupEnv) (errs []error) {
 		NotifyFunc:   func(context.Context, string, ...*rules.Alert) {},
 		Logger:       slog.New(slog.DiscardHandler),
 		Parser:       env.parser,
+		// ward's loader: rule files may carry `evaluation:`.
+		GroupLoader: wardrules.NewGroupLoader(env.parser),
 	})
 	loaded, loadErrs := mgr.LoadGroups(time.Duration(tg.Interval), tg.ExternalLabels, tg.ExternalURL,
 		nil, env.ignoreUnknownFields, env.ruleFiles...)
