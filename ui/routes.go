@@ -286,6 +286,7 @@ func (s *Server) routes() []endpoint {
 	table = append(table, s.evidencePackRoutes()...)
 	table = append(table, s.privacyRoutes()...)
 	table = append(table, s.errorRoutes()...) // issue 16
+	table = append(table, s.debugRoutes()...) // issue 15: runtime profiles
 	return table
 }
 
