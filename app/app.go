@@ -435,6 +435,7 @@ func (a *App) Run(ctx context.Context) error {
 	// Stops the group when ctx ends.
 	add("signal", func(ctx context.Context) error { <-ctx.Done(); return nil })
 	add("collector", a.collector.Run)
+	add("gc policy", a.runGCPolicy) // issue 15: gcpolicy.go
 	add("rules", a.rules.Run)
 	add("checks", a.checks.Run)
 	add("reloader", a.watchReloads)

@@ -23,7 +23,10 @@
 #
 # Settings (environment):
 #   BENCH_MEMORY_AFTER=60s          how long each side runs before RSS is read
-#   BENCH_GOGC=100 BENCH_GOMAXPROCS=nproc  runtime settings for every server
+#   BENCH_GOGC=                     unset: each server's own GC default (Go's 100;
+#                                   ward's small-heap policy, app/gcpolicy.go);
+#                                   set: this GOGC for every server
+#   BENCH_GOMAXPROCS=nproc          for every server
 #   BENCH_WARD_BIN=                 use this ward binary instead of building bin/ward
 #   BENCH_STRICT=0                  1: exit 1 when the goal (<= 0.7x) is not met
 #   BENCH_KEEP=0                    1: keep the temp dir (configs, logs, data)
@@ -34,7 +37,7 @@ cd "$root"
 
 after=${BENCH_MEMORY_AFTER:-60s}
 after_s=${after%s}
-gogc=${BENCH_GOGC:-100}
+gogc=${BENCH_GOGC:-}
 gomaxprocs=${BENCH_GOMAXPROCS:-$(nproc)}
 strict=${BENCH_STRICT:-0}
 results=${WARD_BENCH_RESULTS:-$root/bench/results/figures.tsv}
@@ -121,6 +124,9 @@ wait_http() {
 
 # rss_kb PID: VmRSS in kB.
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+# cpu_s PID: CPU seconds (user + system) the process has used.
+clk_tck=$(getconf CLK_TCK)
+cpu_s() { awk -v t="$clk_tck" '{printf "%.2f", ($14 + $15) / t}' "/proc/$1/stat"; }
 # rss_split PID: "anon A MiB, file F MiB" (file: the mapped binary and
 # libraries, pages the kernel can drop and read back).
 rss_split() {
@@ -158,7 +164,14 @@ DATA_SOURCE_NAME="postgresql://postgres@127.0.0.1:$pg_port/postgres?sslmode=disa
 wait_http "http://127.0.0.1:$node_port/metrics"
 wait_http "http://127.0.0.1:$pgexp_port/metrics"
 
-runenv=(env -u GOMEMLIMIT -u GODEBUG -u GOTRACEBACK GOGC="$gogc" GOMAXPROCS="$gomaxprocs")
+# Every server binary fully in the page cache, as ward's fresh copy is:
+# file-backed RSS counts the binary's pages a process maps, and the kernel
+# maps cached pages around each one touched (fault-around), so a binary
+# partly out of the cache would look smaller than it is.
+warm_cache() { local b; for b in "$@"; do cat "$(command -v "$b")" >/dev/null; done; }
+
+runenv=(env -u GOMEMLIMIT -u GODEBUG -u GOTRACEBACK -u GOGC GOMAXPROCS="$gomaxprocs")
+[[ -n $gogc ]] && runenv+=(GOGC="$gogc")
 scrape_global() {
 	printf 'global:\n  scrape_interval: 15s\n  scrape_timeout: 10s\n  evaluation_interval: 15s\n'
 }
@@ -182,6 +195,7 @@ ward_port=$(port)
 	printf '  - {name: cache, kind: redis, address: "127.0.0.1:%s", interval: 15s, critical: true}\n' "$redis_port"
 } >"$tmp/ward.yaml"
 (umask 077 && "$ward" token create --config "$tmp/ward.yaml" --name bench-profile --role admin >"$tmp/ward.token" 2>>"$tmp/ward.log")
+warm_cache "$ward"
 log "starting ward on 127.0.0.1:$ward_port for $after"
 start ward "${runenv[@]}" "$ward" serve --config "$tmp/ward.yaml"
 ward_pid=$last_pid
@@ -190,7 +204,7 @@ curl -s -o /dev/null "http://127.0.0.1:$ward_port/login"
 sleep $((after_s - after_s / 2))
 kill -0 "$ward_pid" 2>/dev/null || { echo "bench: ward exited" >&2; exit 1; }
 ward_kb=$(rss_kb "$ward_pid")
-ward_split=$(rss_split "$ward_pid")
+ward_split=$(rss_split "$ward_pid") ward_cpu=$(cpu_s "$ward_pid")
 ward_go=$(curl -s -H "Authorization: Bearer $(cat "$tmp/ward.token")" "http://127.0.0.1:$ward_port/metrics" |
 	awk '/^go_memstats_(heap_inuse|heap_idle|heap_released|stack_inuse|sys|next_gc)_bytes / {sub(/^go_memstats_/, ""); printf "%s=%.1fMiB ", $1, $2 / 1048576}')
 mkdir -p bench/results
@@ -235,6 +249,7 @@ YAML
 	printf '      - {source_labels: [__param_target], target_label: instance}\n'
 	printf '      - {target_label: __address__, replacement: "127.0.0.1:%s"}\n' "$bb_port"
 } >"$tmp/prometheus.yml"
+warm_cache prometheus prometheus-alertmanager prometheus-blackbox-exporter
 log "starting prometheus, alertmanager and blackbox_exporter for $after"
 start alertmanager "${runenv[@]}" prometheus-alertmanager --config.file="$tmp/alertmanager.yml" \
 	--storage.path="$tmp/am-data" --web.listen-address="127.0.0.1:$am_port" --cluster.listen-address=
@@ -251,6 +266,7 @@ sleep $((after_s - after_s / 2))
 for p in "$prom_pid" "$am_pid" "$bb_pid"; do
 	kill -0 "$p" 2>/dev/null || { echo "bench: a stack process exited" >&2; exit 1; }
 done
+stack_cpu=$(awk -v a="$(cpu_s "$prom_pid")" -v b="$(cpu_s "$am_pid")" -v c="$(cpu_s "$bb_pid")" 'BEGIN {printf "%.2f", a + b + c}')
 prom_kb=$(rss_kb "$prom_pid") prom_split=$(rss_split "$prom_pid")
 am_kb=$(rss_kb "$am_pid") am_split=$(rss_split "$am_pid")
 bb_kb=$(rss_kb "$bb_pid") bb_split=$(rss_split "$bb_pid")
@@ -262,11 +278,12 @@ mb() { awk -v k="$1" 'BEGIN {printf "%.1f", k / 1024}'; }
 ratio=$(awk -v a="$ward_kb" -v b="$stack_kb" 'BEGIN {printf "%.2f", a / b}')
 met=$(awk -v r="$ratio" -v g="$goal" 'BEGIN {print (r <= g) ? "yes" : "no"}')
 echo
-echo "memory on the typical job: RSS after $after (GOGC=$gogc GOMAXPROCS=$gomaxprocs), MiB"
+echo "memory on the typical job: RSS after $after (GOGC=${gogc:-default} GOMAXPROCS=$gomaxprocs), MiB"
 printf '  %-34s %8s   (%s) targets up %s\n' "ward $("$ward" version 2>&1 | head -n1 | cut -d' ' -f3)" "$(mb "$ward_kb")" "$ward_split" "${ward_up:-?}"
 printf '  %-34s %8s   (%s) targets up %s\n' "prometheus" "$(mb "$prom_kb")" "$prom_split" "${prom_up:-?}"
 printf '  %-34s %8s   (%s)\n' "alertmanager" "$(mb "$am_kb")" "$am_split" "blackbox_exporter" "$(mb "$bb_kb")" "$bb_split"
 printf '  %-34s %8s\n' "stack" "$(mb "$stack_kb")"
+printf '  CPU seconds used in the %s: ward %s, stack %s\n' "$after" "$ward_cpu" "$stack_cpu"
 printf '  ward Go runtime: %s\n' "$ward_go"
 printf '  ward/stack %s (goal <= %s: %s)\n' "$ratio" "$goal" "$met"
 if [[ -s bench/results/memory-heap.pb.gz ]]; then

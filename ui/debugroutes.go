@@ -18,9 +18,9 @@ var debugProfiles = map[string]bool{
 	"mutex": true, "block": true, "threadcreate": true,
 }
 
-// debugRoutes serve the Go runtime's profiles to admins (go tool pprof
-// with an admin API token: -http_header 'Authorization: Bearer ...').
-// A profile names functions and allocation sites, never data.
+// debugRoutes serve the Go runtime's profiles to admins (fetch with an
+// admin API token, read with go tool pprof). A profile names functions
+// and allocation sites, never data.
 func (s *Server) debugRoutes() []endpoint {
 	return []endpoint{
 		admin(kindAPI, "GET /debug/pprof/{profile}", http.HandlerFunc(s.debugProfile)),
