@@ -376,6 +376,7 @@ func New(o Options) (_ *App, err error) {
 	// Startup builds large one-off structures (API descriptions, WAL
 	// replay buffers); hand their memory back before settling in.
 	debug.FreeOSMemory()
+	a.dropStartPages() // issue 15: the executable's pages too (startpages*.go)
 	return a, nil
 }
 
