@@ -10,15 +10,23 @@ BRANCH    ?= $(shell git rev-parse --abbrev-ref HEAD 2>/dev/null || echo unknown
 LDFLAGS   := -X $(PKG).Version=$(VERSION) -X $(PKG).Revision=$(REVISION) -X $(PKG).Branch=$(BRANCH) \
              -X $(PKG).BuildUser=$(shell id -un)@$(shell hostname) -X $(PKG).BuildDate=$(shell date -u +%Y%m%d-%H:%M:%S)
 CONFIG    ?=
+# Release builds: no DWARF, no symbol table, no build paths (issue 15).
+BUILDFLAGS ?= -trimpath
+STRIP      ?= -s -w
+# The figures of make bench's one table (bench/README.md "One table");
+# absolute, since Go benchmarks run in their package's directory.
+WARD_BENCH_RESULTS ?= $(CURDIR)/bench/results/figures.tsv
+export WARD_BENCH_RESULTS
 TESTFLAGS ?= -timeout 30m
 
 .PHONY: all build run test test-deps lint generate bench fuzz clean
 
 all: build
 
-## build: compile bin/ward
+## build: compile bin/ward (release flags: STRIP= keeps the DWARF and symbols)
 build:
-	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/ward
+	$(GO) build $(BUILDFLAGS) -ldflags '$(STRIP) $(LDFLAGS)' -o $(BIN) ./cmd/ward
+	@echo "built $(BIN): $$(stat -c %s $(BIN) | numfmt --to=iec-i --suffix=B) ($$(stat -c %s $(BIN)) bytes), version $(VERSION) ($(REVISION), $(BRANCH)), $$($(GO) env GOVERSION), flags: $(BUILDFLAGS) -ldflags '$(STRIP) -X ...version.{Version,Revision,Branch,BuildUser,BuildDate}'"
 
 ## run: build and start ward on its embedded default config (or CONFIG=file)
 run: build
@@ -48,7 +56,11 @@ generate:
 
 ## bench: compare ward with Debian's prometheus on the same synthetic targets; measure the console
 bench: build
+	@mkdir -p $(dir $(WARD_BENCH_RESULTS)) && : > $(WARD_BENCH_RESULTS) # issue 15: one table, emptied here
 	bench/run.sh
+	# Memory (issue 15): ward on the typical job against prometheus +
+	# alertmanager + blackbox_exporter, RSS after 60 s, and ward's heap top.
+	bench/memory.sh
 	bench/alerts.sh
 	$(GO) test ./checks -run '^$$' -bench . -benchtime 1x
 	$(GO) test ./querylimit -run '^$$' -bench BenchmarkQueryGuard
@@ -87,6 +99,8 @@ bench: build
 	# 50 KB gzipped envelopes at 55/s for 2 minutes; sustained events/s,
 	# extra RSS and accept-to-visible p95 go to the one table.
 	$(GO) test ./app -run '^$$' -bench BenchmarkErrorsSustained50KB -benchtime 1x -timeout 20m
+	# Issue 15's one table: every figure above beside its anchor. Keep last.
+	bench/table.sh
 
 ## fuzz: run each fuzz target briefly (FUZZTIME=30s)
 FUZZTIME ?= 20s

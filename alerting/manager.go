@@ -31,7 +31,6 @@ import (
 	"github.com/prometheus/alertmanager/silence"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/model"
-	"github.com/prometheus/common/route"
 
 	"github.com/ward-monitoring/ward/config"
 )
@@ -71,8 +70,7 @@ type Manager struct {
 	silences *silence.Silences
 	silencer *silence.Silencer
 	nflog    *nflog.Log
-	api      *api.API
-	handler  http.Handler
+	api      *lazyAPI // issue 15: built on the first request (lazyapi.go)
 
 	pipelineBuilder   *notify.PipelineBuilder
 	dispatcherMetrics *dispatch.DispatcherMetrics
@@ -179,7 +177,7 @@ func New(o Options) (*Manager, error) {
 	if o.Registerer != nil {
 		o.Registerer.MustRegister(requestDuration)
 	}
-	m.api, err = api.New(api.Options{
+	m.api = newLazyAPI(api.Options{
 		RequestDuration: requestDuration,
 		Alerts:          m.alerts,
 		Silences:        m.silences,
@@ -187,11 +185,7 @@ func New(o Options) (*Manager, error) {
 		Logger:          m.logger.With("component", "api"),
 		Registry:        o.Registerer,
 		GroupFunc:       m.groups,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("alerting: api: %w", err)
-	}
-	m.handler = m.api.Register(route.New(), "/")
+	}, m.logger)
 	m.pipelineBuilder = notify.NewPipelineBuilder(o.Registerer, flags, m.recorder)
 	m.dispatcherMetrics = dispatch.NewDispatcherMetrics(false, o.Registerer, flags)
 	m.history = newHistory(o.Deliveries, o.Registerer, m.logger)
@@ -210,7 +204,7 @@ func snapshotTo(f func(io.Writer) (int64, error)) func(io.Writer) error {
 
 // Handler serves Alertmanager's v2 API (/api/v2/...), so amtool and
 // Grafana's Alertmanager datasource work against ward.
-func (m *Manager) Handler() http.Handler { return m.handler }
+func (m *Manager) Handler() http.Handler { return m.api }
 
 func (m *Manager) groups(ctx context.Context, routeFilter func(*dispatch.Route) bool, alertFilter dispatch.AlertFilter) (dispatch.AlertGroups, map[model.Fingerprint][]string, error) {
 	d := m.dispatcher.Load()

@@ -378,6 +378,7 @@ func New(o Options) (_ *App, err error) {
 	// Startup builds large one-off structures (API descriptions, WAL
 	// replay buffers); hand their memory back before settling in.
 	debug.FreeOSMemory()
+	a.dropStartPages() // issue 15: the executable's pages too (startpages*.go)
 	return a, nil
 }
 
@@ -437,6 +438,7 @@ func (a *App) Run(ctx context.Context) error {
 	// Stops the group when ctx ends.
 	add("signal", func(ctx context.Context) error { <-ctx.Done(); return nil })
 	add("collector", a.collector.Run)
+	add("gc policy", a.runGCPolicy) // issue 15: gcpolicy.go
 	add("rules", a.rules.Run)
 	add("own alerts", a.resolveInactive) // issue 15: resolve only on evaluation (ownalerts.go)
 	add("checks", a.checks.Run)

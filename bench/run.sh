@@ -13,7 +13,10 @@
 #   BENCH_INTERVAL=5s                    scrape interval (= scrape timeout)
 #   BENCH_WARMUP=60s BENCH_WINDOW=120s   warm-up and measured window per server
 #   BENCH_QUERY_REPS=15                  repetitions of each query
-#   BENCH_GOGC=100 BENCH_GOMAXPROCS=nproc  runtime settings given to both servers
+#   BENCH_GOGC= BENCH_GOMAXPROCS=nproc   runtime settings given to both servers;
+#                                        GOGC unset: each its own default (Go's
+#                                        100; ward's small-heap policy keeps 100
+#                                        above 64 MiB of live heap)
 #   BENCH_PROMETHEUS=prometheus          the reference binary
 #   BENCH_PROMETHEUS3=                   optional: an upstream Prometheus 3.x
 #                                        binary, measured as a third server
@@ -31,7 +34,7 @@ interval=${BENCH_INTERVAL:-5s}
 warmup=${BENCH_WARMUP:-60s}
 window=${BENCH_WINDOW:-120s}
 reps=${BENCH_QUERY_REPS:-15}
-gogc=${BENCH_GOGC:-100}
+gogc=${BENCH_GOGC:-}
 gomaxprocs=${BENCH_GOMAXPROCS:-$(nproc)}
 prometheus=${BENCH_PROMETHEUS:-prometheus}
 prometheus3=${BENCH_PROMETHEUS3:-}
@@ -149,8 +152,9 @@ scrape_configs() {
 
 # The same runtime for every server: GOGC and GOMAXPROCS explicit, no
 # memory limit or GODEBUG from the caller's environment.
-runenv=(env -u GOMEMLIMIT -u GODEBUG -u GOTRACEBACK GOGC="$gogc" GOMAXPROCS="$gomaxprocs")
-env_note="GOGC=$gogc GOMAXPROCS=$gomaxprocs GOMEMLIMIT unset"
+runenv=(env -u GOMEMLIMIT -u GODEBUG -u GOTRACEBACK -u GOGC GOMAXPROCS="$gomaxprocs")
+[[ -n $gogc ]] && runenv+=(GOGC="$gogc")
+env_note="GOGC=${gogc:-default} GOMAXPROCS=$gomaxprocs GOMEMLIMIT unset"
 
 # measure_server NAME VERSION PORT WAL DATA CMD...: start CMD, measure, stop.
 # Extra arguments for measure (a token file) come in $measure_args.
@@ -189,8 +193,8 @@ measure_server prometheus "$("$prometheus" --version 2>&1 | head -n1)" "$port" "
 results+=("$tmp/prometheus.json")
 
 # (a') optionally an upstream Prometheus 3.x, to tell ward's own cost from
-# what changed between Prometheus 2.42 and 3.x. GOGC in the environment
-# overrides its runtime.gogc default of 75, so it runs like the others.
+# what changed between Prometheus 2.42 and 3.x. It runs at its own
+# runtime.gogc default of 75 unless BENCH_GOGC sets GOGC for all.
 if [[ -n $prometheus3 ]]; then
 	port=$("$measure" freeport)
 	scrape_configs prometheus "127.0.0.1:$port" >"$tmp/prometheus3.yml"

@@ -123,7 +123,7 @@ func New(o Options) (*API, error) {
 		false, false,
 		nil,
 		nil,
-		apiv1.OpenAPIOptions{ExternalURL: o.ExternalURL.String()},
+		openAPIOptions(o.ExternalURL.String()),
 		rules.NewParser(),
 		false,
 		time.Duration(q.Timeout),

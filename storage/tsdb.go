@@ -32,6 +32,7 @@ func OpenTSDB(dir string, o TSDBOptions, logger *slog.Logger, reg prometheus.Reg
 	// all carry: a snappy-compressed WAL (a third of the bytes written), and
 	// blocks compacted up to a tenth of the retention, at most 31 days.
 	opts := tsdb.DefaultOptions()
+	applyMemoryOptions(opts) // issue 15 (tsdbmemory.go)
 	opts.RetentionDuration = o.Retention.Milliseconds()
 	opts.MaxBytes = o.MaxBytes
 	opts.WALCompression = compression.Snappy

@@ -293,6 +293,7 @@ func (s *Server) routes() []endpoint {
 	table = append(table, s.errorRoutes()...) // issue 16
 	// Issue 16: the Sentry ingest endpoints (errorsingestroutes.go).
 	table = append(table, s.errorIngestRoutes()...)
+	table = append(table, s.debugRoutes()...) // issue 15: runtime profiles
 	return table
 }
 

@@ -76,6 +76,7 @@ func report(args []string, stdout io.Writer) error {
 	out := fs.String("out", "", "write the machine-readable report here")
 	strict := fs.Bool("strict", false, "exit non-zero when a goal is not met")
 	note := fs.String("note", "", "free text stored in the report (settings, machine)")
+	figures := fs.String("figures", os.Getenv("WARD_BENCH_RESULTS"), "append issue 15's ingest figures to this file (bench/README.md \"One table\")")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -166,6 +167,9 @@ func report(args []string, stdout io.Writer) error {
 	}
 	for _, w := range sanity(results) {
 		fmt.Fprintln(stdout, "warning:", w)
+	}
+	if err := appendFigures(*figures, ingestFigures(subj, others[0])); err != nil {
+		return fmt.Errorf("report: figures: %w", err)
 	}
 
 	if *out != "" {
