@@ -21,9 +21,9 @@ import (
 // page cache, clean: the next use faults them back in without I/O, and
 // what steady-state work touches returns within seconds.
 //
-// Only mappings of the executable that are not writable are released:
-// MADV_DONTNEED on a private mapping discards changes, and code and
-// read-only data have none. It returns the bytes that were resident.
+// Only mappings of the executable that are not writable and hold no
+// anonymous (written) pages are released: MADV_DONTNEED on a private
+// mapping discards changes, and code and read-only data have none. It returns the bytes that were resident.
 func releaseStartPages() (int64, error) {
 	exe, err := os.Readlink("/proc/self/exe")
 	if err != nil {
@@ -35,6 +35,7 @@ func releaseStartPages() (int64, error) {
 	}
 	var released int64
 	var start, end uintptr
+	var rss int64 // KiB resident of the current mapping
 	ours := false
 	sc := bufio.NewScanner(bytes.NewReader(maps))
 	for sc.Scan() {
@@ -49,20 +50,32 @@ func releaseStartPages() (int64, error) {
 				path = f[5]
 			}
 			ours = err1 == nil && err2 == nil && path == exe && f[1][1] == '-' && f[1][3] == 'p'
-			start, end = uintptr(s), uintptr(e)
+			start, end, rss = uintptr(s), uintptr(e), 0
 			continue
 		}
-		if !ours || !strings.HasPrefix(line, "Rss:") {
+		if !ours {
 			continue
 		}
-		kb, err := strconv.ParseInt(strings.Fields(line)[1], 10, 64)
-		if err != nil || kb == 0 {
+		// Rss comes before Anonymous in each mapping's block. A page
+		// written after mapping (relocations of a PIE build's read-only
+		// data, before mprotect) is anonymous: discarding it would undo
+		// the write, so a mapping holding any is left alone.
+		if v, ok := strings.CutPrefix(line, "Rss:"); ok {
+			rss, _ = strconv.ParseInt(strings.Fields(v)[0], 10, 64)
+			continue
+		}
+		v, ok := strings.CutPrefix(line, "Anonymous:")
+		if !ok {
+			continue
+		}
+		anon, err := strconv.ParseInt(strings.Fields(v)[0], 10, 64)
+		if err != nil || anon != 0 || rss == 0 {
 			continue
 		}
 		if _, _, errno := unix.Syscall(unix.SYS_MADVISE, start, end-start, unix.MADV_DONTNEED); errno != 0 {
 			return released, fmt.Errorf("release start pages: madvise %x-%x: %w", start, end, errno)
 		}
-		released += kb << 10
+		released += rss << 10
 	}
 	return released, sc.Err()
 }

@@ -100,6 +100,9 @@ type Breadcrumb struct {
 	Category  string    `json:"category,omitempty"`
 	Level     string    `json:"level,omitempty"`
 	Message   string    `json:"message,omitempty"`
+	// Data is the breadcrumb's data (an HTTP call's method, URL and
+	// status, say), scrubbed, as strings.
+	Data map[string]string `json:"data,omitempty"`
 }
 
 // Request is the HTTP request the event happened in (after scrubbing).
