@@ -255,6 +255,8 @@ func New(o Options) (_ *App, err error) {
 		Engine:      engines.NewRuleEngine(),
 		DB:          a.db,
 		ExternalURL: extURL,
+		// issue 15: `for` state restored at start (config/rulesrestore.go)
+		ForGracePeriod: time.Duration(cfg.Rules.ForGracePeriod),
 		Notify: a.alerting.NotifyFunc(func() labels.Labels {
 			return a.cfg.Load().Prometheus.GlobalConfig.ExternalLabels
 		}),

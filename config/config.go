@@ -132,6 +132,9 @@ type Rules struct {
 	Builtin bool `yaml:"builtin"`
 	// Disable lists built-in rules (alert or record names) to leave out.
 	Disable []string `yaml:"disable"`
+	// ForGracePeriod is the least time an alert whose `for` state was
+	// restored at start waits before firing (rulesrestore.go).
+	ForGracePeriod model.Duration `yaml:"for_grace_period"`
 }
 
 // DefaultStorage returns the storage defaults.
@@ -149,7 +152,7 @@ func DefaultServer() Server {
 
 // DefaultRules returns the rule pack defaults.
 func DefaultRules() Rules {
-	return Rules{Builtin: true}
+	return Rules{Builtin: true, ForGracePeriod: model.Duration(DefaultForGracePeriod)}
 }
 
 // Default returns the embedded default configuration.

@@ -89,6 +89,7 @@ func (c *Config) validate() []fieldError {
 		}
 		seen[name] = true
 	}
+	errs = append(errs, c.Rules.problems()...) // issue 15, for state restore
 	errs = append(errs, c.validateAuth()...)
 	errs = append(errs, c.validateQuery()...)
 	errs = append(errs, c.Events.problems()...)

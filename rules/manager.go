@@ -37,6 +37,10 @@ type Options struct {
 	// Notify receives alerts to send, as Prometheus' rule manager hands
 	// them to its notifier. Nil drops them (they still show in the API).
 	Notify promrules.NotifyFunc
+	// ForGracePeriod is rules.for_grace_period (config/rulesrestore.go):
+	// the least time an alert whose `for` state was restored at start
+	// waits before firing. Zero: none.
+	ForGracePeriod time.Duration
 }
 
 // Manager evaluates the configured rule groups.
@@ -75,10 +79,10 @@ func NewManager(o Options) *Manager {
 		Logger:       o.Logger.With("component", "rules"),
 		Registerer:   o.Registerer,
 		// Prometheus' defaults: tolerate an hour of outage when
-		// restoring `for` state, a 10m grace period, and resend firing
-		// alerts every minute.
+		// restoring `for` state and resend firing alerts every minute.
+		// The grace period is ward's own (config/rulesrestore.go says why).
 		OutageTolerance: time.Hour,
-		ForGracePeriod:  10 * time.Minute,
+		ForGracePeriod:  o.ForGracePeriod,
 		ResendDelay:     time.Minute,
 		GroupLoader:     l,
 		Parser:          l.parser,
