@@ -25,6 +25,11 @@ func (s *Server) RouteLimits() []RouteLimit {
 		if p, ok := l.rates.For("", r.Class); ok && p.Quota > 0 {
 			r.Policy = policyText(p)
 		}
+		if e.limit == errorIngest {
+			// Issue 16: the ingest handler charges each project's
+			// own bucket and bounds bodies in flight per address.
+			r.Policy = "per project: errors.projects[].rate_limit (default 100 events/s, burst 1000)"
+		}
 		out = append(out, r)
 	}
 	slices.SortFunc(out, func(a, b RouteLimit) int {
