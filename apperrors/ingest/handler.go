@@ -13,8 +13,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"sync/atomic"
@@ -61,6 +61,8 @@ type Handler struct {
 	metrics  *metrics
 	// failures are the refused credentials per client address.
 	failures *ratelimit.Buckets
+	// gate bounds the bodies being read (gate.go).
+	gate gate
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -115,17 +117,41 @@ func (h *Handler) serve(isEnvelope bool) http.HandlerFunc {
 		if p != nil {
 			label = p.name
 		}
-		// The key of the headers is checked before the body is read.
+		// What can be checked without the body is checked before it is
+		// read: its declared size, the project, the key of the headers.
+		if r.ContentLength > envelope.MaxCompressedBytes {
+			w.Header().Set("Connection", "close")
+			h.answer(w, label, http.StatusRequestEntityTooLarge, outcomeTooLarge,
+				fmt.Sprintf("body of %d bytes exceeds %d bytes", r.ContentLength, envelope.MaxCompressedBytes))
+			return
+		}
 		creds, err := requestKey(r)
-		if err == nil && (creds.key != "" || !isEnvelope) {
-			// A store body has no header of its own to carry the key.
-			err = authenticate(p, creds.key)
+		if err == nil {
+			switch {
+			case p == nil:
+				err = errBadKey
+			case creds.key != "" || !isEnvelope:
+				// A store body has no header of its own to carry the key.
+				err = authenticate(p, creds.key)
+			}
 		}
 		if err != nil {
+			w.Header().Set("Connection", "close") // the body is not read
 			h.refuseAuth(w, r, label, err)
 			return
 		}
-		body, err := envelope.Decode(r.Body, r.Header.Get("Content-Encoding"))
+		addr := clientAddr(r.Context(), r.RemoteAddr)
+		if !h.gate.enter(addr) {
+			secs := strconv.Itoa(BusyRetryAfter)
+			w.Header().Set("Connection", "close")
+			w.Header().Set("Retry-After", secs)
+			w.Header().Set("X-Sentry-Rate-Limits", secs+"::organization")
+			h.answer(w, label, http.StatusTooManyRequests, outcomeOverloaded,
+				fmt.Sprintf("too many requests being received (at most %d, %d per address); retry later", MaxBodiesInFlight, MaxBodiesPerAddr))
+			return
+		}
+		defer h.gate.leave(addr)
+		body, err := readBody(w, r)
 		if err != nil {
 			h.refuse(w, label, err)
 			return
@@ -189,6 +215,26 @@ func (h *Handler) serve(isEnvelope bool) http.HandlerFunc {
 	}
 }
 
+// bodyTimeout bounds reading a body when the request's context has no
+// deadline of its own (the server gives the route one: ui's
+// ingestTimeout).
+const bodyTimeout = 30 * time.Second
+
+// readBody reads and decodes r's body under a read deadline on the
+// connection (a context deadline does not stop a read blocked on a body
+// trickled a byte at a time).
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	deadline, ok := r.Context().Deadline()
+	if !ok {
+		deadline = time.Now().Add(bodyTimeout)
+	}
+	rc := http.NewResponseController(w)
+	if rc.SetReadDeadline(deadline) == nil {
+		defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
+	}
+	return envelope.Decode(r.Body, r.Header.Get("Content-Encoding"))
+}
+
 // acceptFailed answers an error of Accept: 429 when error tracking is
 // overloaded, else 500 (logged; the client retries).
 func (h *Handler) acceptFailed(w http.ResponseWriter, label string, err error) {
@@ -220,11 +266,7 @@ func (h *Handler) refuse(w http.ResponseWriter, label string, err error) {
 // refuseAuth answers a refused credential, or 429 when the client's
 // address has sent too many of them.
 func (h *Handler) refuseAuth(w http.ResponseWriter, r *http.Request, label string, err error) {
-	host, _, splitErr := net.SplitHostPort(r.RemoteAddr)
-	if splitErr != nil {
-		host = r.RemoteAddr
-	}
-	if d := h.failures.Take(ratelimit.AddrKey(host), 1, h.opts.Now()); !d.Allowed {
+	if d := h.failures.Take(clientAddr(r.Context(), r.RemoteAddr), 1, h.opts.Now()); !d.Allowed {
 		ratelimit.SetHeaders(w.Header(), h.failures.Policy(), d)
 		h.answer(w, label, http.StatusTooManyRequests, outcomeUnauthorized, "too many refused keys from this address")
 		return
