@@ -157,7 +157,7 @@ func (h *Handler) serve(isEnvelope bool) http.HandlerFunc {
 			return
 		}
 		var events []json.RawMessage
-		var eventID string
+		var headerID string
 		if isEnvelope {
 			env, err := envelope.Parse(body)
 			if err != nil {
@@ -172,7 +172,7 @@ func (h *Handler) serve(isEnvelope bool) http.HandlerFunc {
 				h.refuseAuth(w, r, label, err)
 				return
 			}
-			eventID = env.Header.EventID
+			headerID = env.Header.EventID
 			for _, it := range env.Items {
 				if it.Type != "event" {
 					h.metrics.dropped.WithLabelValues(droppedLabel(it.Type)).Inc()
@@ -188,8 +188,21 @@ func (h *Handler) serve(isEnvelope bool) http.HandlerFunc {
 			}
 			events = []json.RawMessage{ev}
 		}
-		if eventID == "" && len(events) > 0 {
-			eventID = envelope.EventID(events[0])
+		// The answer names the id ward stores: the first event's.
+		eventID, ok := normalID(headerID)
+		if !ok {
+			eventID = newEventID()
+		}
+		for i := range events {
+			fallback := ""
+			if i == 0 {
+				fallback = headerID
+			}
+			var id string
+			events[i], id = withEventID(events[i], fallback)
+			if i == 0 {
+				eventID = id
+			}
 		}
 		// Charged per event, and an envelope without events as one, so
 		// a flood of sessions or transactions is bounded too.
@@ -205,9 +218,6 @@ func (h *Handler) serve(isEnvelope bool) http.HandlerFunc {
 				h.acceptFailed(w, label, err)
 				return
 			}
-		}
-		if eventID == "" {
-			eventID = newEventID()
 		}
 		h.metrics.requests.WithLabelValues(label, outcomeAccepted).Inc()
 		w.Header().Set("Content-Type", "application/json")
