@@ -57,6 +57,14 @@ func policy(l config.ErrorRateLimit) ratelimit.Policy {
 	}
 }
 
+// label is p's name as a metric label, "" for no project.
+func (p *project) label() string {
+	if p == nil {
+		return ""
+	}
+	return p.name
+}
+
 // accepts reports whether key is one of p's keys, comparing with every
 // key in constant time.
 func (p *project) accepts(key string) bool {
