@@ -363,6 +363,8 @@ func New(o Options) (_ *App, err error) {
 		Errors:      a.errors,      // issue 16
 		ErrorPeople: a.privacy,     // issue 16: app users' error events (privacyerrors.go)
 		ErrorIngest: a.errorIngest, // issue 16
+
+		ErrorIngestStats: a.errorIngestStats(), // issue 16: the project page
 	}, a.Reload)
 	a.watcher = events.NewWatcher(events.WatcherOptions{
 		Source: a.snapshot, Log: a.events, OnChange: a.server.LiveChanged, Logger: a.logger,

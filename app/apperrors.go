@@ -44,3 +44,13 @@ func (a *App) applyErrorIngest(cfg config.Errors) {
 		h.Apply(cfg)
 	}
 }
+
+// errorIngestStats are a project's ingest requests for its page (each
+// key's last accepted event, refusals by reason); nil without the
+// Sentry endpoints.
+func (a *App) errorIngestStats() func(string) ingest.Stats {
+	if h, ok := a.errorIngest.(*ingest.Handler); ok {
+		return h.Stats
+	}
+	return nil
+}

@@ -12,6 +12,7 @@ import (
 	promrules "github.com/prometheus/prometheus/rules"
 	"github.com/prometheus/prometheus/scrape"
 
+	"github.com/ward-monitoring/ward/apperrors/ingest"
 	"github.com/ward-monitoring/ward/audit"
 	"github.com/ward-monitoring/ward/auth"
 	"github.com/ward-monitoring/ward/backups"
@@ -133,6 +134,10 @@ type Deps struct {
 	// /api/{project_id}/envelope/ and /store/; nil answers 404.
 	Errors      ErrorTracker
 	ErrorIngest http.Handler
+	// ErrorIngestStats are a project's ingest requests since start (each
+	// key's last accepted event, refusals by reason), shown on its page;
+	// nil shows none.
+	ErrorIngestStats func(projectID string) ingest.Stats
 	// ErrorPeople exports and erases the error events of an app's end
 	// user (issue 16, /admin/errors/people); nil answers 404.
 	ErrorPeople ErrorPeople

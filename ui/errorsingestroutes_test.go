@@ -1,8 +1,12 @@
 package ui
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -81,11 +85,20 @@ func TestErrorIngestRoutes(t *testing.T) {
 	if resp.StatusCode != 200 || body != `{"id":"9ec79c33ec9942ab8353589fcb2e04dc"}`+"\n" || acc.events.Load() != 1 {
 		t.Fatalf("store: %d %q, %d events", resp.StatusCode, body, acc.events.Load())
 	}
-	// A body over the route's bound: 413 before the handler reads it.
-	req, _ = http.NewRequest("POST", base+"/api/1/store/", strings.NewReader(strings.Repeat(" ", maxIngestBody+1)))
-	req.Header.Set(auth[0], auth[1])
-	if resp, _ := send(t, req); resp.StatusCode != http.StatusRequestEntityTooLarge {
-		t.Errorf("oversized body: %d", resp.StatusCode)
+	// A body over the route's bound: 413 in Sentry's format, declared
+	// (before it is read) or chunked (while it is read).
+	for _, declared := range []bool{true, false} {
+		var r io.Reader = strings.NewReader(strings.Repeat(" ", maxIngestBody+1))
+		if !declared {
+			r = io.MultiReader(r) // no length: chunked
+		}
+		req, _ = http.NewRequest("POST", base+"/api/1/store/", r)
+		req.Header.Set(auth[0], auth[1])
+		resp, body := send(t, req)
+		var detail struct{ Detail string }
+		if resp.StatusCode != http.StatusRequestEntityTooLarge || json.Unmarshal([]byte(body), &detail) != nil || !strings.Contains(detail.Detail, "exceeds") {
+			t.Errorf("oversized body (declared %v): %d %q", declared, resp.StatusCode, body)
+		}
 	}
 	if resp, body := doAs(t, "POST", base+"/api/1/store/", "", nil); resp.StatusCode != 401 || !strings.Contains(body, "missing sentry_key") {
 		t.Errorf("without a key: %d %q", resp.StatusCode, body)
@@ -99,6 +112,31 @@ func TestErrorIngestRoutes(t *testing.T) {
 	}
 	if resp, _ := doAs(t, "GET", base+"/api/backups/status/", "", nil); resp.StatusCode != 401 {
 		t.Errorf("GET /api/backups/status/ without credentials: %d", resp.StatusCode)
+	}
+}
+
+// TestErrorIngestUnreadBody (issue 16 fix round, attack #1): the server
+// does not read an ingest body before the handler checks the project
+// and key: a request for no project whose body is withheld is answered
+// at once.
+func TestErrorIngestUnreadBody(t *testing.T) {
+	_, base, _ := startIngestServer(t)
+	for _, path := range []string{"/api/999/envelope/", "/api/999/store/"} {
+		c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		fmt.Fprintf(c, "POST %s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n\r\n{}\n", path, strings.TrimPrefix(base, "http://"), maxIngestBody)
+		// A safety net against a hang, not a timing claim.
+		_ = c.SetReadDeadline(time.Now().Add(time.Minute))
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatalf("%s: no answer while the body is withheld: %v", path, err)
+		}
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s: %d, want 403", path, resp.StatusCode)
+		}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/ward-monitoring/ward/apperrors"
+	"github.com/ward-monitoring/ward/apperrors/ingest"
 )
 
 // projectView is a project's page: its DSN and how to use it.
@@ -14,6 +15,32 @@ type projectView struct {
 	Snippet string
 	// Release is the newest release seen, or "".
 	Release apperrors.Release
+	// Stats are the project's ingest requests since start; nil when
+	// not known.
+	Stats *ingest.Stats
+}
+
+// refusal is one reason requests were refused, for the page.
+type refusal struct {
+	Reason string
+	Count  int64
+}
+
+// refusals are st's refused requests by reason, the empty ones left out.
+func refusals(st ingest.Stats) []refusal {
+	var out []refusal
+	for _, r := range []refusal{
+		{"wrong or missing key (check the DSN)", st.BadKey},
+		{"malformed request", st.BadRequest},
+		{"too large", st.TooLarge},
+		{"over the project's rate limit", st.RateLimited},
+		{"ward was busy", st.Busy},
+	} {
+		if r.Count > 0 {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // projectConfigExample is the errors section the empty /errors page
@@ -46,6 +73,10 @@ func (s *Server) errorProjectPage(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(rels) > 0 {
 		v.Release = rels[0]
+	}
+	if f := s.deps.ErrorIngestStats; f != nil {
+		st := f(id)
+		v.Stats = &st
 	}
 	p := s.errorsPageOf(r, ps[i].Name+": setup")
 	p.Scripts = append(p.Scripts, s.assets.path("errors.js"))

@@ -113,7 +113,10 @@ var selfBounded = map[string]bool{
 // streams), and for a route with a body also a read deadline (readBody).
 func (s *Server) bounded(e endpoint, h http.Handler) http.Handler {
 	limit := max(e.maxBody, 0)
-	early := !selfBounded[e.pattern]
+	// The ingest routes read their bodies themselves, after checking
+	// what they can without them (errorsingestroutes.go).
+	own := readsOwnBody(e.pattern)
+	early := !selfBounded[e.pattern] && !own
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if early && r.ContentLength > limit {
 			s.tooLarge(w, r, limit)
@@ -121,7 +124,7 @@ func (s *Server) bounded(e endpoint, h http.Handler) http.Handler {
 		}
 		if r.Body != nil && r.Body != http.NoBody {
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
-			if e.timeout > 0 && !s.readBody(w, r, e, limit, early) {
+			if e.timeout > 0 && !own && !s.readBody(w, r, e, limit, early) {
 				return
 			}
 		}

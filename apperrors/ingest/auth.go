@@ -57,6 +57,14 @@ func policy(l config.ErrorRateLimit) ratelimit.Policy {
 	}
 }
 
+// label is p's name as a metric label, "" for no project.
+func (p *project) label() string {
+	if p == nil {
+		return ""
+	}
+	return p.name
+}
+
 // accepts reports whether key is one of p's keys, comparing with every
 // key in constant time.
 func (p *project) accepts(key string) bool {
@@ -95,6 +103,12 @@ type credentials struct {
 // parameter; when both are given they must agree.
 func requestKey(r *http.Request) (credentials, error) {
 	var c credentials
+	if len(r.Header.Values("X-Sentry-Auth")) > 1 {
+		return c, &authError{http.StatusUnauthorized, "X-Sentry-Auth: given more than once"}
+	}
+	if vs := r.URL.Query()["sentry_key"]; len(vs) > 1 {
+		return c, &authError{http.StatusUnauthorized, "sentry_key: the query parameter is given more than once"}
+	}
 	if h := r.Header.Get("X-Sentry-Auth"); h != "" {
 		k, err := authHeaderKey(h)
 		if err != nil {
@@ -118,16 +132,20 @@ func authHeaderKey(h string) (string, error) {
 	if !strings.EqualFold(scheme, "Sentry") {
 		return "", &authError{http.StatusUnauthorized, `X-Sentry-Auth: want "Sentry sentry_key=..., sentry_version=7"`}
 	}
+	key, n := "", 0
 	for p := range strings.SplitSeq(params, ",") {
 		k, v, _ := strings.Cut(strings.TrimSpace(p), "=")
 		if k == "sentry_key" {
-			if v == "" {
-				break
-			}
-			return strings.Trim(v, `"`), nil
+			key, n = strings.Trim(v, `"`), n+1
 		}
 	}
-	return "", &authError{http.StatusUnauthorized, "X-Sentry-Auth: no sentry_key"}
+	switch {
+	case n > 1:
+		return "", &authError{http.StatusUnauthorized, "X-Sentry-Auth: sentry_key is given more than once"}
+	case key == "":
+		return "", &authError{http.StatusUnauthorized, "X-Sentry-Auth: no sentry_key"}
+	}
+	return key, nil
 }
 
 // dsnKey returns the key and project id of an envelope header's dsn,

@@ -13,8 +13,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"sync/atomic"
@@ -61,6 +61,10 @@ type Handler struct {
 	metrics  *metrics
 	// failures are the refused credentials per client address.
 	failures *ratelimit.Buckets
+	// gate bounds the bodies being read (gate.go).
+	gate gate
+	// stats are what a project's page shows of its requests (stats.go).
+	stats stats
 }
 
 var _ http.Handler = (*Handler)(nil)
@@ -84,6 +88,7 @@ func New(o Options) (*Handler, error) {
 	h := &Handler{opts: o, metrics: m, mux: http.NewServeMux(),
 		failures: ratelimit.NewBuckets(ratelimit.Policy{Name: "error_ingest_auth", Quota: failedAuthPerMinute, Window: time.Minute}, 0)}
 	h.projects.Store(&projects{})
+	h.stats.since = o.Now()
 	h.mux.HandleFunc("POST /api/{project_id}/envelope/{$}", h.serve(true))
 	h.mux.HandleFunc("POST /api/{project_id}/store/{$}", h.serve(false))
 	return h, nil
@@ -111,42 +116,64 @@ func (h *Handler) serve(isEnvelope bool) http.HandlerFunc {
 		received := h.opts.Now()
 		id := r.PathValue("project_id")
 		p := (*h.projects.Load())[id]
-		label := ""
-		if p != nil {
-			label = p.name
+		// What can be checked without the body is checked before it is
+		// read: its declared size, the project, the key of the headers.
+		if r.ContentLength > envelope.MaxCompressedBytes {
+			w.Header().Set("Connection", "close")
+			h.answer(w, p, http.StatusRequestEntityTooLarge, outcomeTooLarge,
+				fmt.Sprintf("body of %d bytes exceeds %d bytes", r.ContentLength, envelope.MaxCompressedBytes))
+			return
 		}
-		// The key of the headers is checked before the body is read.
 		creds, err := requestKey(r)
-		if err == nil && (creds.key != "" || !isEnvelope) {
-			// A store body has no header of its own to carry the key.
-			err = authenticate(p, creds.key)
+		if err == nil {
+			switch {
+			case p == nil:
+				err = errBadKey
+			case creds.key != "" || !isEnvelope:
+				// A store body has no header of its own to carry the key.
+				err = authenticate(p, creds.key)
+			}
 		}
 		if err != nil {
-			h.refuseAuth(w, r, label, err)
+			w.Header().Set("Connection", "close") // the body is not read
+			h.refuseAuth(w, r, p, err)
 			return
 		}
-		body, err := envelope.Decode(r.Body, r.Header.Get("Content-Encoding"))
+		addr := clientAddr(r.Context(), r.RemoteAddr)
+		if !h.gate.enter(addr) {
+			secs := strconv.Itoa(BusyRetryAfter)
+			w.Header().Set("Connection", "close")
+			w.Header().Set("Retry-After", secs)
+			w.Header().Set("X-Sentry-Rate-Limits", secs+"::organization")
+			h.answer(w, p, http.StatusTooManyRequests, outcomeOverloaded,
+				fmt.Sprintf("too many requests being received (at most %d, %d per address); retry later", MaxBodiesInFlight, MaxBodiesPerAddr))
+			return
+		}
+		defer h.gate.leave(addr)
+		body, err := readBody(w, r)
 		if err != nil {
-			h.refuse(w, label, err)
+			h.refuse(w, p, err)
 			return
 		}
+		key := creds.key // the key that authenticated, for the stats
 		var events []json.RawMessage
-		var eventID string
+		var headerID string
 		if isEnvelope {
 			env, err := envelope.Parse(body)
 			if err != nil {
-				h.refuse(w, label, err)
+				h.refuse(w, p, err)
 				return
 			}
-			key, err := checkDSN(env.Header.DSN, id, creds)
+			k, err := checkDSN(env.Header.DSN, id, creds)
 			if err == nil {
+				key = k
 				err = authenticate(p, key)
 			}
 			if err != nil {
-				h.refuseAuth(w, r, label, err)
+				h.refuseAuth(w, r, p, err)
 				return
 			}
-			eventID = env.Header.EventID
+			headerID = env.Header.EventID
 			for _, it := range env.Items {
 				if it.Type != "event" {
 					h.metrics.dropped.WithLabelValues(droppedLabel(it.Type)).Inc()
@@ -157,13 +184,26 @@ func (h *Handler) serve(isEnvelope bool) http.HandlerFunc {
 		} else {
 			ev, err := envelope.ParseStore(body)
 			if err != nil {
-				h.refuse(w, label, err)
+				h.refuse(w, p, err)
 				return
 			}
 			events = []json.RawMessage{ev}
 		}
-		if eventID == "" && len(events) > 0 {
-			eventID = envelope.EventID(events[0])
+		// The answer names the id ward stores: the first event's.
+		eventID, ok := normalID(headerID)
+		if !ok {
+			eventID = newEventID()
+		}
+		for i := range events {
+			fallback := ""
+			if i == 0 {
+				fallback = headerID
+			}
+			var id string
+			events[i], id = withEventID(events[i], fallback)
+			if i == 0 {
+				eventID = id
+			}
 		}
 		// Charged per event, and an envelope without events as one, so
 		// a flood of sessions or transactions is bounded too.
@@ -171,41 +211,61 @@ func (h *Handler) serve(isEnvelope bool) http.HandlerFunc {
 		ratelimit.SetHeaders(w.Header(), p.events.Policy(), d)
 		if !d.Allowed {
 			w.Header().Set("X-Sentry-Rate-Limits", ratelimit.RetryAfter(d)+"::organization")
-			h.answer(w, label, http.StatusTooManyRequests, outcomeRateLimited, "project over its rate limit (errors.projects[].rate_limit)")
+			h.answer(w, p, http.StatusTooManyRequests, outcomeRateLimited, "project over its rate limit (errors.projects[].rate_limit)")
 			return
 		}
 		if len(events) > 0 {
 			if err := h.opts.Accept.Accept(r.Context(), p.id, events, received); err != nil {
-				h.acceptFailed(w, label, err)
+				h.acceptFailed(w, p, err)
 				return
 			}
 		}
-		if eventID == "" {
-			eventID = newEventID()
+		h.metrics.requests.WithLabelValues(p.name, outcomeAccepted).Inc()
+		if len(events) > 0 {
+			h.stats.used(p.id, key, received)
 		}
-		h.metrics.requests.WithLabelValues(label, outcomeAccepted).Inc()
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]string{"id": eventID})
 	}
 }
 
+// bodyTimeout bounds reading a body when the request's context has no
+// deadline of its own (the server gives the route one: ui's
+// ingestTimeout).
+const bodyTimeout = 30 * time.Second
+
+// readBody reads and decodes r's body under a read deadline on the
+// connection (a context deadline does not stop a read blocked on a body
+// trickled a byte at a time).
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	deadline, ok := r.Context().Deadline()
+	if !ok {
+		deadline = time.Now().Add(bodyTimeout)
+	}
+	rc := http.NewResponseController(w)
+	if rc.SetReadDeadline(deadline) == nil {
+		defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
+	}
+	return envelope.Decode(r.Body, r.Header.Get("Content-Encoding"))
+}
+
 // acceptFailed answers an error of Accept: 429 when error tracking is
 // overloaded, else 500 (logged; the client retries).
-func (h *Handler) acceptFailed(w http.ResponseWriter, label string, err error) {
+func (h *Handler) acceptFailed(w http.ResponseWriter, p *project, err error) {
 	if errors.Is(err, apperrors.ErrOverloaded) {
 		secs := strconv.Itoa(int(OverloadedRetryAfter / time.Second))
 		w.Header().Set("Retry-After", secs)
 		w.Header().Set("X-Sentry-Rate-Limits", secs+"::organization")
-		h.answer(w, label, http.StatusTooManyRequests, outcomeOverloaded, "error tracking is busy; retry later")
+		h.answer(w, p, http.StatusTooManyRequests, outcomeOverloaded, "error tracking is busy; retry later")
 		return
 	}
-	h.opts.Logger.Error("accepting error events", "err", err, "project", label)
-	h.metrics.requests.WithLabelValues(label, outcomeError).Inc()
+	h.opts.Logger.Error("accepting error events", "err", err, "project", p.label())
+	h.metrics.requests.WithLabelValues(p.label(), outcomeError).Inc()
 	writeDetail(w, http.StatusInternalServerError, "internal error")
 }
 
 // refuse answers a body the envelope package refused.
-func (h *Handler) refuse(w http.ResponseWriter, label string, err error) {
+func (h *Handler) refuse(w http.ResponseWriter, p *project, err error) {
 	var e *envelope.Error
 	if !errors.As(err, &e) {
 		e = &envelope.Error{Status: http.StatusBadRequest, Reason: err.Error()}
@@ -214,31 +274,30 @@ func (h *Handler) refuse(w http.ResponseWriter, label string, err error) {
 	if e.Status == http.StatusRequestEntityTooLarge {
 		outcome = outcomeTooLarge
 	}
-	h.answer(w, label, e.Status, outcome, e.Reason)
+	h.answer(w, p, e.Status, outcome, e.Reason)
 }
 
 // refuseAuth answers a refused credential, or 429 when the client's
 // address has sent too many of them.
-func (h *Handler) refuseAuth(w http.ResponseWriter, r *http.Request, label string, err error) {
-	host, _, splitErr := net.SplitHostPort(r.RemoteAddr)
-	if splitErr != nil {
-		host = r.RemoteAddr
-	}
-	if d := h.failures.Take(ratelimit.AddrKey(host), 1, h.opts.Now()); !d.Allowed {
+func (h *Handler) refuseAuth(w http.ResponseWriter, r *http.Request, p *project, err error) {
+	if d := h.failures.Take(clientAddr(r.Context(), r.RemoteAddr), 1, h.opts.Now()); !d.Allowed {
 		ratelimit.SetHeaders(w.Header(), h.failures.Policy(), d)
-		h.answer(w, label, http.StatusTooManyRequests, outcomeUnauthorized, "too many refused keys from this address")
+		h.answer(w, p, http.StatusTooManyRequests, outcomeUnauthorized, "too many refused keys from this address")
 		return
 	}
 	var ae *authError
 	if !errors.As(err, &ae) {
 		ae = &authError{http.StatusUnauthorized, err.Error()}
 	}
-	h.answer(w, label, ae.status, outcomeUnauthorized, ae.reason)
+	h.answer(w, p, ae.status, outcomeUnauthorized, ae.reason)
 }
 
 // answer counts the request and writes a Sentry-style error body.
-func (h *Handler) answer(w http.ResponseWriter, label string, status int, outcome, reason string) {
-	h.metrics.requests.WithLabelValues(label, outcome).Inc()
+func (h *Handler) answer(w http.ResponseWriter, p *project, status int, outcome, reason string) {
+	h.metrics.requests.WithLabelValues(p.label(), outcome).Inc()
+	if p != nil {
+		h.stats.refused(p.id, outcome)
+	}
 	writeDetail(w, status, reason)
 }
 
