@@ -2,6 +2,10 @@ package apperrors
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"slices"
 	"strings"
 
@@ -10,11 +14,11 @@ import (
 
 // personHashes are the index's pseudonyms of a person's user ids,
 // emails and addresses.
-func personHashes(ids []string) map[string]bool {
+func (s *Service) personHashes(ids []string) map[string]bool {
 	out := map[string]bool{}
 	for _, id := range ids {
 		if strings.TrimSpace(id) != "" {
-			out[userHash(id)] = true
+			out[s.userHash(id)] = true
 		}
 	}
 	return out
@@ -31,35 +35,84 @@ func (s *Service) personSamples(tx *storage.Tx, hashes map[string]bool) []storag
 	return out
 }
 
-// ExportPerson returns every kept event whose user id, email or IP
-// address is one of ids (compared without case), oldest first: the
-// error tracking part of a person's data export. Events still queued are
-// not in it.
+// Bounds of one person's export: the newest MaxExportEvents events,
+// at most MaxExportBytes of their JSON in all (a person's events are
+// at most 1 MB each at ingest; an export of more is cut, and says so).
+const (
+	MaxExportEvents = 1000
+	MaxExportBytes  = 32 << 20
+)
+
+// PersonExport is the error tracking part of a person's data export.
+type PersonExport struct {
+	// Events are the exported events, oldest first.
+	Events []Event `json:"events"`
+	// Matched is how many kept events name the person.
+	Matched int `json:"matched"`
+	// Truncated says that Events stops short of Matched because of
+	// MaxExportEvents or MaxExportBytes (the oldest are left out).
+	Truncated bool `json:"truncated"`
+	// Unreadable counts events whose payload could not be read back
+	// (left out, the rest exported).
+	Unreadable int `json:"unreadable"`
+	// MaxEvents and MaxBytes are the bounds that applied.
+	MaxEvents int `json:"max_events"`
+	MaxBytes  int `json:"max_bytes"`
+}
+
+// ExportPerson returns the newest kept events whose user id, email or
+// IP address is one of ids (compared without case), oldest first,
+// within the bounds of ExportPersonBounded, which says whether it cut.
 func (s *Service) ExportPerson(ctx context.Context, ids []string) ([]Event, error) {
-	hashes := personHashes(ids)
+	x, err := s.ExportPersonBounded(ctx, ids)
+	return x.Events, err
+}
+
+// ExportPersonBounded is a person's export: the newest of their kept
+// events within MaxExportEvents and MaxExportBytes, oldest first, with
+// how many matched and were left out. An event that cannot be read is
+// counted in Unreadable, not an error. Events still queued are not in
+// it.
+func (s *Service) ExportPersonBounded(ctx context.Context, ids []string) (PersonExport, error) {
+	x := PersonExport{MaxEvents: s.exportEvents, MaxBytes: s.exportBytes}
+	hashes := s.personHashes(ids)
 	if len(hashes) == 0 {
-		return nil, nil
+		return x, nil
 	}
 	var found []storage.AppSample
 	if err := s.opts.State.View(func(tx *storage.Tx) error {
 		found = s.personSamples(tx, hashes)
 		return nil
 	}); err != nil {
-		return nil, err
+		return x, err
 	}
-	slices.SortFunc(found, func(a, b storage.AppSample) int { return a.Time.Compare(b.Time) })
-	out := make([]Event, 0, len(found))
+	x.Matched = len(found)
+	// Newest first, to keep the newest when the bounds cut.
+	slices.SortFunc(found, func(a, b storage.AppSample) int { return b.Time.Compare(a.Time) })
+	budget := int64(x.MaxBytes)
 	for _, a := range found {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return PersonExport{}, err
 		}
-		e, err := readPayload(s.opts.Dir, a.File)
+		if len(x.Events) >= x.MaxEvents || budget <= 0 {
+			x.Truncated = true
+			break
+		}
+		e, n, err := readPayloadSized(s.opts.Dir, a.File, budget)
+		if errors.Is(err, errPayloadBudget) {
+			x.Truncated = true
+			break
+		}
 		if err != nil {
-			return nil, err
+			x.Unreadable++
+			s.opts.Logger.Warn("error event unreadable in an export", "event", a.Event, "err", err)
+			continue
 		}
-		out = append(out, e)
+		budget -= n
+		x.Events = append(x.Events, e)
 	}
-	return out, nil
+	slices.Reverse(x.Events)
+	return x, nil
 }
 
 // ErasePerson deletes every kept event whose user id, email or IP
@@ -67,7 +120,7 @@ func (s *Service) ExportPerson(ctx context.Context, ids []string) ([]Event, erro
 // counts stay: they count events and people, not who), and returns how
 // many events went. The payload files go after the commit.
 func (s *Service) ErasePerson(ctx context.Context, ids []string) (int, error) {
-	hashes := personHashes(ids)
+	hashes := s.personHashes(ids)
 	if len(hashes) == 0 {
 		return 0, nil
 	}
@@ -99,4 +152,14 @@ func (s *Service) ErasePerson(ctx context.Context, ids []string) (int, error) {
 		return 0, err
 	}
 	return len(files), removePayloads(s.opts.Dir, files)
+}
+
+// PersonDigest names a person in the audit trail without their
+// identifiers: 16 hex digits of an HMAC of ids under the install's
+// secret salt, the same for the same identifiers (an audit reader can
+// match two records, not guess who they are).
+func (s *Service) PersonDigest(ids []string) string {
+	m := hmac.New(sha256.New, s.salt)
+	m.Write([]byte("ward app user\x00" + strings.Join(ids, "\x00")))
+	return hex.EncodeToString(m.Sum(nil)[:8])
 }

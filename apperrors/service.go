@@ -48,6 +48,11 @@ type Service struct {
 	// visible, when set (the benchmark), is called with each event's
 	// acceptance time once it is visible.
 	visible func(accepted time.Time)
+	// salt keys the users' pseudonyms (userHash).
+	salt []byte
+	// exportEvents and exportBytes bound a person's export
+	// (MaxExportEvents, MaxExportBytes; smaller in tests).
+	exportEvents, exportBytes int
 }
 
 // settings are the applied configuration: projects by id.
@@ -73,7 +78,13 @@ func New(o Options) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("apperrors: metrics: %w", err)
 	}
-	s := &Service{opts: o, queue: newQueue(), metrics: m}
+	s := &Service{opts: o, queue: newQueue(), metrics: m, exportEvents: MaxExportEvents, exportBytes: MaxExportBytes}
+	if err := o.State.Update(func(tx *storage.Tx) (err error) {
+		s.salt, err = tx.AppUserSalt()
+		return err
+	}); err != nil {
+		return nil, fmt.Errorf("apperrors: user salt: %w", err)
+	}
 	if err := s.Apply(config.DefaultErrors()); err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package apperrors
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -58,12 +59,12 @@ func (s *Service) prepare(it item, st *settings) (*prepared, string) {
 	if u := p.User; u != nil {
 		for _, v := range []string{u.ID, u.Email, u.IPAddress} {
 			if v != "" {
-				p.users = append(p.users, userHash(v))
+				p.users = append(p.users, s.userHash(v))
 			}
 		}
 		for _, v := range []string{u.ID, u.Email, u.IPAddress, u.Username} {
 			if v != "" {
-				h, _ := hex.DecodeString(userHash(v))
+				h, _ := hex.DecodeString(s.userHash(v))
 				p.user = h
 				break
 			}
@@ -73,10 +74,14 @@ func (s *Service) prepare(it item, st *settings) (*prepared, string) {
 }
 
 // userHash is the pseudonym the index keeps of a user id, email or
-// address: enough to find a person's events, not to list people.
-func userHash(v string) string {
-	h := sha256.Sum256([]byte("ward apperrors user\x00" + strings.ToLower(strings.TrimSpace(v))))
-	return hex.EncodeToString(h[:8])
+// address: enough to find a person's events, not to list people. It is
+// an HMAC under the install's secret salt (storage.Tx.AppUserSalt), so
+// that an erased IPv4 address or short id cannot be found again by
+// hashing every candidate.
+func (s *Service) userHash(v string) string {
+	m := hmac.New(sha256.New, s.salt)
+	m.Write([]byte("ward apperrors user\x00" + strings.ToLower(strings.TrimSpace(v))))
+	return hex.EncodeToString(m.Sum(nil)[:8])
 }
 
 // change is an issue that became new or regressed in a batch.

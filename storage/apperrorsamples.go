@@ -2,6 +2,7 @@ package storage
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -190,4 +191,26 @@ func (t *Tx) AppSampleBytes() int64 {
 func (t *Tx) addAppSampleBytes(n int64) error {
 	total := max(t.AppSampleBytes()+n, 0)
 	return t.bolt.Bucket(bucketMeta).Put(keyAppSampleBytes, binary.BigEndian.AppendUint64(nil, uint64(total)))
+}
+
+var keyAppUserSalt = []byte("app_user_salt") // in bucketMeta
+
+// AppUserSaltBytes is the size of the per-install secret that keys the
+// pseudonyms of the apps' end users (AppUserSalt).
+const AppUserSaltBytes = 32
+
+// AppUserSalt returns this install's secret key for the pseudonyms of
+// the apps' end users, made (from crypto/rand) on first use and kept in
+// the state database, so that an erased identifier's pseudonym cannot
+// be recomputed from a guess without the database. Call it in Update.
+func (t *Tx) AppUserSalt() ([]byte, error) {
+	b := t.bolt.Bucket(bucketMeta)
+	if v := b.Get(keyAppUserSalt); len(v) == AppUserSaltBytes {
+		return bytes.Clone(v), nil
+	}
+	salt := make([]byte, AppUserSaltBytes)
+	if _, err := rand.Read(salt); err != nil {
+		return nil, err
+	}
+	return salt, b.Put(keyAppUserSalt, bytes.Clone(salt))
 }
