@@ -26,6 +26,7 @@ type metrics struct {
 	events      *prometheus.CounterVec
 	newIssues   *prometheus.CounterVec
 	regressions *prometheus.CounterVec
+	overflow    *prometheus.CounterVec
 	recent      *prometheus.GaugeVec
 	queueEvents prometheus.Gauge
 	queueBytes  prometheus.Gauge
@@ -55,6 +56,9 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		regressions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ward_app_issue_regressions_total", Help: "Resolved error issues that happened again.",
 		}, []string{"project", "environment"}),
+		overflow: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ward_app_issue_overflow_total", Help: "Error events of a new kind counted into their project's overflow issue because the project has 10,000 issues.",
+		}, []string{"project"}),
 		recent: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "ward_app_issue_recent", Help: "1 for 10 minutes after an error issue is new or regressed (the per-issue alerts).",
 		}, []string{"project", "environment", "issue", "kind", "title"}),
@@ -81,7 +85,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 	}
-	for _, c := range []prometheus.Collector{m.events, m.newIssues, m.regressions, m.recent,
+	for _, c := range []prometheus.Collector{m.events, m.newIssues, m.regressions, m.overflow, m.recent,
 		m.queueEvents, m.queueBytes, m.dropped, m.stored, m.latency} {
 		if err := reg.Register(c); err != nil {
 			return nil, err

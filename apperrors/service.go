@@ -53,6 +53,9 @@ type Service struct {
 	// exportEvents and exportBytes bound a person's export
 	// (MaxExportEvents, MaxExportBytes; smaller in tests).
 	exportEvents, exportBytes int
+	// maxIssues and maxReleases bound a project's issues and releases
+	// (MaxProjectIssues, MaxProjectReleases; smaller in tests).
+	maxIssues, maxReleases int
 }
 
 // settings are the applied configuration: projects by id.
@@ -78,12 +81,16 @@ func New(o Options) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("apperrors: metrics: %w", err)
 	}
-	s := &Service{opts: o, queue: newQueue(), metrics: m, exportEvents: MaxExportEvents, exportBytes: MaxExportBytes}
+	s := &Service{opts: o, queue: newQueue(), metrics: m, exportEvents: MaxExportEvents, exportBytes: MaxExportBytes,
+		maxIssues: MaxProjectIssues, maxReleases: MaxProjectReleases}
 	if err := o.State.Update(func(tx *storage.Tx) (err error) {
 		s.salt, err = tx.AppUserSalt()
 		return err
 	}); err != nil {
 		return nil, fmt.Errorf("apperrors: user salt: %w", err)
+	}
+	if err := s.ensureIssueIndex(); err != nil {
+		return nil, fmt.Errorf("apperrors: issue index: %w", err)
 	}
 	if err := s.Apply(config.DefaultErrors()); err != nil {
 		return nil, err

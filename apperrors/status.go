@@ -50,11 +50,7 @@ func (s *Service) SetStatus(ctx context.Context, id string, st Status, rec audit
 		}
 		old := is.Status
 		is.Status, is.StatusBy, is.StatusAt = st, rec.Actor, now
-		nv, err := json.Marshal(is)
-		if err != nil {
-			return err
-		}
-		if err := tx.PutAppIssue(id, nv); err != nil {
+		if err := putIssue(tx, &is); err != nil {
 			return err
 		}
 		rec.Action, rec.Target = action, id

@@ -22,6 +22,9 @@ const (
 	MaxIssueUsers        = 1000
 	MaxIssueEnvironments = 20
 	MaxIssueReleases     = 20
+	// MaxProjectReleases: a project keeps its releases last seen most
+	// recently (Releases reads them all).
+	MaxProjectReleases = 200
 )
 
 // prepared is one event ready for the transaction: scrubbed, normalised
@@ -121,7 +124,7 @@ func (s *Service) process(batch []item) {
 	err := s.opts.State.Update(func(tx *storage.Tx) error {
 		written, changes = written[:0], changes[:0]
 		b := batchTx{s: s, tx: tx, issues: map[string]*Issue{}, counts: map[countKey]int64{},
-			releases: map[releaseKey][2]time.Time{}, ids: map[string]bool{}}
+			releases: map[releaseKey][2]time.Time{}, ids: map[string]bool{}, made: map[string]int{}}
 		b.zw, _ = gzip.NewWriterLevel(&b.buf, gzip.DefaultCompression)
 		for _, p := range ps {
 			if err := b.add(p); err != nil {
@@ -172,6 +175,7 @@ type batchTx struct {
 	counts   map[countKey]int64
 	releases map[releaseKey][2]time.Time
 	ids      map[string]bool
+	made     map[string]int // project -> issues made in this batch
 	zw       *gzip.Writer
 	buf      bytes.Buffer
 	written  []string
@@ -183,11 +187,24 @@ func (b *batchTx) issue(p *prepared) (*Issue, error) {
 		return is, nil
 	}
 	is := &Issue{}
-	if v := b.tx.AppIssue(p.IssueID); v != nil {
+	v := b.tx.AppIssue(p.IssueID)
+	if v == nil && b.tx.AppProjectIssues(p.project)+int64(b.made[p.project]) >= int64(b.s.maxIssues) {
+		// A new kind of error in a full project: the overflow issue.
+		b.s.metrics.overflow.WithLabelValues(p.name).Inc()
+		p.fp = overflowFingerprint
+		p.IssueID = issueID(p.project, p.fp)
+		p.title, p.culprit = OverflowTitle, ""
+		if is := b.issues[p.IssueID]; is != nil {
+			return is, nil
+		}
+		v = b.tx.AppIssue(p.IssueID)
+	}
+	if v != nil {
 		if err := json.Unmarshal(v, is); err != nil {
 			return nil, err
 		}
 	} else {
+		b.made[p.project]++
 		*is = Issue{ID: p.IssueID, Project: p.project, Title: p.title, Culprit: p.culprit, Level: p.Level,
 			Fingerprint: p.fp, FirstSeen: p.Received, LastSeen: p.Received, Status: StatusUnresolved}
 		b.changes = append(b.changes, change{kind: "new", p: p})
@@ -268,7 +285,9 @@ func (b *batchTx) flush() error {
 			return err
 		}
 	}
+	trim := map[string]bool{}
 	for k, seen := range b.releases {
+		trim[k.project] = true
 		if err := b.tx.NoteAppRelease(k.project, k.version, seen[0]); err != nil {
 			return err
 		}
@@ -276,15 +295,16 @@ func (b *batchTx) flush() error {
 			return err
 		}
 	}
+	for project := range trim {
+		if _, err := b.tx.TrimAppReleases(project, b.s.maxReleases); err != nil {
+			return err
+		}
+	}
 	for i := range b.changes {
 		b.changes[i].issue = *b.issues[b.changes[i].p.IssueID]
 	}
-	for id, is := range b.issues {
-		v, err := json.Marshal(is)
-		if err != nil {
-			return err
-		}
-		if err := b.tx.PutAppIssue(id, v); err != nil {
+	for _, is := range b.issues {
+		if err := putIssue(b.tx, is); err != nil {
 			return err
 		}
 	}
