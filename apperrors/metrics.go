@@ -149,11 +149,7 @@ func (m *metrics) noteRecent(project, env string, is *Issue, kind string, now ti
 		m.recent.DeleteLabelValues(m.recentBy[oldest].labels...)
 		delete(m.recentBy, oldest)
 	}
-	title := []rune(is.Title)
-	if len(title) > maxRecentTitle {
-		title = title[:maxRecentTitle]
-	}
-	labels := []string{project, env, is.ID, kind, string(title)}
+	labels := []string{project, env, is.ID, kind, recentTitle(is.Title)}
 	m.recent.WithLabelValues(labels...).Set(1)
 	m.recentBy[is.ID] = recentSeries{labels: labels, expires: now.Add(RecentFor)}
 }
@@ -168,4 +164,29 @@ func (m *metrics) expireRecent(now time.Time) {
 			delete(m.recentBy, id)
 		}
 	}
+}
+
+// retitle gives the issue's recent series, if it has one, the issue's
+// (new) title.
+func (m *metrics) retitle(is *Issue) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	old, ok := m.recentBy[is.ID]
+	if !ok {
+		return
+	}
+	m.recent.DeleteLabelValues(old.labels...)
+	labels := append([]string(nil), old.labels...)
+	labels[4] = recentTitle(is.Title)
+	m.recent.WithLabelValues(labels...).Set(1)
+	old.labels = labels
+	m.recentBy[is.ID] = old
+}
+
+func recentTitle(t string) string {
+	title := []rune(t)
+	if len(title) > maxRecentTitle {
+		title = title[:maxRecentTitle]
+	}
+	return string(title)
 }

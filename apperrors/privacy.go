@@ -2,6 +2,8 @@ package apperrors
 
 import (
 	"context"
+	"encoding/json"
+	"regexp"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -130,6 +132,7 @@ func (s *Service) ErasePerson(ctx context.Context, ids []string) (int, error) {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	var files []string
+	var retitled []Issue
 	err := s.opts.State.Update(func(tx *storage.Tx) error {
 		files = files[:0]
 		gone := s.personSamples(tx, hashes)
@@ -146,12 +149,64 @@ func (s *Service) ErasePerson(ctx context.Context, ids []string) (int, error) {
 		if _, err := tx.DeleteAppIssueUsers(users); err != nil {
 			return err
 		}
-		return lessSamples(tx, gone)
+		if err := lessSamples(tx, gone); err != nil {
+			return err
+		}
+		var err error
+		retitled, err = eraseFromTitles(tx, ids)
+		return err
 	})
 	if err != nil {
 		return 0, err
 	}
+	for i := range retitled {
+		s.metrics.retitle(&retitled[i])
+	}
 	return len(files), removePayloads(s.opts.Dir, files)
+}
+
+// minErasedInTitle: identifiers shorter than this (a user id "42") are
+// not erased from titles, where they would match unrelated text.
+const minErasedInTitle = 5
+
+// eraseFromTitles replaces, in every issue's title and culprit, the
+// identifiers (without case) with [erased], and returns the issues it
+// changed.
+func eraseFromTitles(tx *storage.Tx, ids []string) ([]Issue, error) {
+	var res []*regexp.Regexp
+	for _, id := range ids {
+		if id = strings.TrimSpace(id); len(id) >= minErasedInTitle {
+			res = append(res, regexp.MustCompile("(?i)"+regexp.QuoteMeta(id)))
+		}
+	}
+	if len(res) == 0 {
+		return nil, nil
+	}
+	var changed []Issue
+	err := tx.AppIssues(func(_ string, v []byte) error {
+		var is Issue
+		if json.Unmarshal(v, &is) != nil {
+			return nil
+		}
+		t, c := is.Title, is.Culprit
+		for _, re := range res {
+			t, c = re.ReplaceAllString(t, "[erased]"), re.ReplaceAllString(c, "[erased]")
+		}
+		if t != is.Title || c != is.Culprit {
+			is.Title, is.Culprit = t, c
+			changed = append(changed, is)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i := range changed {
+		if err := putIssue(tx, &changed[i]); err != nil {
+			return nil, err
+		}
+	}
+	return changed, nil
 }
 
 // PersonDigest names a person in the audit trail without their

@@ -9,6 +9,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/prometheus/common/expfmt"
+
+	"github.com/ward-monitoring/ward/storage"
 )
 
 func TestExportErasePerson(t *testing.T) {
@@ -104,4 +109,39 @@ func gunzip(tb testing.TB, path string) string {
 		tb.Fatal(err)
 	}
 	return string(b)
+}
+
+// Titles show no address; erasure takes identifiers out of titles and
+// the recent-issue series; pseudonyms depend on the install's salt.
+func TestErasureTitlesAndSalt(t *testing.T) {
+	f := newFixture(t)
+	f.ingest(t, "1", t0, with(exc("LookupError", "no account for ann@example.com", "shop.views:login"), "user", map[string]any{"email": "ann@example.com"}),
+		with(exc("PermissionError", "blocked 203.0.113.77", "shop.views:gate"), "user", map[string]any{"ip_address": "203.0.113.77"}))
+	titles := map[string]bool{}
+	for _, is := range f.issues(t, "") {
+		titles[is.Title] = true
+	}
+	if !titles["LookupError: no account for [email]"] {
+		t.Fatalf("titles %v: want the address as [email]", titles)
+	}
+	if _, err := f.svc.ErasePerson(context.Background(), []string{"203.0.113.77"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, is := range f.issues(t, "") {
+		if strings.Contains(is.Title, "203.0.113.77") {
+			t.Errorf("title after erasure: %q", is.Title)
+		}
+	}
+	out, err := testutil.CollectAndFormat(f.svc.metrics.recent, expfmt.TypeTextPlain, "ward_app_issue_recent")
+	if err != nil || strings.Contains(string(out), "203.0.113.77") || !strings.Contains(string(out), "[erased]") {
+		t.Errorf("recent series after erasure: %s %v", out, err)
+	}
+	g := newFixture(t)
+	if f.svc.userHash("203.0.113.77") == g.svc.userHash("203.0.113.77") || len(f.svc.salt) != storage.AppUserSaltBytes {
+		t.Errorf("two installs share a pseudonym: the salt is not per install")
+	}
+	h, err := New(Options{State: f.st, Dir: f.svc.opts.Dir})
+	if err != nil || h.userHash("x@example.com") != f.svc.userHash("x@example.com") {
+		t.Errorf("the salt does not persist in the state database: %v", err)
+	}
 }

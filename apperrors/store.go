@@ -57,7 +57,10 @@ func (s *Service) prepare(it item, st *settings) (*prepared, string) {
 	p.fp = fingerprintHash(groupingKey(&p.parsed))
 	p.Project = it.project
 	p.IssueID = issueID(it.project, p.fp)
-	p.title = title(&p.parsed)
+	// The title is the first event's, shown on the pages and in the
+	// alerts' Slack and email messages: an address in it is the first
+	// user's, so it shows as [email] (the event keeps it).
+	p.title = messageVariables[0].re.ReplaceAllString(title(&p.parsed), "[email]")
 	p.culprit = culprit(&p.Event)
 	if u := p.User; u != nil {
 		for _, v := range []string{u.ID, u.Email, u.IPAddress} {
