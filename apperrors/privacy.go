@@ -2,12 +2,12 @@ package apperrors
 
 import (
 	"context"
-	"encoding/json"
-	"regexp"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"regexp"
 	"slices"
 	"strings"
 
