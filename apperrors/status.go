@@ -15,6 +15,9 @@ const (
 	ActionIssueResolve   = "errors.issue.resolve"
 	ActionIssueIgnore    = "errors.issue.ignore"
 	ActionIssueUnresolve = "errors.issue.unresolve"
+	// ActionIssueRegress: a resolved issue happened again and ward
+	// reopened it (actor "ward").
+	ActionIssueRegress = "errors.issue.regress"
 )
 
 // ErrBadStatus: SetStatus was given a status that is not one of the

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ward-monitoring/ward/audit"
 	"github.com/ward-monitoring/ward/storage"
 )
 
@@ -255,6 +256,11 @@ func (b *batchTx) add(p *prepared) error {
 		is.Status, is.StatusBy, is.StatusAt = StatusUnresolved, "ward", p.Received
 		is.Regressions++
 		b.changes = append(b.changes, change{kind: "regressed", p: p})
+		rec := audit.Record{Time: b.s.opts.Now(), Actor: "ward", Action: ActionIssueRegress, Target: is.ID, Outcome: audit.Success,
+			Details: map[string]string{"old_status": string(StatusResolved), "new_status": string(StatusUnresolved), "project": is.Project, "event": p.ID}}
+		if err := b.tx.AppendAudit(rec); err != nil {
+			return err
+		}
 	}
 	if p.user != nil {
 		added, err := b.tx.AddAppIssueUser(is.ID, p.user, is.Users, MaxIssueUsers)

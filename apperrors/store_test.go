@@ -119,6 +119,10 @@ func TestStatusAndRegression(t *testing.T) {
 	}
 	f.ingest(t, "1", t0.Add(time.Minute), e)
 	is := f.issue(t, id)
+	regs, err := f.st.AuditQuery(audit.Query{Target: id, Action: ActionIssueRegress}, nil)
+	if err != nil || len(regs) != 1 || regs[0].Actor != "ward" || regs[0].Details["new_status"] != "unresolved" {
+		t.Errorf("regression audit records %+v %v; want one by ward", regs, err)
+	}
 	if is.Status != StatusUnresolved || is.Regressions != 1 || is.Count != 2 {
 		t.Errorf("after a new event: %+v", is)
 	}
@@ -141,8 +145,8 @@ func TestStatusAndRegression(t *testing.T) {
 	if err := f.svc.SetStatus(context.Background(), id, "closed", rec); !errors.Is(err, ErrBadStatus) {
 		t.Errorf("bad status: %v", err)
 	}
-	if recs, _ := f.st.AuditQuery(audit.Query{Target: id}, nil); len(recs) != 2 {
-		t.Errorf("%d audit records, want 2", len(recs))
+	if recs, _ := f.st.AuditQuery(audit.Query{Target: id}, nil); len(recs) != 3 {
+		t.Errorf("%d audit records, want 3 (resolve, regress, ignore)", len(recs))
 	}
 }
 
