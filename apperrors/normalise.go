@@ -241,11 +241,13 @@ func frame(m map[string]any) Frame {
 		Function:    short(str(m["function"])),
 		Filename:    truncate(str(m["filename"]), 1024),
 		AbsPath:     truncate(str(m["abs_path"]), 1024),
-		InApp:       m["in_app"] == true,
 		ContextLine: truncate(str(m["context_line"]), 1024),
 		PreContext:  lines(m["pre_context"]),
 		PostContext: lines(m["post_context"]),
 	}
+	// Old SDKs (Debian's sentry-sdk 1.9.10) mark library and standard
+	// library frames in_app: a path says otherwise.
+	f.InApp = m["in_app"] == true && !libraryPath(f.AbsPath) && !libraryPath(f.Filename)
 	if n, ok := m["lineno"].(json.Number); ok {
 		if i, err := n.Int64(); err == nil && i > 0 && i < math.MaxInt32 {
 			f.Lineno = int(i)
@@ -377,4 +379,23 @@ func user(v any) *User {
 		return nil
 	}
 	return u
+}
+
+// pythonStdlib matches a Python standard library directory:
+// /usr/lib/python3.11/, /usr/local/lib/python3.12/, venv/lib/python3.9/.
+var pythonStdlib = regexp.MustCompile(`(^|[/\\])lib[/\\]python\d+(\.\d+)?[/\\]`)
+
+// libraryPath reports whether a frame's path is a library's, never the
+// app's: under site-packages or dist-packages, or Python's standard
+// library.
+func libraryPath(p string) bool {
+	if p == "" {
+		return false
+	}
+	p = strings.ReplaceAll(p, "\\", "/")
+	if strings.Contains(p, "/site-packages/") || strings.Contains(p, "/dist-packages/") ||
+		strings.HasPrefix(p, "site-packages/") || strings.HasPrefix(p, "dist-packages/") {
+		return true
+	}
+	return pythonStdlib.MatchString(p)
 }

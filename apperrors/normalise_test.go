@@ -131,3 +131,26 @@ func FuzzNormalise(f *testing.F) {
 		}
 	})
 }
+
+// Frames an old SDK marks in_app are library frames when their path is
+// a library's or the standard library's.
+func TestLibraryFramesNotInApp(t *testing.T) {
+	for path, want := range map[string]bool{
+		"/usr/lib/python3/dist-packages/django/core/handlers/base.py": false,
+		"/srv/venv/lib/python3.11/site-packages/requests/api.py":      false,
+		"/usr/lib/python3.11/json/decoder.py":                         false,
+		"/usr/local/lib/python3.12/asyncio/base_events.py":            false,
+		`C:\Python311\Lib\site-packages\django\views\generic\base.py`: false,
+		"/srv/shop/shop/views.py":                                     true,
+		"/srv/shop/library/python_helpers.py":                         true,
+		"shop/views.py":                                               true,
+	} {
+		f := frame(map[string]any{"abs_path": path, "filename": path, "in_app": true})
+		if f.InApp != want {
+			t.Errorf("%s: in_app %v, want %v", path, f.InApp, want)
+		}
+	}
+	if f := frame(map[string]any{"abs_path": "/srv/shop/shop/views.py"}); f.InApp {
+		t.Errorf("a frame the SDK did not mark in_app became in-app")
+	}
+}
