@@ -11,13 +11,14 @@ import (
 // and MaxLabelReleases releases seen since start get their own label
 // value, later ones are "other"; levels outside Sentry's five are
 // "other". The recent-issue gauge holds at most MaxRecentIssues series
-// (the oldest goes first) for RecentFor each, titles cut to
-// maxRecentTitle runes.
+// (the oldest goes first): an issue's series is 1 from when it is new or
+// regressed until it is resolved or ignored, and at most RecentFor;
+// titles are cut to maxRecentTitle runes.
 const (
 	MaxLabelEnvironments = 10
 	MaxLabelReleases     = 20
 	MaxRecentIssues      = 100
-	RecentFor            = 10 * time.Minute
+	RecentFor            = 24 * time.Hour
 	maxRecentTitle       = 80
 	labelOther           = "other"
 )
@@ -60,7 +61,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "ward_app_issue_overflow_total", Help: "Error events of a new kind counted into their project's overflow issue because the project has 10,000 issues.",
 		}, []string{"project"}),
 		recent: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "ward_app_issue_recent", Help: "1 for 10 minutes after an error issue is new or regressed (the per-issue alerts).",
+			Name: "ward_app_issue_recent", Help: "1 while an error issue that is new or regressed stays unresolved (at most 24 hours; the per-issue alerts).",
 		}, []string{"project", "environment", "issue", "kind", "title"}),
 		queueEvents: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "ward_app_errors_queue_events", Help: "Error events accepted and not yet processed.",
@@ -189,4 +190,15 @@ func recentTitle(t string) string {
 		title = title[:maxRecentTitle]
 	}
 	return string(title)
+}
+
+// forgetRecent removes the issue's recent series (it was resolved or
+// ignored: its alert ends).
+func (m *metrics) forgetRecent(id string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if old, ok := m.recentBy[id]; ok {
+		m.recent.DeleteLabelValues(old.labels...)
+		delete(m.recentBy, id)
+	}
 }

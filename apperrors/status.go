@@ -42,7 +42,7 @@ func (s *Service) SetStatus(ctx context.Context, id string, st Status, rec audit
 		return err
 	}
 	now := s.opts.Now()
-	return s.opts.State.Update(func(tx *storage.Tx) error {
+	err := s.opts.State.Update(func(tx *storage.Tx) error {
 		v := tx.AppIssue(id)
 		if v == nil {
 			return ErrNotFound
@@ -70,4 +70,9 @@ func (s *Service) SetStatus(ctx context.Context, id string, st Status, rec audit
 		rec.Details = details
 		return tx.AppendAudit(rec)
 	})
+	if err == nil && st != StatusUnresolved {
+		// Resolved or ignored: NewErrorIssue or ErrorIssueRegressed ends.
+		s.metrics.forgetRecent(id)
+	}
+	return err
 }
