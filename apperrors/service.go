@@ -32,9 +32,10 @@ type Options struct {
 // Service is error tracking: it accepts parsed events, groups, samples
 // and stores them, and answers the pages.
 //
-// Accept only queues; Run's worker scrubs, normalises and groups each
-// event and commits a batch of them in one bbolt transaction, writing
-// the kept samples' payloads first (store.go). Retention and the size
+// Accept queues and waits; Run's worker scrubs, normalises and groups
+// each event and commits a batch of them, from all the requests
+// waiting, in one bbolt transaction, writing the kept samples' payloads
+// first (store.go), then releases their Accept calls. Retention and the size
 // cap run beside it (retention.go).
 type Service struct {
 	opts    Options
@@ -160,8 +161,11 @@ func trimSlash(p string) string {
 
 // Accept takes the event items of one request for projectID (already
 // authenticated, decompressed, within the size and depth limits):
-// each is one event's JSON. It returns ErrOverloaded when it cannot
-// take them; otherwise they become visible shortly after.
+// each is one event's JSON. It returns ErrOverloaded at once when the
+// queue cannot take them (or the worker has stopped). Otherwise it
+// returns nil only once they are committed to bbolt, so that an event
+// answered 200 survives a crash; ctx ending first returns its error
+// (the events may still be stored: the SDK's retry then counts twice).
 //
 // It takes all of the request's events or none: a refused request
 // stored nothing, and the SDK sends it again after Retry-After.
@@ -172,11 +176,15 @@ func (s *Service) Accept(ctx context.Context, projectID string, events []json.Ra
 	if _, ok := s.cfg.Load().projects[projectID]; !ok {
 		return fmt.Errorf("project %q: %w", projectID, ErrNotFound)
 	}
+	if len(events) == 0 {
+		return nil
+	}
 	now := time.Now()
+	req := newWaiter(len(events))
 	items := make([]item, 0, len(events))
 	for _, e := range events {
 		// A copy: the caller's buffers are its own once Accept returns.
-		items = append(items, item{project: projectID, raw: append([]byte(nil), e...), received: received, accepted: now})
+		items = append(items, item{project: projectID, raw: append([]byte(nil), e...), received: received, accepted: now, req: req})
 	}
 	if !s.queue.push(items) {
 		s.metrics.dropped.WithLabelValues("queue_full").Add(float64(len(items)))
@@ -185,12 +193,17 @@ func (s *Service) Accept(ctx context.Context, projectID string, events []json.Ra
 	n, b := s.queue.depth()
 	s.metrics.queueEvents.Set(float64(n))
 	s.metrics.queueBytes.Set(float64(b))
-	return nil
+	select {
+	case <-req.done:
+		return req.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // Run processes accepted events and applies retention until ctx ends.
-// At the end it processes what is still queued: every accepted event is
-// stored.
+// At the end it refuses new events and processes what is still queued:
+// every accepted event is stored.
 func (s *Service) Run(ctx context.Context) error {
 	if err := os.MkdirAll(s.opts.Dir, 0o700); err != nil {
 		return fmt.Errorf("apperrors: %w", err)
@@ -207,6 +220,7 @@ func (s *Service) Run(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
+			s.queue.close()
 			s.drain()
 			wg.Wait()
 			return nil

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -105,8 +106,15 @@ type countKey struct {
 
 type releaseKey struct{ project, version string }
 
-// process stores a batch: one transaction for all its events.
+// process stores a batch: one transaction for all its events. Each
+// event's Accept learns the outcome once the transaction has ended.
 func (s *Service) process(batch []item) {
+	var stErr error
+	defer func() {
+		for _, it := range batch {
+			it.req.finish(stErr)
+		}
+	}()
 	st := s.cfg.Load()
 	ps := make([]*prepared, 0, len(batch))
 	for _, it := range batch {
@@ -146,6 +154,7 @@ func (s *Service) process(batch []item) {
 		_ = removePayloads(s.opts.Dir, written)
 		s.opts.Logger.Error("storing error events", "err", err, "events", len(ps))
 		s.metrics.dropped.WithLabelValues("store").Add(float64(len(ps)))
+		stErr = fmt.Errorf("apperrors: storing events: %w", err)
 		return
 	}
 	s.metrics.stored.Set(float64(stored))
