@@ -330,15 +330,34 @@ func request(v any) *Request {
 	if h := pairs(m["headers"], MaxHeaders); len(h) > 0 {
 		r.Headers = h
 	}
+	if c := cookies(m["cookies"]); len(c) > 0 {
+		r.Cookies = c
+	}
 	if d, ok := m["data"]; ok && d != nil {
 		if b, err := json.Marshal(d); err == nil && len(b) <= 64<<10 {
 			r.Data = b
 		}
 	}
-	if r.Method == "" && r.URL == "" && r.QueryString == "" && r.Headers == nil && r.Data == nil {
+	if r.Method == "" && r.URL == "" && r.QueryString == "" && r.Headers == nil && r.Cookies == nil && r.Data == nil {
 		return nil
 	}
 	return r
+}
+
+// cookies reads request.cookies: an object, pairs or a Cookie header's
+// "a=1; b=2"; at most MaxHeaders.
+func cookies(v any) map[string]string {
+	s, ok := v.(string)
+	if !ok {
+		return pairs(v, MaxHeaders)
+	}
+	out := map[string]string{}
+	for _, p := range strings.Split(s, ";") {
+		if k, v, _ := strings.Cut(strings.TrimSpace(p), "="); k != "" && len(out) < MaxHeaders {
+			out[short(k)] = truncate(v, 1024)
+		}
+	}
+	return out
 }
 
 // encodePairs writes query pairs as key=value&... (as the SDK had them,
