@@ -8,6 +8,7 @@ import (
 	"errors"
 	"math"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -22,8 +23,13 @@ const (
 	MaxBreadcrumbs = 100 // the newest
 	MaxTags        = 100
 	MaxHeaders     = 100
-	maxText        = 8192 // bytes of a message or exception value
-	maxShort       = 200  // bytes of a tag, header, name, level, release...
+	// A breadcrumb keeps at most MaxCrumbData of its data's keys (the
+	// first in byte order), each value as text of at most
+	// MaxCrumbDataValue bytes (objects and lists as their JSON).
+	MaxCrumbData      = 20
+	MaxCrumbDataValue = 1024
+	maxText           = 8192 // bytes of a message or exception value
+	maxShort          = 200  // bytes of a tag, header, name, level, release...
 )
 
 // parsed is one event as the service needs it: what the pages show and
@@ -287,7 +293,46 @@ func breadcrumbs(v any) []Breadcrumb {
 			Category:  short(str(m["category"])),
 			Level:     short(str(m["level"])),
 			Message:   truncate(str(m["message"]), maxText),
+			Data:      crumbData(obj(m["data"])),
 		})
+	}
+	return out
+}
+
+// crumbData is a breadcrumb's data as text, bounded (MaxCrumbData,
+// MaxCrumbDataValue); scrubbing has been through it already.
+func crumbData(m map[string]any) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		if k != "" {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	if len(keys) > MaxCrumbData {
+		keys = keys[:MaxCrumbData]
+	}
+	out := make(map[string]string, len(keys))
+	for _, k := range keys {
+		v := m[k]
+		var text string
+		switch v.(type) {
+		case map[string]any, []any:
+			var b bytes.Buffer
+			enc := json.NewEncoder(&b)
+			enc.SetEscapeHTML(false)
+			if enc.Encode(v) == nil {
+				text = strings.TrimSuffix(b.String(), "\n")
+			}
+		case nil:
+			text = "null"
+		default:
+			text = str(v)
+		}
+		out[short(k)] = truncate(text, MaxCrumbDataValue)
 	}
 	return out
 }

@@ -125,7 +125,7 @@ func scrub(tree map[string]any) {
 			if v, ok := m["message"].(string); ok {
 				m["message"] = scrubText(v)
 			}
-			scrubTexts(m["data"])
+			scrubTextsDeep(m["data"], 0)
 		}
 	}
 	scrubTexts(tree["tags"])
@@ -151,6 +151,32 @@ func scrub(tree map[string]any) {
 			req["data"] = scrubValue(body, 1)
 		} else if strings.Contains(d, "=") {
 			req["data"] = scrubQuery(d)
+		}
+	}
+}
+
+// scrubTextsDeep applies scrubText to every string under v (breadcrumb
+// data, kept whole as text), to maxScrubDepth.
+func scrubTextsDeep(v any, depth int) {
+	if depth > maxScrubDepth {
+		return
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		for k, y := range x {
+			if s, ok := y.(string); ok {
+				x[k] = scrubText(s)
+			} else {
+				scrubTextsDeep(y, depth+1)
+			}
+		}
+	case []any:
+		for i, y := range x {
+			if s, ok := y.(string); ok {
+				x[i] = scrubText(s)
+			} else {
+				scrubTextsDeep(y, depth+1)
+			}
 		}
 	}
 }

@@ -97,6 +97,9 @@ func TestScrubKeepsTheRest(t *testing.T) {
 		ev.Tags["link"] != "https://shop.example/?session_key=[Filtered]&x=1" {
 		t.Errorf("message %q, exception %q, breadcrumb %q, tag %q", ev.Message, ev.Exceptions[0].Value, ev.Breadcrumbs[1].Message, ev.Tags["link"])
 	}
+	if c := ev.Breadcrumbs; c[0].Data["session"] != Filtered || c[1].Data["url"] != "https://api.example/v1?api_key=[Filtered]" || c[1].Data["method"] != "GET" {
+		t.Errorf("breadcrumb data %v %v", c[0].Data, c[1].Data)
+	}
 	if r.QueryString != "page=2&apikey=[Filtered]&secret%5Fkey=[Filtered]" ||
 		r.URL != "https://[Filtered]@shop.example/pay?csrftoken=[Filtered]&page=2#access_token=[Filtered]" {
 		t.Errorf("query %q url %q", r.QueryString, r.URL)
