@@ -73,7 +73,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "ward_app_errors_dropped_total", Help: "Error events not stored: refused (queue full), unknown project, malformed, or a failed write.",
 		}, []string{"reason"}),
 		stored: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "ward_app_errors_stored_bytes", Help: "Bytes of error event samples on disk (compressed).",
+			Name: "ward_app_errors_stored_bytes", Help: "Bytes of error event samples on disk, each payload file counted in whole 4 KiB blocks.",
 		}),
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "ward_app_errors_visible_seconds", Help: "Time from accepting an error event to its being visible on the pages.",

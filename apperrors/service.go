@@ -54,6 +54,9 @@ type Service struct {
 	// exportEvents and exportBytes bound a person's export
 	// (MaxExportEvents, MaxExportBytes; smaller in tests).
 	exportEvents, exportBytes int
+	// overCap wakes the size cap's eviction at once when a batch took
+	// the samples over max_size or their number over its cap.
+	overCap chan struct{}
 	// maxIssues and maxReleases bound a project's issues and releases
 	// (MaxProjectIssues, MaxProjectReleases; smaller in tests).
 	maxIssues, maxReleases int
@@ -65,6 +68,10 @@ type settings struct {
 	order     []string
 	retention time.Duration
 	maxSize   int64
+	// maxSamples caps the number of stored samples: max_size over a
+	// file system block (storage.AppSampleBlock), what the smallest
+	// payload file takes.
+	maxSamples int64
 }
 
 // New builds a Service; nothing runs until Run.
@@ -82,13 +89,15 @@ func New(o Options) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("apperrors: metrics: %w", err)
 	}
-	s := &Service{opts: o, queue: newQueue(), metrics: m, exportEvents: MaxExportEvents, exportBytes: MaxExportBytes,
+	s := &Service{opts: o, queue: newQueue(), metrics: m, overCap: make(chan struct{}, 1), exportEvents: MaxExportEvents, exportBytes: MaxExportBytes,
 		maxIssues: MaxProjectIssues, maxReleases: MaxProjectReleases}
 	if err := o.State.Update(func(tx *storage.Tx) (err error) {
-		s.salt, err = tx.AppUserSalt()
-		return err
+		if s.salt, err = tx.AppUserSalt(); err != nil {
+			return err
+		}
+		return tx.EnsureAppSampleTotals()
 	}); err != nil {
-		return nil, fmt.Errorf("apperrors: user salt: %w", err)
+		return nil, fmt.Errorf("apperrors: user salt and sample totals: %w", err)
 	}
 	if err := s.ensureIssueIndex(); err != nil {
 		return nil, fmt.Errorf("apperrors: issue index: %w", err)
@@ -114,6 +123,7 @@ func (s *Service) Apply(cfg config.Errors) error {
 	if st.maxSize <= 0 {
 		st.maxSize = int64(def.MaxSize)
 	}
+	st.maxSamples = max(1, st.maxSize/storage.AppSampleBlock)
 	for _, p := range cfg.Projects {
 		if _, dup := st.projects[p.ID]; !dup {
 			st.order = append(st.order, p.ID)

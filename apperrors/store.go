@@ -132,7 +132,7 @@ func (s *Service) process(batch []item) {
 	defer s.writeMu.Unlock()
 	var written []string
 	var changes []change
-	var stored int64
+	var stored, samples int64
 	err := s.opts.State.Update(func(tx *storage.Tx) error {
 		written, changes = written[:0], changes[:0]
 		b := batchTx{s: s, tx: tx, issues: map[string]*Issue{}, counts: map[countKey]int64{},
@@ -147,7 +147,7 @@ func (s *Service) process(batch []item) {
 		if err := b.flush(); err != nil {
 			return err
 		}
-		stored = tx.AppSampleBytes()
+		stored, samples = tx.AppSampleBytes(), tx.AppSampleCount()
 		return nil
 	})
 	if err != nil {
@@ -158,6 +158,12 @@ func (s *Service) process(batch []item) {
 		return
 	}
 	s.metrics.stored.Set(float64(stored))
+	if stored > st.maxSize || samples > st.maxSamples {
+		select {
+		case s.overCap <- struct{}{}:
+		default:
+		}
+	}
 	now := s.opts.Now()
 	for _, p := range ps {
 		env, rel := s.metrics.labels(p.name, &p.Event)
