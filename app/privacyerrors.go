@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"slices"
 	"strconv"
@@ -33,8 +31,9 @@ import (
 
 // personErrors is apperrors.Service's GDPR side.
 type personErrors interface {
-	ExportPerson(ctx context.Context, ids []string) ([]apperrors.Event, error)
+	ExportPersonBounded(ctx context.Context, ids []string) (apperrors.PersonExport, error)
 	ErasePerson(ctx context.Context, ids []string) (int, error)
+	PersonDigest(ids []string) string
 }
 
 var _ personErrors = (*apperrors.Service)(nil)
@@ -68,6 +67,10 @@ var (
 type personalExport struct {
 	storage.PersonalData
 	ErrorEvents []apperrors.Event `json:"error_events"`
+	// ErrorEventsExport says how many events matched and whether the
+	// export's bounds (apperrors.MaxExportEvents, MaxExportBytes) cut
+	// it; its Events are ErrorEvents.
+	ErrorEventsExport *apperrors.PersonExport `json:"error_events_export,omitempty"`
 }
 
 // withErrorEvents adds to a ward user's export the error events that
@@ -77,13 +80,15 @@ func (pv *privacy) withErrorEvents(ctx context.Context, data storage.PersonalDat
 	if pv.errors == nil || data.Profile.Email == "" {
 		return out, nil
 	}
-	evs, err := pv.errors.ExportPerson(ctx, []string{data.Profile.Email})
+	x, err := pv.errors.ExportPersonBounded(ctx, []string{data.Profile.Email})
 	if err != nil {
 		return nil, err
 	}
-	if evs != nil {
-		out.ErrorEvents = evs
+	if x.Events != nil {
+		out.ErrorEvents = x.Events
 	}
+	x.Events = nil
+	out.ErrorEventsExport = &x
 	return out, nil
 }
 
@@ -137,10 +142,11 @@ func parsePersonIDs(ids []string) ([]string, error) {
 }
 
 // appUserTarget names an app end user in the audit trail without their
-// identifiers: a digest of them, the same for the same request.
-func appUserTarget(ids []string) string {
-	h := sha256.Sum256([]byte("ward app user\x00" + strings.Join(ids, "\x00")))
-	return "app user " + hex.EncodeToString(h[:8])
+// identifiers: a digest of them keyed with the install's secret salt
+// (an unkeyed one of an IPv4 address is found by trying all 2^32), the
+// same for the same identifiers.
+func (pv *privacy) appUserTarget(ids []string) string {
+	return "app user " + pv.errors.PersonDigest(ids)
 }
 
 // appUserGate lets admins with a fresh step-up act on an app end user's
@@ -160,7 +166,7 @@ func (pv *privacy) appUserGate(ctx context.Context, p *auth.Principal, action st
 		return nil, err
 	}
 	if err := pv.auth.RequireStepUp(p); err != nil {
-		rec := auth.AuditRecord(ctx, pv.now(), action, appUserTarget(ids), audit.Failure, map[string]string{"reason": "step_up"})
+		rec := auth.AuditRecord(ctx, pv.now(), action, pv.appUserTarget(ids), audit.Failure, map[string]string{"reason": "step_up"})
 		if aerr := pv.st.AppendAudit(rec); aerr != nil {
 			return nil, errors.Join(err, aerr)
 		}
@@ -176,12 +182,14 @@ func (pv *privacy) ExportAppUser(ctx context.Context, p *auth.Principal, ids []s
 	if err != nil {
 		return nil, err
 	}
-	evs, err := pv.errors.ExportPerson(ctx, ids)
+	x, err := pv.errors.ExportPersonBounded(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	rec := auth.AuditRecord(ctx, pv.now(), actionErrorsExport, appUserTarget(ids), audit.Success,
-		map[string]string{"identifiers": strconv.Itoa(len(ids)), "events": strconv.Itoa(len(evs))})
+	evs := x.Events
+	rec := auth.AuditRecord(ctx, pv.now(), actionErrorsExport, pv.appUserTarget(ids), audit.Success,
+		map[string]string{"identifiers": strconv.Itoa(len(ids)), "events": strconv.Itoa(len(evs)),
+			"matched": strconv.Itoa(x.Matched), "truncated": strconv.FormatBool(x.Truncated), "unreadable": strconv.Itoa(x.Unreadable)})
 	if err := pv.st.AppendAudit(rec); err != nil {
 		return nil, err
 	}
@@ -200,7 +208,7 @@ func (pv *privacy) EraseAppUser(ctx context.Context, p *auth.Principal, ids []st
 		return 0, err
 	}
 	n, err := pv.errors.ErasePerson(ctx, ids)
-	rec := auth.AuditRecord(ctx, pv.now(), actionErrorsErase, appUserTarget(ids), audit.Success,
+	rec := auth.AuditRecord(ctx, pv.now(), actionErrorsErase, pv.appUserTarget(ids), audit.Success,
 		map[string]string{"identifiers": strconv.Itoa(len(ids)), "events": strconv.Itoa(n)})
 	if err != nil {
 		rec.Outcome, rec.Details["error"] = audit.Failure, "erasing error events failed"

@@ -111,7 +111,10 @@ type Request struct {
 	URL         string            `json:"url,omitempty"`
 	QueryString string            `json:"query_string,omitempty"`
 	Headers     map[string]string `json:"headers,omitempty"`
-	Data        json.RawMessage   `json:"data,omitempty"`
+	// Cookies are the request's cookies by name; scrubbing keeps the
+	// names and filters the values.
+	Cookies map[string]string `json:"cookies,omitempty"`
+	Data    json.RawMessage   `json:"data,omitempty"`
 }
 
 // User is who was affected, as the SDK reports them (after scrubbing).

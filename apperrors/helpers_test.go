@@ -53,7 +53,8 @@ func newFixture(tb testing.TB, edit ...func(*config.Errors)) *fixture {
 }
 
 // ingest accepts events (maps or JSON text) for project and processes
-// them as the worker would, synchronously.
+// them as the worker would: Accept waits for its events to be stored,
+// so it runs beside this goroutine's drain.
 func (f *fixture) ingest(tb testing.TB, project string, at time.Time, events ...any) {
 	tb.Helper()
 	var raw []json.RawMessage
@@ -69,10 +70,24 @@ func (f *fixture) ingest(tb testing.TB, project string, at time.Time, events ...
 			raw = append(raw, b)
 		}
 	}
-	if err := f.svc.Accept(context.Background(), project, raw, at); err != nil {
+	if err := f.accept(project, raw, at); err != nil {
 		tb.Fatal(err)
 	}
-	f.svc.drain()
+}
+
+// accept calls Accept and works the queue, as Run would, until it
+// returns.
+func (f *fixture) accept(project string, raw []json.RawMessage, at time.Time) error {
+	errc := make(chan error, 1)
+	go func() { errc <- f.svc.Accept(context.Background(), project, raw, at) }()
+	for {
+		select {
+		case err := <-errc:
+			return err
+		case <-f.svc.queue.wake:
+			f.svc.drain()
+		}
+	}
 }
 
 func (f *fixture) issues(tb testing.TB, st Status) []Issue {

@@ -11,13 +11,14 @@ import (
 // and MaxLabelReleases releases seen since start get their own label
 // value, later ones are "other"; levels outside Sentry's five are
 // "other". The recent-issue gauge holds at most MaxRecentIssues series
-// (the oldest goes first) for RecentFor each, titles cut to
-// maxRecentTitle runes.
+// (the oldest goes first): an issue's series is 1 from when it is new or
+// regressed until it is resolved or ignored, and at most RecentFor;
+// titles are cut to maxRecentTitle runes.
 const (
 	MaxLabelEnvironments = 10
 	MaxLabelReleases     = 20
 	MaxRecentIssues      = 100
-	RecentFor            = 10 * time.Minute
+	RecentFor            = 24 * time.Hour
 	maxRecentTitle       = 80
 	labelOther           = "other"
 )
@@ -26,6 +27,7 @@ type metrics struct {
 	events      *prometheus.CounterVec
 	newIssues   *prometheus.CounterVec
 	regressions *prometheus.CounterVec
+	overflow    *prometheus.CounterVec
 	recent      *prometheus.GaugeVec
 	queueEvents prometheus.Gauge
 	queueBytes  prometheus.Gauge
@@ -55,8 +57,11 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		regressions: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "ward_app_issue_regressions_total", Help: "Resolved error issues that happened again.",
 		}, []string{"project", "environment"}),
+		overflow: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "ward_app_issue_overflow_total", Help: "Error events of a new kind counted into their project's overflow issue because the project has 10,000 issues.",
+		}, []string{"project"}),
 		recent: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "ward_app_issue_recent", Help: "1 for 10 minutes after an error issue is new or regressed (the per-issue alerts).",
+			Name: "ward_app_issue_recent", Help: "1 while an error issue that is new or regressed stays unresolved (at most 24 hours; the per-issue alerts).",
 		}, []string{"project", "environment", "issue", "kind", "title"}),
 		queueEvents: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "ward_app_errors_queue_events", Help: "Error events accepted and not yet processed.",
@@ -68,7 +73,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "ward_app_errors_dropped_total", Help: "Error events not stored: refused (queue full), unknown project, malformed, or a failed write.",
 		}, []string{"reason"}),
 		stored: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "ward_app_errors_stored_bytes", Help: "Bytes of error event samples on disk (compressed).",
+			Name: "ward_app_errors_stored_bytes", Help: "Bytes of error event samples on disk, each payload file counted in whole 4 KiB blocks.",
 		}),
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "ward_app_errors_visible_seconds", Help: "Time from accepting an error event to its being visible on the pages.",
@@ -81,7 +86,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 	}
-	for _, c := range []prometheus.Collector{m.events, m.newIssues, m.regressions, m.recent,
+	for _, c := range []prometheus.Collector{m.events, m.newIssues, m.regressions, m.overflow, m.recent,
 		m.queueEvents, m.queueBytes, m.dropped, m.stored, m.latency} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
@@ -145,11 +150,7 @@ func (m *metrics) noteRecent(project, env string, is *Issue, kind string, now ti
 		m.recent.DeleteLabelValues(m.recentBy[oldest].labels...)
 		delete(m.recentBy, oldest)
 	}
-	title := []rune(is.Title)
-	if len(title) > maxRecentTitle {
-		title = title[:maxRecentTitle]
-	}
-	labels := []string{project, env, is.ID, kind, string(title)}
+	labels := []string{project, env, is.ID, kind, recentTitle(is.Title)}
 	m.recent.WithLabelValues(labels...).Set(1)
 	m.recentBy[is.ID] = recentSeries{labels: labels, expires: now.Add(RecentFor)}
 }
@@ -163,5 +164,41 @@ func (m *metrics) expireRecent(now time.Time) {
 			m.recent.DeleteLabelValues(s.labels...)
 			delete(m.recentBy, id)
 		}
+	}
+}
+
+// retitle gives the issue's recent series, if it has one, the issue's
+// (new) title.
+func (m *metrics) retitle(is *Issue) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	old, ok := m.recentBy[is.ID]
+	if !ok {
+		return
+	}
+	m.recent.DeleteLabelValues(old.labels...)
+	labels := append([]string(nil), old.labels...)
+	labels[4] = recentTitle(is.Title)
+	m.recent.WithLabelValues(labels...).Set(1)
+	old.labels = labels
+	m.recentBy[is.ID] = old
+}
+
+func recentTitle(t string) string {
+	title := []rune(t)
+	if len(title) > maxRecentTitle {
+		title = title[:maxRecentTitle]
+	}
+	return string(title)
+}
+
+// forgetRecent removes the issue's recent series (it was resolved or
+// ignored: its alert ends).
+func (m *metrics) forgetRecent(id string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if old, ok := m.recentBy[id]; ok {
+		m.recent.DeleteLabelValues(old.labels...)
+		delete(m.recentBy, id)
 	}
 }

@@ -1,10 +1,13 @@
 package apperrors
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"testing"
 	"time"
+
+	"github.com/ward-monitoring/ward/audit"
 )
 
 func TestMetricLabelsBounded(t *testing.T) {
@@ -66,5 +69,34 @@ func TestProjectsDSN(t *testing.T) {
 	got := f.svc.Projects()
 	if len(got) != 2 || got[0].Name != "shop" || got[0].DSN != "https://k1@ward.example:8443/mon/1" {
 		t.Errorf("projects %+v", got)
+	}
+}
+
+// An issue's recent series, its alert, lasts while it stays unresolved:
+// resolving or ignoring it ends it, a regression starts it again.
+func TestRecentEndsOnResolveAndIgnore(t *testing.T) {
+	f := newFixture(t)
+	e := exc("ValueError", "x", "shop.views:checkout")
+	f.ingest(t, "1", t0, e)
+	id := f.issues(t, "")[0].ID
+	f.svc.metrics.expireRecent(t0.Add(time.Hour))
+	if f.series(t, "ward_app_issue_recent") != 1 {
+		t.Fatal("the new issue's series went within the hour while unresolved")
+	}
+	if err := f.svc.SetStatus(context.Background(), id, StatusResolved, audit.Record{Actor: "ann"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.series(t, "ward_app_issue_recent"); n != 0 {
+		t.Errorf("%d recent series after resolving, want 0", n)
+	}
+	f.ingest(t, "1", t0.Add(2*time.Hour), e)
+	if f.metric(t, "ward_app_issue_recent", "environment=production", "issue="+id, "kind=regressed", "project=shop", "title=ValueError: x") != 1 {
+		t.Fatal("no series for the regression")
+	}
+	if err := f.svc.SetStatus(context.Background(), id, StatusIgnored, audit.Record{Actor: "ann"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.series(t, "ward_app_issue_recent"); n != 0 {
+		t.Errorf("%d recent series after ignoring, want 0", n)
 	}
 }

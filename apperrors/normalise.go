@@ -8,6 +8,7 @@ import (
 	"errors"
 	"math"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -22,8 +23,13 @@ const (
 	MaxBreadcrumbs = 100 // the newest
 	MaxTags        = 100
 	MaxHeaders     = 100
-	maxText        = 8192 // bytes of a message or exception value
-	maxShort       = 200  // bytes of a tag, header, name, level, release...
+	// A breadcrumb keeps at most MaxCrumbData of its data's keys (the
+	// first in byte order), each value as text of at most
+	// MaxCrumbDataValue bytes (objects and lists as their JSON).
+	MaxCrumbData      = 20
+	MaxCrumbDataValue = 1024
+	maxText           = 8192 // bytes of a message or exception value
+	maxShort          = 200  // bytes of a tag, header, name, level, release...
 )
 
 // parsed is one event as the service needs it: what the pages show and
@@ -241,11 +247,13 @@ func frame(m map[string]any) Frame {
 		Function:    short(str(m["function"])),
 		Filename:    truncate(str(m["filename"]), 1024),
 		AbsPath:     truncate(str(m["abs_path"]), 1024),
-		InApp:       m["in_app"] == true,
 		ContextLine: truncate(str(m["context_line"]), 1024),
 		PreContext:  lines(m["pre_context"]),
 		PostContext: lines(m["post_context"]),
 	}
+	// Old SDKs (Debian's sentry-sdk 1.9.10) mark library and standard
+	// library frames in_app: a path says otherwise.
+	f.InApp = m["in_app"] == true && !libraryPath(f.AbsPath) && !libraryPath(f.Filename)
 	if n, ok := m["lineno"].(json.Number); ok {
 		if i, err := n.Int64(); err == nil && i > 0 && i < math.MaxInt32 {
 			f.Lineno = int(i)
@@ -285,7 +293,46 @@ func breadcrumbs(v any) []Breadcrumb {
 			Category:  short(str(m["category"])),
 			Level:     short(str(m["level"])),
 			Message:   truncate(str(m["message"]), maxText),
+			Data:      crumbData(obj(m["data"])),
 		})
+	}
+	return out
+}
+
+// crumbData is a breadcrumb's data as text, bounded (MaxCrumbData,
+// MaxCrumbDataValue); scrubbing has been through it already.
+func crumbData(m map[string]any) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		if k != "" {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	if len(keys) > MaxCrumbData {
+		keys = keys[:MaxCrumbData]
+	}
+	out := make(map[string]string, len(keys))
+	for _, k := range keys {
+		v := m[k]
+		var text string
+		switch v.(type) {
+		case map[string]any, []any:
+			var b bytes.Buffer
+			enc := json.NewEncoder(&b)
+			enc.SetEscapeHTML(false)
+			if enc.Encode(v) == nil {
+				text = strings.TrimSuffix(b.String(), "\n")
+			}
+		case nil:
+			text = "null"
+		default:
+			text = str(v)
+		}
+		out[short(k)] = truncate(text, MaxCrumbDataValue)
 	}
 	return out
 }
@@ -328,15 +375,34 @@ func request(v any) *Request {
 	if h := pairs(m["headers"], MaxHeaders); len(h) > 0 {
 		r.Headers = h
 	}
+	if c := cookies(m["cookies"]); len(c) > 0 {
+		r.Cookies = c
+	}
 	if d, ok := m["data"]; ok && d != nil {
 		if b, err := json.Marshal(d); err == nil && len(b) <= 64<<10 {
 			r.Data = b
 		}
 	}
-	if r.Method == "" && r.URL == "" && r.QueryString == "" && r.Headers == nil && r.Data == nil {
+	if r.Method == "" && r.URL == "" && r.QueryString == "" && r.Headers == nil && r.Cookies == nil && r.Data == nil {
 		return nil
 	}
 	return r
+}
+
+// cookies reads request.cookies: an object, pairs or a Cookie header's
+// "a=1; b=2"; at most MaxHeaders.
+func cookies(v any) map[string]string {
+	s, ok := v.(string)
+	if !ok {
+		return pairs(v, MaxHeaders)
+	}
+	out := map[string]string{}
+	for _, p := range strings.Split(s, ";") {
+		if k, v, _ := strings.Cut(strings.TrimSpace(p), "="); k != "" && len(out) < MaxHeaders {
+			out[short(k)] = truncate(v, 1024)
+		}
+	}
+	return out
 }
 
 // encodePairs writes query pairs as key=value&... (as the SDK had them,
@@ -377,4 +443,23 @@ func user(v any) *User {
 		return nil
 	}
 	return u
+}
+
+// pythonStdlib matches a Python standard library directory:
+// /usr/lib/python3.11/, /usr/local/lib/python3.12/, venv/lib/python3.9/.
+var pythonStdlib = regexp.MustCompile(`(^|[/\\])lib[/\\]python\d+(\.\d+)?[/\\]`)
+
+// libraryPath reports whether a frame's path is a library's, never the
+// app's: under site-packages or dist-packages, or Python's standard
+// library.
+func libraryPath(p string) bool {
+	if p == "" {
+		return false
+	}
+	p = strings.ReplaceAll(p, "\\", "/")
+	if strings.Contains(p, "/site-packages/") || strings.Contains(p, "/dist-packages/") ||
+		strings.HasPrefix(p, "site-packages/") || strings.HasPrefix(p, "dist-packages/") {
+		return true
+	}
+	return pythonStdlib.MatchString(p)
 }

@@ -2,8 +2,11 @@ package apperrors
 
 import (
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 func TestNormalise(t *testing.T) {
@@ -130,4 +133,54 @@ func FuzzNormalise(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// Frames an old SDK marks in_app are library frames when their path is
+// a library's or the standard library's.
+func TestLibraryFramesNotInApp(t *testing.T) {
+	for path, want := range map[string]bool{
+		"/usr/lib/python3/dist-packages/django/core/handlers/base.py": false,
+		"/srv/venv/lib/python3.11/site-packages/requests/api.py":      false,
+		"/usr/lib/python3.11/json/decoder.py":                         false,
+		"/usr/local/lib/python3.12/asyncio/base_events.py":            false,
+		`C:\Python311\Lib\site-packages\django\views\generic\base.py`: false,
+		"/srv/shop/shop/views.py":                                     true,
+		"/srv/shop/library/python_helpers.py":                         true,
+		"shop/views.py":                                               true,
+	} {
+		f := frame(map[string]any{"abs_path": path, "filename": path, "in_app": true})
+		if f.InApp != want {
+			t.Errorf("%s: in_app %v, want %v", path, f.InApp, want)
+		}
+	}
+	if f := frame(map[string]any{"abs_path": "/srv/shop/shop/views.py"}); f.InApp {
+		t.Errorf("a frame the SDK did not mark in_app became in-app")
+	}
+}
+
+// TestBreadcrumbData: a breadcrumb's data is kept as text, bounded to
+// MaxCrumbData keys (the first in byte order) of MaxCrumbDataValue bytes.
+func TestBreadcrumbData(t *testing.T) {
+	data := map[string]any{"url": "https://api.example/v1", "status_code": 502, "ok": false, "reason": nil,
+		"body": strings.Repeat("é", MaxCrumbDataValue), "headers": map[string]any{"Accept": "a<b"}, "ids": []any{1, 2}}
+	for i := range 2 * MaxCrumbData {
+		data[fmt.Sprintf("z%02d", i)] = i
+	}
+	raw, _ := json.Marshal(map[string]any{"breadcrumbs": []any{map[string]any{"message": "GET", "data": data}, map[string]any{"message": "no data"}}})
+	tree, err := decodeEvent(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := normalise(tree, t0)
+	d := p.Breadcrumbs[0].Data
+	if len(d) != MaxCrumbData || d["url"] != "https://api.example/v1" || d["status_code"] != "502" || d["ok"] != "false" ||
+		d["reason"] != "null" || d["headers"] != `{"Accept":"a<b"}` || d["ids"] != "[1,2]" || d["z12"] != "12" || d["z13"] != "" {
+		t.Errorf("data %v", d)
+	}
+	if b := d["body"]; len(b) != MaxCrumbDataValue || !utf8.ValidString(b) {
+		t.Errorf("body of %d bytes, valid %v", len(b), utf8.ValidString(b))
+	}
+	if p.Breadcrumbs[1].Data != nil {
+		t.Errorf("no data: %v", p.Breadcrumbs[1].Data)
+	}
 }

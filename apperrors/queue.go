@@ -23,12 +23,45 @@ type item struct {
 	raw      []byte
 	received time.Time
 	accepted time.Time // the queue's clock, for the latency
+	req      *waiter
+}
+
+// waiter is one Accept call waiting for its events: the worker
+// finishes each event once its batch is committed (or refused), and
+// the last one releases the caller.
+type waiter struct {
+	mu      sync.Mutex
+	pending int
+	err     error
+	done    chan struct{}
+}
+
+func newWaiter(n int) *waiter { return &waiter{pending: n, done: make(chan struct{})} }
+
+// finish marks one of the request's events handled; err is why it was
+// not stored (nil when it was, or was dropped as malformed).
+func (r *waiter) finish(err error) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	if err != nil && r.err == nil {
+		r.err = err
+	}
+	r.pending--
+	last := r.pending == 0
+	r.mu.Unlock()
+	if last {
+		close(r.done)
+	}
 }
 
 type queue struct {
 	mu    sync.Mutex
 	items []item
 	bytes int
+	// closed: the worker has stopped; nothing more is taken.
+	closed bool
 	// wake has room for one signal: the worker drains everything each
 	// time it wakes.
 	wake chan struct{}
@@ -36,14 +69,14 @@ type queue struct {
 
 func newQueue() *queue { return &queue{wake: make(chan struct{}, 1)} }
 
-// push adds all of items or none.
+// push adds all of items or none (none once closed).
 func (q *queue) push(items []item) bool {
 	n := 0
 	for _, it := range items {
 		n += len(it.raw)
 	}
 	q.mu.Lock()
-	if len(q.items)+len(items) > MaxQueueEvents || q.bytes+n > MaxQueueBytes {
+	if q.closed || len(q.items)+len(items) > MaxQueueEvents || q.bytes+n > MaxQueueBytes {
 		q.mu.Unlock()
 		return false
 	}
@@ -55,6 +88,13 @@ func (q *queue) push(items []item) bool {
 	default:
 	}
 	return true
+}
+
+// close refuses further pushes; what is queued stays to be taken.
+func (q *queue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
 }
 
 // take removes a batch from the front.

@@ -35,33 +35,29 @@ func (s *Service) Issues(ctx context.Context, f IssueFilter) ([]Issue, error) {
 	if status == "" {
 		status = StatusUnresolved
 	}
+	// The index yields the status's issues most recently seen first:
+	// only those up to the limit that pass the filter are decoded (all
+	// of a project's, at most MaxProjectIssues, when few match).
 	var out []Issue
 	err := s.opts.State.View(func(tx *storage.Tx) error {
-		return tx.AppIssues(func(_ string, v []byte) error {
+		return tx.AppIssuesBySeen(string(status), func(_, project string, v []byte) (bool, error) {
+			if f.Project != "" && project != f.Project {
+				return true, nil
+			}
 			var is Issue
 			if json.Unmarshal(v, &is) != nil {
-				return nil
+				return true, nil
 			}
-			if is.Status != status || (f.Project != "" && is.Project != f.Project) ||
-				(f.Environment != "" && !slices.Contains(is.Environments, f.Environment)) ||
+			if (f.Environment != "" && !slices.Contains(is.Environments, f.Environment)) ||
 				(f.Release != "" && !slices.Contains(is.Releases, f.Release)) {
-				return nil
+				return true, nil
 			}
 			out = append(out, is)
-			return nil
+			return len(out) < limit, nil
 		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("apperrors: issues: %w", err)
-	}
-	slices.SortFunc(out, func(a, b Issue) int {
-		if c := b.LastSeen.Compare(a.LastSeen); c != 0 {
-			return c
-		}
-		return compareStrings(a.ID, b.ID)
-	})
-	if len(out) > limit {
-		out = out[:limit]
 	}
 	return out, nil
 }

@@ -12,7 +12,8 @@ import (
 )
 
 // RetentionEvery is how often retention and the size cap run (and once
-// at start); each transaction deletes at most retentionChunk samples or
+// at start; the size cap also as soon as a batch goes over it); each
+// transaction deletes at most retentionChunk samples or
 // issues, so that ingest waits at most one chunk.
 const (
 	RetentionEvery = 5 * time.Minute
@@ -26,12 +27,34 @@ func (s *Service) runRetention(ctx context.Context) {
 		if err := s.retain(ctx); err != nil {
 			s.opts.Logger.Error("error tracking retention", "err", err)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+		for again := true; again; {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				again = false
+			case <-s.overCap:
+				if err := s.enforceCap(ctx); err != nil {
+					s.opts.Logger.Error("error tracking size cap", "err", err)
+				}
+			}
 		}
 	}
+}
+
+// enforceCap deletes the oldest samples until their disk use fits
+// max_size and their number its cap (settings.maxSamples).
+func (s *Service) enforceCap(ctx context.Context) error {
+	st := s.cfg.Load()
+	for ctx.Err() == nil {
+		n, err := s.evict(func(_ storage.AppSample, total, count int64) bool {
+			return total > st.maxSize || count > st.maxSamples
+		})
+		if err != nil || n < retentionChunk {
+			return err
+		}
+	}
+	return nil
 }
 
 // retain deletes the samples older than the retention, then the oldest
@@ -43,7 +66,7 @@ func (s *Service) retain(ctx context.Context) error {
 	st := s.cfg.Load()
 	cutoff := s.opts.Now().Add(-st.retention)
 	for ctx.Err() == nil {
-		n, err := s.evict(func(a storage.AppSample, _ int64) bool { return a.Time.Before(cutoff) })
+		n, err := s.evict(func(a storage.AppSample, _, _ int64) bool { return a.Time.Before(cutoff) })
 		if err != nil || n < retentionChunk {
 			if err != nil {
 				return err
@@ -51,14 +74,8 @@ func (s *Service) retain(ctx context.Context) error {
 			break
 		}
 	}
-	for ctx.Err() == nil {
-		n, err := s.evict(func(a storage.AppSample, total int64) bool { return total > st.maxSize })
-		if err != nil || n < retentionChunk {
-			if err != nil {
-				return err
-			}
-			break
-		}
+	if err := s.enforceCap(ctx); err != nil {
+		return err
 	}
 	for ctx.Err() == nil {
 		n, err := s.dropIssues(cutoff)
@@ -87,8 +104,9 @@ func (s *Service) retain(ctx context.Context) error {
 }
 
 // evict deletes up to retentionChunk samples, oldest first, while drop
-// says so (given the payload bytes still stored), and returns how many.
-func (s *Service) evict(drop func(a storage.AppSample, total int64) bool) (int, error) {
+// says so (given the disk use and number of the samples still stored),
+// and returns how many.
+func (s *Service) evict(drop func(a storage.AppSample, total, count int64) bool) (int, error) {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	var files []string
@@ -96,13 +114,14 @@ func (s *Service) evict(drop func(a storage.AppSample, total int64) bool) (int, 
 	err := s.opts.State.Update(func(tx *storage.Tx) error {
 		files = files[:0]
 		var gone []storage.AppSample
-		total := tx.AppSampleBytes()
+		total, count := tx.AppSampleBytes(), tx.AppSampleCount()
 		err := tx.OldestAppSamples(func(a storage.AppSample) bool {
-			if len(gone) == retentionChunk || !drop(a, total) {
+			if len(gone) == retentionChunk || !drop(a, total, count) {
 				return false
 			}
 			gone = append(gone, a)
-			total -= a.Size
+			total -= storage.AppSampleDiskBytes(a.Size)
+			count--
 			return true
 		})
 		if err != nil {

@@ -2,6 +2,7 @@ package apperrors
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -63,8 +64,13 @@ func TestSizeCap(t *testing.T) {
 	}
 	var before int64
 	_ = f.st.View(func(tx *storage.Tx) error { before = tx.AppSampleBytes(); return nil })
-	if before <= capBytes {
-		t.Fatalf("the test stored %d bytes, not over the cap %d", before, capBytes)
+	if before != 60*storage.AppSampleBlock {
+		t.Fatalf("the test stored %d bytes, want 60 files of one 4 KiB block each", before)
+	}
+	select {
+	case <-f.svc.overCap:
+	default:
+		t.Error("the writer did not ask for the size cap's eviction")
 	}
 	if err := f.svc.retain(context.Background()); err != nil {
 		t.Fatal(err)
@@ -94,11 +100,46 @@ func TestSizeCap(t *testing.T) {
 			t.Errorf("%s lost its sample before older ones", x.Title)
 		}
 	}
-	if kept == 0 || kept == 60 || oldestKept != 60-kept {
+	// 40 KiB holds 10 files of one block (and the sample cap is 10).
+	if kept != capBytes/storage.AppSampleBlock || oldestKept != 60-kept {
 		t.Errorf("kept %d samples, oldest E%d: want the newest only", kept, oldestKept)
 	}
 	if len(payloadFiles(t, f.svc.opts.Dir)) != kept {
 		t.Errorf("files and index disagree")
+	}
+}
+
+// TestSizeCapAtOnce: with the worker running, a batch that takes the
+// samples over the cap has them evicted without waiting for the
+// retention loop's next turn (RetentionEvery, 5 minutes).
+func TestSizeCapAtOnce(t *testing.T) {
+	f := newFixture(t, func(c *config.Errors) { c.MaxSize = 8 * storage.AppSampleBlock })
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan error, 1)
+	go func() { stopped <- f.svc.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-stopped; err != nil {
+			t.Error(err)
+		}
+	}()
+	for i := range 20 {
+		ev, _ := json.Marshal(exc(fmt.Sprintf("E%d", i), "x", "a.m:f"))
+		if err := f.svc.Accept(context.Background(), "1", []json.RawMessage{ev}, t0.Add(time.Duration(i)*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Eviction runs beside the worker: wait for it, bounded far below
+	// RetentionEvery so that only the writer's wake-up can pass.
+	var count int64
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		_ = f.st.View(func(tx *storage.Tx) error { count = tx.AppSampleCount(); return nil })
+		if count <= 8 {
+			break
+		}
+	}
+	if count != 8 {
+		t.Errorf("%d samples stored, want the cap's 8", count)
 	}
 }
 

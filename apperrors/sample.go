@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -52,7 +53,11 @@ func writePayload(dir string, e *Event, zw *gzip.Writer, buf *bytes.Buffer) (str
 	}
 	buf.Reset()
 	zw.Reset(buf)
-	if err := json.NewEncoder(zw).Encode(e); err != nil {
+	enc := json.NewEncoder(zw)
+	// Stack traces and messages are full of <, > and &: escaped they
+	// take six bytes each.
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(e); err != nil {
 		return "", 0, fmt.Errorf("errors payload: %w", err)
 	}
 	if err := zw.Close(); err != nil {
@@ -75,23 +80,47 @@ func writePayload(dir string, e *Event, zw *gzip.Writer, buf *bytes.Buffer) (str
 
 // readPayload reads a kept event back.
 func readPayload(dir, rel string) (Event, error) {
+	e, _, err := readPayloadSized(dir, rel, maxPayload)
+	return e, err
+}
+
+// errPayloadBudget means a payload is larger than the bytes left.
+var errPayloadBudget = errors.New("errors payload: over the bytes left")
+
+// readPayloadSized reads a kept event back, refusing (errPayloadBudget)
+// one whose JSON is over budget bytes (and maxPayload), and returns its
+// JSON's size.
+func readPayloadSized(dir, rel string, budget int64) (Event, int64, error) {
 	var e Event
 	if rel == "" || filepath.IsAbs(rel) || strings.Contains(rel, "..") {
-		return e, fmt.Errorf("errors payload: bad path %q", rel)
+		return e, 0, fmt.Errorf("errors payload: bad path %q", rel)
 	}
 	f, err := os.Open(filepath.Join(dir, rel))
 	if err != nil {
-		return e, fmt.Errorf("errors payload: %w", err)
+		return e, 0, fmt.Errorf("errors payload: %w", err)
 	}
 	defer f.Close()
 	zr, err := gzip.NewReader(f)
 	if err != nil {
-		return e, fmt.Errorf("errors payload %s: %w", rel, err)
+		return e, 0, fmt.Errorf("errors payload %s: %w", rel, err)
 	}
-	if err := json.NewDecoder(io.LimitReader(zr, maxPayload)).Decode(&e); err != nil {
-		return e, fmt.Errorf("errors payload %s: %w", rel, err)
+	limit := min(budget, maxPayload)
+	// The JSON is read whole first (at most limit+1 bytes), so that its
+	// size is known before it is decoded.
+	raw, err := io.ReadAll(io.LimitReader(zr, limit+1))
+	if err != nil {
+		return e, 0, fmt.Errorf("errors payload %s: %w", rel, err)
 	}
-	return e, nil
+	if int64(len(raw)) > limit {
+		if limit < maxPayload {
+			return e, 0, errPayloadBudget
+		}
+		return e, 0, fmt.Errorf("errors payload %s: over %d bytes", rel, maxPayload)
+	}
+	if err := json.Unmarshal(raw, &e); err != nil {
+		return e, 0, fmt.Errorf("errors payload %s: %w", rel, err)
+	}
+	return e, int64(len(raw)), nil
 }
 
 // removePayloads deletes payload files after their index entries went,

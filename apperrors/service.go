@@ -32,9 +32,10 @@ type Options struct {
 // Service is error tracking: it accepts parsed events, groups, samples
 // and stores them, and answers the pages.
 //
-// Accept only queues; Run's worker scrubs, normalises and groups each
-// event and commits a batch of them in one bbolt transaction, writing
-// the kept samples' payloads first (store.go). Retention and the size
+// Accept queues and waits; Run's worker scrubs, normalises and groups
+// each event and commits a batch of them, from all the requests
+// waiting, in one bbolt transaction, writing the kept samples' payloads
+// first (store.go), then releases their Accept calls. Retention and the size
 // cap run beside it (retention.go).
 type Service struct {
 	opts    Options
@@ -48,6 +49,17 @@ type Service struct {
 	// visible, when set (the benchmark), is called with each event's
 	// acceptance time once it is visible.
 	visible func(accepted time.Time)
+	// salt keys the users' pseudonyms (userHash).
+	salt []byte
+	// exportEvents and exportBytes bound a person's export
+	// (MaxExportEvents, MaxExportBytes; smaller in tests).
+	exportEvents, exportBytes int
+	// overCap wakes the size cap's eviction at once when a batch took
+	// the samples over max_size or their number over its cap.
+	overCap chan struct{}
+	// maxIssues and maxReleases bound a project's issues and releases
+	// (MaxProjectIssues, MaxProjectReleases; smaller in tests).
+	maxIssues, maxReleases int
 }
 
 // settings are the applied configuration: projects by id.
@@ -56,6 +68,10 @@ type settings struct {
 	order     []string
 	retention time.Duration
 	maxSize   int64
+	// maxSamples caps the number of stored samples: max_size over a
+	// file system block (storage.AppSampleBlock), what the smallest
+	// payload file takes.
+	maxSamples int64
 }
 
 // New builds a Service; nothing runs until Run.
@@ -73,7 +89,19 @@ func New(o Options) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("apperrors: metrics: %w", err)
 	}
-	s := &Service{opts: o, queue: newQueue(), metrics: m}
+	s := &Service{opts: o, queue: newQueue(), metrics: m, overCap: make(chan struct{}, 1), exportEvents: MaxExportEvents, exportBytes: MaxExportBytes,
+		maxIssues: MaxProjectIssues, maxReleases: MaxProjectReleases}
+	if err := o.State.Update(func(tx *storage.Tx) (err error) {
+		if s.salt, err = tx.AppUserSalt(); err != nil {
+			return err
+		}
+		return tx.EnsureAppSampleTotals()
+	}); err != nil {
+		return nil, fmt.Errorf("apperrors: user salt and sample totals: %w", err)
+	}
+	if err := s.ensureIssueIndex(); err != nil {
+		return nil, fmt.Errorf("apperrors: issue index: %w", err)
+	}
 	if err := s.Apply(config.DefaultErrors()); err != nil {
 		return nil, err
 	}
@@ -95,6 +123,7 @@ func (s *Service) Apply(cfg config.Errors) error {
 	if st.maxSize <= 0 {
 		st.maxSize = int64(def.MaxSize)
 	}
+	st.maxSamples = max(1, st.maxSize/storage.AppSampleBlock)
 	for _, p := range cfg.Projects {
 		if _, dup := st.projects[p.ID]; !dup {
 			st.order = append(st.order, p.ID)
@@ -142,8 +171,11 @@ func trimSlash(p string) string {
 
 // Accept takes the event items of one request for projectID (already
 // authenticated, decompressed, within the size and depth limits):
-// each is one event's JSON. It returns ErrOverloaded when it cannot
-// take them; otherwise they become visible shortly after.
+// each is one event's JSON. It returns ErrOverloaded at once when the
+// queue cannot take them (or the worker has stopped). Otherwise it
+// returns nil only once they are committed to bbolt, so that an event
+// answered 200 survives a crash; ctx ending first returns its error
+// (the events may still be stored: the SDK's retry then counts twice).
 //
 // It takes all of the request's events or none: a refused request
 // stored nothing, and the SDK sends it again after Retry-After.
@@ -154,11 +186,15 @@ func (s *Service) Accept(ctx context.Context, projectID string, events []json.Ra
 	if _, ok := s.cfg.Load().projects[projectID]; !ok {
 		return fmt.Errorf("project %q: %w", projectID, ErrNotFound)
 	}
+	if len(events) == 0 {
+		return nil
+	}
 	now := time.Now()
+	req := newWaiter(len(events))
 	items := make([]item, 0, len(events))
 	for _, e := range events {
 		// A copy: the caller's buffers are its own once Accept returns.
-		items = append(items, item{project: projectID, raw: append([]byte(nil), e...), received: received, accepted: now})
+		items = append(items, item{project: projectID, raw: append([]byte(nil), e...), received: received, accepted: now, req: req})
 	}
 	if !s.queue.push(items) {
 		s.metrics.dropped.WithLabelValues("queue_full").Add(float64(len(items)))
@@ -167,12 +203,17 @@ func (s *Service) Accept(ctx context.Context, projectID string, events []json.Ra
 	n, b := s.queue.depth()
 	s.metrics.queueEvents.Set(float64(n))
 	s.metrics.queueBytes.Set(float64(b))
-	return nil
+	select {
+	case <-req.done:
+		return req.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // Run processes accepted events and applies retention until ctx ends.
-// At the end it processes what is still queued: every accepted event is
-// stored.
+// At the end it refuses new events and processes what is still queued:
+// every accepted event is stored.
 func (s *Service) Run(ctx context.Context) error {
 	if err := os.MkdirAll(s.opts.Dir, 0o700); err != nil {
 		return fmt.Errorf("apperrors: %w", err)
@@ -189,6 +230,7 @@ func (s *Service) Run(ctx context.Context) error {
 	for {
 		select {
 		case <-ctx.Done():
+			s.queue.close()
 			s.drain()
 			wg.Wait()
 			return nil

@@ -15,6 +15,9 @@ const (
 	ActionIssueResolve   = "errors.issue.resolve"
 	ActionIssueIgnore    = "errors.issue.ignore"
 	ActionIssueUnresolve = "errors.issue.unresolve"
+	// ActionIssueRegress: a resolved issue happened again and ward
+	// reopened it (actor "ward").
+	ActionIssueRegress = "errors.issue.regress"
 )
 
 // ErrBadStatus: SetStatus was given a status that is not one of the
@@ -39,7 +42,7 @@ func (s *Service) SetStatus(ctx context.Context, id string, st Status, rec audit
 		return err
 	}
 	now := s.opts.Now()
-	return s.opts.State.Update(func(tx *storage.Tx) error {
+	err := s.opts.State.Update(func(tx *storage.Tx) error {
 		v := tx.AppIssue(id)
 		if v == nil {
 			return ErrNotFound
@@ -50,11 +53,7 @@ func (s *Service) SetStatus(ctx context.Context, id string, st Status, rec audit
 		}
 		old := is.Status
 		is.Status, is.StatusBy, is.StatusAt = st, rec.Actor, now
-		nv, err := json.Marshal(is)
-		if err != nil {
-			return err
-		}
-		if err := tx.PutAppIssue(id, nv); err != nil {
+		if err := putIssue(tx, &is); err != nil {
 			return err
 		}
 		rec.Action, rec.Target = action, id
@@ -71,4 +70,9 @@ func (s *Service) SetStatus(ctx context.Context, id string, st Status, rec audit
 		rec.Details = details
 		return tx.AppendAudit(rec)
 	})
+	if err == nil && st != StatusUnresolved {
+		// Resolved or ignored: NewErrorIssue or ErrorIssueRegressed ends.
+		s.metrics.forgetRecent(id)
+	}
+	return err
 }

@@ -3,13 +3,16 @@ package apperrors
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/ward-monitoring/ward/audit"
 	"github.com/ward-monitoring/ward/storage"
 )
 
@@ -21,6 +24,9 @@ const (
 	MaxIssueUsers        = 1000
 	MaxIssueEnvironments = 20
 	MaxIssueReleases     = 20
+	// MaxProjectReleases: a project keeps its releases last seen most
+	// recently (Releases reads them all).
+	MaxProjectReleases = 200
 )
 
 // prepared is one event ready for the transaction: scrubbed, normalised
@@ -53,17 +59,20 @@ func (s *Service) prepare(it item, st *settings) (*prepared, string) {
 	p.fp = fingerprintHash(groupingKey(&p.parsed))
 	p.Project = it.project
 	p.IssueID = issueID(it.project, p.fp)
-	p.title = title(&p.parsed)
+	// The title is the first event's, shown on the pages and in the
+	// alerts' Slack and email messages: an address in it is the first
+	// user's, so it shows as [email] (the event keeps it).
+	p.title = messageVariables[0].re.ReplaceAllString(title(&p.parsed), "[email]")
 	p.culprit = culprit(&p.Event)
 	if u := p.User; u != nil {
 		for _, v := range []string{u.ID, u.Email, u.IPAddress} {
 			if v != "" {
-				p.users = append(p.users, userHash(v))
+				p.users = append(p.users, s.userHash(v))
 			}
 		}
 		for _, v := range []string{u.ID, u.Email, u.IPAddress, u.Username} {
 			if v != "" {
-				h, _ := hex.DecodeString(userHash(v))
+				h, _ := hex.DecodeString(s.userHash(v))
 				p.user = h
 				break
 			}
@@ -73,10 +82,14 @@ func (s *Service) prepare(it item, st *settings) (*prepared, string) {
 }
 
 // userHash is the pseudonym the index keeps of a user id, email or
-// address: enough to find a person's events, not to list people.
-func userHash(v string) string {
-	h := sha256.Sum256([]byte("ward apperrors user\x00" + strings.ToLower(strings.TrimSpace(v))))
-	return hex.EncodeToString(h[:8])
+// address: enough to find a person's events, not to list people. It is
+// an HMAC under the install's secret salt (storage.Tx.AppUserSalt), so
+// that an erased IPv4 address or short id cannot be found again by
+// hashing every candidate.
+func (s *Service) userHash(v string) string {
+	m := hmac.New(sha256.New, s.salt)
+	m.Write([]byte("ward apperrors user\x00" + strings.ToLower(strings.TrimSpace(v))))
+	return hex.EncodeToString(m.Sum(nil)[:8])
 }
 
 // change is an issue that became new or regressed in a batch.
@@ -93,8 +106,15 @@ type countKey struct {
 
 type releaseKey struct{ project, version string }
 
-// process stores a batch: one transaction for all its events.
+// process stores a batch: one transaction for all its events. Each
+// event's Accept learns the outcome once the transaction has ended.
 func (s *Service) process(batch []item) {
+	var stErr error
+	defer func() {
+		for _, it := range batch {
+			it.req.finish(stErr)
+		}
+	}()
 	st := s.cfg.Load()
 	ps := make([]*prepared, 0, len(batch))
 	for _, it := range batch {
@@ -112,11 +132,11 @@ func (s *Service) process(batch []item) {
 	defer s.writeMu.Unlock()
 	var written []string
 	var changes []change
-	var stored int64
+	var stored, samples int64
 	err := s.opts.State.Update(func(tx *storage.Tx) error {
 		written, changes = written[:0], changes[:0]
 		b := batchTx{s: s, tx: tx, issues: map[string]*Issue{}, counts: map[countKey]int64{},
-			releases: map[releaseKey][2]time.Time{}, ids: map[string]bool{}}
+			releases: map[releaseKey][2]time.Time{}, ids: map[string]bool{}, made: map[string]int{}}
 		b.zw, _ = gzip.NewWriterLevel(&b.buf, gzip.DefaultCompression)
 		for _, p := range ps {
 			if err := b.add(p); err != nil {
@@ -127,16 +147,23 @@ func (s *Service) process(batch []item) {
 		if err := b.flush(); err != nil {
 			return err
 		}
-		stored = tx.AppSampleBytes()
+		stored, samples = tx.AppSampleBytes(), tx.AppSampleCount()
 		return nil
 	})
 	if err != nil {
 		_ = removePayloads(s.opts.Dir, written)
 		s.opts.Logger.Error("storing error events", "err", err, "events", len(ps))
 		s.metrics.dropped.WithLabelValues("store").Add(float64(len(ps)))
+		stErr = fmt.Errorf("apperrors: storing events: %w", err)
 		return
 	}
 	s.metrics.stored.Set(float64(stored))
+	if stored > st.maxSize || samples > st.maxSamples {
+		select {
+		case s.overCap <- struct{}{}:
+		default:
+		}
+	}
 	now := s.opts.Now()
 	for _, p := range ps {
 		env, rel := s.metrics.labels(p.name, &p.Event)
@@ -167,6 +194,7 @@ type batchTx struct {
 	counts   map[countKey]int64
 	releases map[releaseKey][2]time.Time
 	ids      map[string]bool
+	made     map[string]int // project -> issues made in this batch
 	zw       *gzip.Writer
 	buf      bytes.Buffer
 	written  []string
@@ -178,11 +206,24 @@ func (b *batchTx) issue(p *prepared) (*Issue, error) {
 		return is, nil
 	}
 	is := &Issue{}
-	if v := b.tx.AppIssue(p.IssueID); v != nil {
+	v := b.tx.AppIssue(p.IssueID)
+	if v == nil && b.tx.AppProjectIssues(p.project)+int64(b.made[p.project]) >= int64(b.s.maxIssues) {
+		// A new kind of error in a full project: the overflow issue.
+		b.s.metrics.overflow.WithLabelValues(p.name).Inc()
+		p.fp = overflowFingerprint
+		p.IssueID = issueID(p.project, p.fp)
+		p.title, p.culprit = OverflowTitle, ""
+		if is := b.issues[p.IssueID]; is != nil {
+			return is, nil
+		}
+		v = b.tx.AppIssue(p.IssueID)
+	}
+	if v != nil {
 		if err := json.Unmarshal(v, is); err != nil {
 			return nil, err
 		}
 	} else {
+		b.made[p.project]++
 		*is = Issue{ID: p.IssueID, Project: p.project, Title: p.title, Culprit: p.culprit, Level: p.Level,
 			Fingerprint: p.fp, FirstSeen: p.Received, LastSeen: p.Received, Status: StatusUnresolved}
 		b.changes = append(b.changes, change{kind: "new", p: p})
@@ -230,6 +271,11 @@ func (b *batchTx) add(p *prepared) error {
 		is.Status, is.StatusBy, is.StatusAt = StatusUnresolved, "ward", p.Received
 		is.Regressions++
 		b.changes = append(b.changes, change{kind: "regressed", p: p})
+		rec := audit.Record{Time: b.s.opts.Now(), Actor: "ward", Action: ActionIssueRegress, Target: is.ID, Outcome: audit.Success,
+			Details: map[string]string{"old_status": string(StatusResolved), "new_status": string(StatusUnresolved), "project": is.Project, "event": p.ID}}
+		if err := b.tx.AppendAudit(rec); err != nil {
+			return err
+		}
 	}
 	if p.user != nil {
 		added, err := b.tx.AddAppIssueUser(is.ID, p.user, is.Users, MaxIssueUsers)
@@ -263,7 +309,9 @@ func (b *batchTx) flush() error {
 			return err
 		}
 	}
+	trim := map[string]bool{}
 	for k, seen := range b.releases {
+		trim[k.project] = true
 		if err := b.tx.NoteAppRelease(k.project, k.version, seen[0]); err != nil {
 			return err
 		}
@@ -271,15 +319,16 @@ func (b *batchTx) flush() error {
 			return err
 		}
 	}
+	for project := range trim {
+		if _, err := b.tx.TrimAppReleases(project, b.s.maxReleases); err != nil {
+			return err
+		}
+	}
 	for i := range b.changes {
 		b.changes[i].issue = *b.issues[b.changes[i].p.IssueID]
 	}
-	for id, is := range b.issues {
-		v, err := json.Marshal(is)
-		if err != nil {
-			return err
-		}
-		if err := b.tx.PutAppIssue(id, v); err != nil {
+	for _, is := range b.issues {
+		if err := putIssue(b.tx, is); err != nil {
 			return err
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -119,6 +120,10 @@ func TestStatusAndRegression(t *testing.T) {
 	}
 	f.ingest(t, "1", t0.Add(time.Minute), e)
 	is := f.issue(t, id)
+	regs, err := f.st.AuditQuery(audit.Query{Target: id, Action: ActionIssueRegress}, nil)
+	if err != nil || len(regs) != 1 || regs[0].Actor != "ward" || regs[0].Details["new_status"] != "unresolved" {
+		t.Errorf("regression audit records %+v %v; want one by ward", regs, err)
+	}
 	if is.Status != StatusUnresolved || is.Regressions != 1 || is.Count != 2 {
 		t.Errorf("after a new event: %+v", is)
 	}
@@ -141,8 +146,8 @@ func TestStatusAndRegression(t *testing.T) {
 	if err := f.svc.SetStatus(context.Background(), id, "closed", rec); !errors.Is(err, ErrBadStatus) {
 		t.Errorf("bad status: %v", err)
 	}
-	if recs, _ := f.st.AuditQuery(audit.Query{Target: id}, nil); len(recs) != 2 {
-		t.Errorf("%d audit records, want 2", len(recs))
+	if recs, _ := f.st.AuditQuery(audit.Query{Target: id}, nil); len(recs) != 3 {
+		t.Errorf("%d audit records, want 3 (resolve, regress, ignore)", len(recs))
 	}
 }
 
@@ -153,16 +158,17 @@ func TestAcceptOverloaded(t *testing.T) {
 	for i := range batch {
 		batch[i] = ev
 	}
-	accepted := 0
-	var err error
-	for range MaxQueueEvents/100 + 1 {
-		if err = f.svc.Accept(context.Background(), "1", batch, t0); err != nil {
-			break
-		}
-		accepted += len(batch)
+	// The queue fills with requests waiting for the worker (not running
+	// yet); the next is refused at once.
+	waiting := make(chan error, MaxQueueEvents/100)
+	for range MaxQueueEvents / 100 {
+		go func() { waiting <- f.svc.Accept(context.Background(), "1", batch, t0) }()
 	}
-	if !errors.Is(err, ErrOverloaded) || accepted != MaxQueueEvents {
-		t.Fatalf("accepted %d then %v, want %d then ErrOverloaded", accepted, err, MaxQueueEvents)
+	for n, _ := f.svc.queue.depth(); n < MaxQueueEvents; n, _ = f.svc.queue.depth() {
+		runtime.Gosched()
+	}
+	if err := f.svc.Accept(context.Background(), "1", batch, t0); !errors.Is(err, ErrOverloaded) {
+		t.Fatalf("a full queue: %v, want ErrOverloaded", err)
 	}
 	// All or nothing: one more event does not fit either.
 	if err := f.svc.Accept(context.Background(), "1", batch[:1], t0); !errors.Is(err, ErrOverloaded) {
@@ -183,11 +189,20 @@ func TestAcceptOverloaded(t *testing.T) {
 	if err := f.svc.Run(ctx); err != nil {
 		t.Fatal(err)
 	}
+	for range MaxQueueEvents / 100 {
+		if err := <-waiting; err != nil {
+			t.Errorf("a waiting request: %v", err)
+		}
+	}
 	if is := f.issues(t, ""); len(is) != 1 || is[0].Count != MaxQueueEvents {
 		t.Errorf("stored %+v, want one issue of %d", is, MaxQueueEvents)
 	}
 	if err := f.svc.Accept(context.Background(), "9", batch[:1], t0); !errors.Is(err, ErrNotFound) {
 		t.Errorf("unknown project: %v", err)
+	}
+	// The worker has stopped: nothing is taken that it would not store.
+	if err := f.svc.Accept(context.Background(), "1", batch[:1], t0); !errors.Is(err, ErrOverloaded) {
+		t.Errorf("after Run: %v, want ErrOverloaded", err)
 	}
 }
 
@@ -201,8 +216,14 @@ func TestRunConcurrent(t *testing.T) {
 	go func() { stopped <- f.svc.Run(ctx) }()
 	ev, _ := json.Marshal(exc("E", "x", "a.m:f"))
 	for i := range 300 {
+		// Each Accept returns once stored: the count is exact at once.
 		if err := f.svc.Accept(context.Background(), "1", []json.RawMessage{ev, ev}, t0.Add(time.Duration(i)*time.Second)); err != nil {
 			t.Fatal(err)
+		}
+		if i == 10 {
+			if is := f.issues(t, ""); len(is) != 1 || is[0].Count != 22 {
+				t.Errorf("after 11 requests: %+v, want one issue of 22", is)
+			}
 		}
 		if i%50 == 0 {
 			if _, err := f.svc.Issues(context.Background(), IssueFilter{}); err != nil {

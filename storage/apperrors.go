@@ -54,6 +54,9 @@ func (t *Tx) DeleteAppIssue(id string) ([]AppSample, error) {
 	if err := t.bolt.Bucket(bucketAppIssues).Delete([]byte(id)); err != nil {
 		return nil, err
 	}
+	if err := t.unindexAppIssue(id, ""); err != nil {
+		return nil, err
+	}
 	for _, b := range [][]byte{bucketAppIssueUsers, bucketAppErrorCounts} {
 		if err := deletePrefix(t.bolt.Bucket(b), appKey(id, nil)); err != nil {
 			return nil, err

@@ -51,8 +51,9 @@ func TestAppSampleIndex(t *testing.T) {
 	if s := fmtList(got); s != want {
 		t.Errorf("got %s, want %s", s, want)
 	}
-	if bytes != 60 {
-		t.Errorf("bytes %d, want 60", bytes)
+	// Each file counts as at least one 4 KiB block.
+	if bytes != 3*AppSampleBlock {
+		t.Errorf("bytes %d, want %d", bytes, 3*AppSampleBlock)
 	}
 	var gone []AppSample
 	err = st.Update(func(tx *Tx) error {
@@ -66,8 +67,8 @@ func TestAppSampleIndex(t *testing.T) {
 		if _, ok := tx.AppSample("e1"); ok || tx.AppSampleExists("e3") || !tx.AppSampleExists("e2") || tx.AppIssue("ab") != nil {
 			t.Error("DeleteAppIssue left samples or took another issue's")
 		}
-		if tx.AppSampleBytes() != 20 {
-			t.Errorf("bytes after delete %d, want 20", tx.AppSampleBytes())
+		if tx.AppSampleBytes() != AppSampleBlock || tx.AppSampleCount() != 1 {
+			t.Errorf("after delete %d bytes of %d samples, want %d of 1", tx.AppSampleBytes(), tx.AppSampleCount(), AppSampleBlock)
 		}
 		n := 0
 		_ = tx.AppErrorCounts("ab", t0, t0.Add(time.Hour), func(time.Time, int64) { n++ })
@@ -76,6 +77,55 @@ func TestAppSampleIndex(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+func TestAppSampleDiskBytes(t *testing.T) {
+	for _, tc := range []struct{ size, want int64 }{{0, 4096}, {1, 4096}, {4096, 4096}, {4097, 8192}, {10000, 12288}} {
+		if got := AppSampleDiskBytes(tc.size); got != tc.want {
+			t.Errorf("AppSampleDiskBytes(%d) = %d, want %d", tc.size, got, tc.want)
+		}
+	}
+}
+
+// TestEnsureAppSampleTotals: a database from before disk use was
+// counted in blocks (only the compressed total in meta) is counted once.
+func TestEnsureAppSampleTotals(t *testing.T) {
+	st, err := OpenState(filepath.Join(t.TempDir(), "ward.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	t0 := time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC)
+	err = st.Update(func(tx *Tx) error {
+		for i, size := range []int64{700, 5000} {
+			if err := tx.PutAppSample(AppSample{Issue: "i", Event: string(rune('a' + i)), Time: t0, File: "f", Size: size}); err != nil {
+				return err
+			}
+		}
+		// As the old code left it.
+		b := tx.bolt.Bucket(bucketMeta)
+		if err := b.Delete(keyAppSampleDisk); err != nil {
+			return err
+		}
+		if err := b.Delete(keyAppSampleCount); err != nil {
+			return err
+		}
+		return b.Put(keyAppSampleBytes, []byte{0, 0, 0, 0, 0, 0, 0x17, 0x3c})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // the second call changes nothing
+		if err := st.Update(func(tx *Tx) error { return tx.EnsureAppSampleTotals() }); err != nil {
+			t.Fatal(err)
+		}
+		_ = st.View(func(tx *Tx) error {
+			if tx.AppSampleBytes() != 3*AppSampleBlock || tx.AppSampleCount() != 2 || tx.bolt.Bucket(bucketMeta).Get(keyAppSampleBytes) != nil {
+				t.Errorf("%d bytes of %d samples, want %d of 2", tx.AppSampleBytes(), tx.AppSampleCount(), 3*AppSampleBlock)
+			}
+			return nil
+		})
+	}
 }
 
 func fmtList(l []string) string {

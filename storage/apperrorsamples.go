@@ -2,6 +2,7 @@ package storage
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -12,10 +13,29 @@ import (
 // payload is a file under <data>/errors; app_events finds an issue's
 // samples by time, app_event_ids one sample by its event id, and
 // app_event_times every sample oldest first (retention, the size cap).
-// The total size of the payloads is kept in meta, in the same
-// transactions, so the size cap needs no walk of the directory.
+// The payloads' disk use and their number are kept in meta, in the
+// same transactions, so the size cap needs no walk of the directory.
+// Disk use counts each file in whole AppSampleBlock blocks: most
+// payloads are under 1 KiB compressed, and counting their compressed
+// bytes said 214 MB of what took 1.28 GB.
 
-var keyAppSampleBytes = []byte("app_sample_bytes") // in bucketMeta
+var (
+	// keyAppSampleBytes held the compressed total (before blocks); it is
+	// dropped once EnsureAppSampleTotals has counted the disk use.
+	keyAppSampleBytes = []byte("app_sample_bytes")
+	keyAppSampleDisk  = []byte("app_sample_disk_bytes")
+	keyAppSampleCount = []byte("app_sample_count")
+)
+
+// AppSampleBlock is the file system block a payload file takes at
+// least (ext4's and XFS's default).
+const AppSampleBlock = 4096
+
+// AppSampleDiskBytes is what a payload file of size bytes is counted as
+// on disk: whole blocks, at least one.
+func AppSampleDiskBytes(size int64) int64 {
+	return max(1, (size+AppSampleBlock-1)/AppSampleBlock) * AppSampleBlock
+}
 
 // AppSample is one kept event in the index.
 type AppSample struct {
@@ -52,7 +72,7 @@ func (t *Tx) PutAppSample(s AppSample) error {
 	if err := t.bolt.Bucket(bucketAppEventTimes).Put(append(bytes.Clone(ts), s.Event...), []byte(s.Issue)); err != nil {
 		return err
 	}
-	return t.addAppSampleBytes(s.Size)
+	return t.addAppSampleTotals(AppSampleDiskBytes(s.Size), 1)
 }
 
 // AppSampleExists reports whether an event with id is indexed.
@@ -175,19 +195,77 @@ func (t *Tx) DeleteAppSample(id string) (s AppSample, ok bool, err error) {
 	if err := t.bolt.Bucket(bucketAppEventTimes).Delete(append(bytes.Clone(ts), id...)); err != nil {
 		return s, false, err
 	}
-	return s, true, t.addAppSampleBytes(-s.Size)
+	return s, true, t.addAppSampleTotals(-AppSampleDiskBytes(s.Size), -1)
 }
 
-// AppSampleBytes is the total size of the indexed payloads.
-func (t *Tx) AppSampleBytes() int64 {
-	v := t.bolt.Bucket(bucketMeta).Get(keyAppSampleBytes)
+// AppSampleBytes is the disk use of the indexed payloads, each file in
+// whole blocks (AppSampleDiskBytes).
+func (t *Tx) AppSampleBytes() int64 { return t.metaInt(keyAppSampleDisk) }
+
+// AppSampleCount is the number of indexed payloads.
+func (t *Tx) AppSampleCount() int64 { return t.metaInt(keyAppSampleCount) }
+
+func (t *Tx) metaInt(k []byte) int64 {
+	v := t.bolt.Bucket(bucketMeta).Get(k)
 	if len(v) != 8 {
 		return 0
 	}
 	return int64(binary.BigEndian.Uint64(v))
 }
 
-func (t *Tx) addAppSampleBytes(n int64) error {
-	total := max(t.AppSampleBytes()+n, 0)
-	return t.bolt.Bucket(bucketMeta).Put(keyAppSampleBytes, binary.BigEndian.AppendUint64(nil, uint64(total)))
+func (t *Tx) addAppSampleTotals(disk, count int64) error {
+	b := t.bolt.Bucket(bucketMeta)
+	if err := b.Put(keyAppSampleDisk, binary.BigEndian.AppendUint64(nil, uint64(max(t.AppSampleBytes()+disk, 0)))); err != nil {
+		return err
+	}
+	return b.Put(keyAppSampleCount, binary.BigEndian.AppendUint64(nil, uint64(max(t.AppSampleCount()+count, 0))))
+}
+
+// EnsureAppSampleTotals counts the disk use and number of the indexed
+// payloads once, for a database whose counter held compressed bytes
+// (before disk use was counted in blocks). Call it in Update at start.
+func (t *Tx) EnsureAppSampleTotals() error {
+	b := t.bolt.Bucket(bucketMeta)
+	if b.Get(keyAppSampleDisk) != nil && b.Get(keyAppSampleCount) != nil {
+		return nil
+	}
+	var disk, count int64
+	c := t.bolt.Bucket(bucketAppEvents).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		s, err := decodeAppSample(k, v)
+		if err != nil {
+			continue
+		}
+		disk += AppSampleDiskBytes(s.Size)
+		count++
+	}
+	if err := b.Put(keyAppSampleDisk, binary.BigEndian.AppendUint64(nil, uint64(disk))); err != nil {
+		return err
+	}
+	if err := b.Put(keyAppSampleCount, binary.BigEndian.AppendUint64(nil, uint64(count))); err != nil {
+		return err
+	}
+	return b.Delete(keyAppSampleBytes)
+}
+
+var keyAppUserSalt = []byte("app_user_salt") // in bucketMeta
+
+// AppUserSaltBytes is the size of the per-install secret that keys the
+// pseudonyms of the apps' end users (AppUserSalt).
+const AppUserSaltBytes = 32
+
+// AppUserSalt returns this install's secret key for the pseudonyms of
+// the apps' end users, made (from crypto/rand) on first use and kept in
+// the state database, so that an erased identifier's pseudonym cannot
+// be recomputed from a guess without the database. Call it in Update.
+func (t *Tx) AppUserSalt() ([]byte, error) {
+	b := t.bolt.Bucket(bucketMeta)
+	if v := b.Get(keyAppUserSalt); len(v) == AppUserSaltBytes {
+		return bytes.Clone(v), nil
+	}
+	salt := make([]byte, AppUserSaltBytes)
+	if _, err := rand.Read(salt); err != nil {
+		return nil, err
+	}
+	return salt, b.Put(keyAppUserSalt, bytes.Clone(salt))
 }
