@@ -3,6 +3,7 @@ package ui
 import (
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"time"
 
@@ -61,14 +62,21 @@ func (s *Server) errorIssueStatus(w http.ResponseWriter, r *http.Request) {
 }
 
 // localBack is back when it is a path below /errors on this site, else
-// def: a form cannot send anyone elsewhere.
+// def: a form cannot send anyone elsewhere. The path is cleaned before
+// the check (and sent cleaned): /errors/../admin is /admin.
 func localBack(back, def string) string {
 	u, err := url.Parse(back)
-	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || len(back) > 2048 ||
-		!(u.Path == "/errors" || strings.HasPrefix(u.Path, "/errors/")) || strings.HasPrefix(back, "//") {
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || len(back) > 2048 ||
+		strings.HasPrefix(back, "//") || strings.Contains(back, "\\") {
 		return def
 	}
-	return back
+	u.Path = path.Clean("/" + u.Path)
+	u.RawPath = ""
+	if !(u.Path == "/errors" || strings.HasPrefix(u.Path, "/errors/")) {
+		return def
+	}
+	u.Fragment = ""
+	return u.String()
 }
 
 // withChanged adds changed=1 (the page's notice) to the path u.
