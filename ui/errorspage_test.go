@@ -261,8 +261,8 @@ func TestErrorsOverview(t *testing.T) {
 	s, base := startErrorsServer(t, mem)
 	viewer := signIn(t, s, "victor", auth.RoleViewer)
 	_, body := doAs(t, "GET", base+"/", "", viewer)
-	for _, want := range []string{"New errors since the last deploy", `id="tile-errors-1"`, "1 new issue",
-		`<a href="/errors/issues/iss0000">ZeroDivisionError: division by zero</a>`, `href="/errors?project=1&amp;release=shop%402.0"`, "Release <code>shop@2.0</code>"} {
+	for _, want := range []string{"New errors since the last deploy", `id="tile-errors-1-0"`, "1 new issue",
+		`<a href="/errors/issues/iss0000">ZeroDivisionError: division by zero</a>`, `href="/errors?environment=production&amp;project=1&amp;release=shop%402.0"`, "Release <code>shop@2.0</code>"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("overview lacks %q", want)
 		}
