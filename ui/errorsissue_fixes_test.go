@@ -58,3 +58,17 @@ func TestErrorsRequestLine(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorsCountScope: under an environment filter the counts say
+// they are over all environments.
+func TestErrorsCountScope(t *testing.T) {
+	s, base := startErrorsServer(t, newMemErrors(time.Now(), 2))
+	viewer := signIn(t, s, "victor", auth.RoleViewer)
+	if _, body := doAs(t, "GET", base+"/errors", "", viewer); strings.Contains(body, "all environments") {
+		t.Error("counts qualified with no environment filter")
+	}
+	_, body := doAs(t, "GET", base+"/errors?environment=staging", "", viewer)
+	if !strings.Contains(body, `<th scope="col">Events (all environments)</th>`) || !strings.Contains(body, `data-label="Users (all environments)"`) {
+		t.Error("counts under an environment filter do not say they cover all environments")
+	}
+}
