@@ -72,3 +72,19 @@ func TestErrorsCountScope(t *testing.T) {
 		t.Error("counts under an environment filter do not say they cover all environments")
 	}
 }
+
+// TestErrorsPageOnce: with no issues the project is listed once, and
+// the status is chosen by the tabs alone (no second status select).
+func TestErrorsPageOnce(t *testing.T) {
+	mem := newMemErrors(time.Now(), 0)
+	s, base := startErrorsServer(t, mem)
+	viewer := signIn(t, s, "victor", auth.RoleViewer)
+	_, body := doAs(t, "GET", base+"/errors", "", viewer)
+	if n := strings.Count(body, `href="/errors/projects/1"`); n != 1 || !strings.Contains(body, "No errors yet") {
+		t.Errorf("empty /errors links the project %d times, want once", n)
+	}
+	_, body = doAs(t, "GET", base+"/errors?status=resolved", "", viewer)
+	if strings.Contains(body, `id="errors-status"`) || !strings.Contains(body, `<input type="hidden" name="status" value="resolved">`) {
+		t.Error("the status select is still there, or the filter form forgets the tab's status")
+	}
+}
