@@ -178,26 +178,36 @@ func (pv *privacy) appUserGate(ctx context.Context, p *auth.Principal, action st
 // ExportAppUser returns the error events whose user id, email or IP
 // address is one of ids, for an admin after step-up; audited.
 func (pv *privacy) ExportAppUser(ctx context.Context, p *auth.Principal, ids []string) ([]apperrors.Event, error) {
+	evs, _, _, err := pv.ExportAppUserBounded(ctx, p, ids)
+	return evs, err
+}
+
+// ExportAppUserBounded is ExportAppUser with the service's bounds
+// stated (ui.ErrorPeopleBounded): how many kept events matched, and
+// whether the newest-first answer was cut.
+func (pv *privacy) ExportAppUserBounded(ctx context.Context, p *auth.Principal, ids []string) ([]apperrors.Event, int, bool, error) {
 	ids, err := pv.appUserGate(ctx, p, actionErrorsExport, ids)
 	if err != nil {
-		return nil, err
+		return nil, 0, false, err
 	}
 	x, err := pv.errors.ExportPersonBounded(ctx, ids)
 	if err != nil {
-		return nil, err
+		return nil, 0, false, err
 	}
 	evs := x.Events
 	rec := auth.AuditRecord(ctx, pv.now(), actionErrorsExport, pv.appUserTarget(ids), audit.Success,
 		map[string]string{"identifiers": strconv.Itoa(len(ids)), "events": strconv.Itoa(len(evs)),
 			"matched": strconv.Itoa(x.Matched), "truncated": strconv.FormatBool(x.Truncated), "unreadable": strconv.Itoa(x.Unreadable)})
 	if err := pv.st.AppendAudit(rec); err != nil {
-		return nil, err
+		return nil, 0, false, err
 	}
 	if evs == nil {
 		evs = []apperrors.Event{}
 	}
-	return evs, nil
+	return evs, x.Matched, x.Truncated, nil
 }
+
+var _ ui.ErrorPeopleBounded = (*privacy)(nil)
 
 // EraseAppUser deletes the error events whose user id, email or IP
 // address is one of ids, for an admin after step-up; audited with the

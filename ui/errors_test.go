@@ -95,3 +95,27 @@ func TestInvalidPasswordEncoding(t *testing.T) {
 		t.Errorf("%d, want 422 saying the password is not valid UTF-8:\n%s", resp.StatusCode, body)
 	}
 }
+
+// TestErrorsLocalBack: back may only name a page below /errors, after
+// the path is cleaned.
+func TestErrorsLocalBack(t *testing.T) {
+	const def = "/errors/issues/x"
+	for back, want := range map[string]string{
+		"/errors":                     "/errors",
+		"/errors?project=shop":        "/errors?project=shop",
+		"/errors/issues/abc":          "/errors/issues/abc",
+		"/errors/../admin":            def,
+		"/errors/%2e%2e/admin":        def,
+		"/errors/./../admin/users":    def,
+		"/errors/a/../../admin":       def,
+		"//evil.example/errors":       def,
+		"https://evil.example/errors": def,
+		"/errors\\..\\admin":          def,
+		"/errorsx":                    def,
+		"/errors/a/../b":              "/errors/b",
+	} {
+		if got := localBack(back, def); got != want {
+			t.Errorf("localBack(%q) = %q, want %q", back, got, want)
+		}
+	}
+}

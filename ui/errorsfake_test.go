@@ -95,10 +95,11 @@ func sampleEvent(is apperrors.Issue, id string, at time.Time) apperrors.Event {
 					PostContext: []string{"    return render(request, 'checkout.html')"}},
 			}},
 		},
-		Breadcrumbs: []apperrors.Breadcrumb{{Timestamp: at.Add(-time.Second), Category: "query", Message: "SELECT * FROM cart"}},
-		Request:     &apperrors.Request{Method: "POST", URL: "https://shop.example/checkout/", Headers: map[string]string{"User-Agent": "Mozilla/5.0", "Cookie": "[Filtered]"}},
-		Tags:        map[string]string{"browser": "Firefox"},
-		User:        &apperrors.User{ID: "42", Email: "ann@example.com"},
+		Breadcrumbs: []apperrors.Breadcrumb{{Timestamp: at.Add(-time.Second), Category: "query", Message: "SELECT * FROM cart"},
+			{Timestamp: at.Add(-time.Second), Type: "http", Category: "httplib", Data: map[string]string{"method": "GET", "url": "https://pay.example/v1", "status_code": "502"}}},
+		Request: &apperrors.Request{Method: "POST", URL: "https://shop.example/checkout/", QueryString: "api_key=[Filtered]", Headers: map[string]string{"User-Agent": "Mozilla/5.0", "Cookie": "[Filtered]"}},
+		Tags:    map[string]string{"browser": "Firefox"},
+		User:    &apperrors.User{ID: "42", Email: "ann@example.com"},
 	}
 }
 

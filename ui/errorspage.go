@@ -255,3 +255,13 @@ func statusHref(f errorsFilter, st apperrors.Status) string {
 	f.Status = st
 	return errorsHref(f)
 }
+
+// countScope qualifies the list's counts under an environment filter:
+// the service counts events and users per issue, over every
+// environment, so the filter picks issues but not their counts.
+func countScope(f errorsFilter) string {
+	if f.Environment == "" {
+		return ""
+	}
+	return " (all environments)"
+}

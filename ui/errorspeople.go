@@ -1,9 +1,7 @@
 package ui
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
 	"strings"
 
@@ -66,24 +64,14 @@ func (s *Server) errorPeopleExport(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	evs, err := s.deps.ErrorPeople.ExportAppUser(r.Context(), auth.PrincipalFrom(r.Context()), ids)
+	evs, x, err := s.exportAppUser(r.Context(), ids)
 	if err != nil {
 		status, msg := s.formError(w, r, err)
 		v.Error = msg
 		s.render(w, r, status, errorPeoplePage(s.page(r, "App users' error events"), v))
 		return
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(map[string]any{"error_events": evs}); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Disposition", `attachment; filename="ward-app-user-error-events.json"`)
-	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write(buf.Bytes())
+	s.servePeopleExport(w, evs, x)
 }
 
 // errorPeopleErase serves POST /admin/errors/people/erase; the box

@@ -3,6 +3,7 @@ package ui
 import (
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"time"
 
@@ -61,14 +62,21 @@ func (s *Server) errorIssueStatus(w http.ResponseWriter, r *http.Request) {
 }
 
 // localBack is back when it is a path below /errors on this site, else
-// def: a form cannot send anyone elsewhere.
+// def: a form cannot send anyone elsewhere. The path is cleaned before
+// the check (and sent cleaned): /errors/../admin is /admin.
 func localBack(back, def string) string {
 	u, err := url.Parse(back)
-	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || len(back) > 2048 ||
-		!(u.Path == "/errors" || strings.HasPrefix(u.Path, "/errors/")) || strings.HasPrefix(back, "//") {
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" || len(back) > 2048 ||
+		strings.HasPrefix(back, "//") || strings.Contains(back, "\\") {
 		return def
 	}
-	return back
+	u.Path = path.Clean("/" + u.Path)
+	u.RawPath = ""
+	if !(u.Path == "/errors" || strings.HasPrefix(u.Path, "/errors/")) {
+		return def
+	}
+	u.Fragment = ""
+	return u.String()
 }
 
 // withChanged adds changed=1 (the page's notice) to the path u.
@@ -113,3 +121,45 @@ func issueStatusClass(st apperrors.Status) string {
 
 // rfc3339 is t for a <time datetime>.
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// regressed reports whether is is unresolved again after a resolve: the
+// list and the issue page say "regressed", not plain "unresolved".
+func regressed(is apperrors.Issue) bool {
+	return is.Status == apperrors.StatusUnresolved && is.Regressions > 0
+}
+
+// issueStatusText is is's status as the pages show it.
+func issueStatusText(is apperrors.Issue) string {
+	if regressed(is) {
+		return "regressed"
+	}
+	return string(is.Status)
+}
+
+// regressionText says when is regressed and in which release, as far as
+// known: the service marks a regression by setting the status itself
+// (StatusBy "ward", StatusAt the event's arrival).
+func regressionText(is apperrors.Issue) string {
+	s := "Regressed " + countNoun64(is.Regressions, "time")
+	if is.StatusBy == "ward" && !is.StatusAt.IsZero() {
+		s += ", last on " + utcStamp(is.StatusAt)
+		if is.LastRelease != "" {
+			s += " (latest events in release " + is.LastRelease + ")"
+		}
+	}
+	return s + "."
+}
+
+// requestLine is a request's method and URL, with its query string
+// after a "?" only when there is one.
+func requestLine(req apperrors.Request) string {
+	u := req.URL
+	if q := strings.TrimPrefix(req.QueryString, "?"); q != "" {
+		sep := "?"
+		if strings.Contains(u, "?") {
+			sep = "&"
+		}
+		u += sep + q
+	}
+	return strings.TrimSpace(req.Method + " " + u)
+}

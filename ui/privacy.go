@@ -1,8 +1,8 @@
 package ui
 
 import (
-	"bytes"
 	"encoding/json"
+	"io"
 	"mime"
 	"net/http"
 	"strings"
@@ -75,18 +75,21 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request, name, back strin
 		s.renderMessage(w, r, status, "Not exported", msg+" Confirm it is you on "+back+" and try again.")
 		return
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(data); err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "ward-personal-data-" + name + ".json"}))
 	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write(buf.Bytes())
+	// Encoded straight onto the response, compact: no indented copy of
+	// the whole is built first (an export can be large: the error events
+	// in it are bounded by the service, apperrors.MaxExportBytes). A
+	// failure half-way cannot change the status any more; the cut JSON
+	// does not parse, which the download shows.
+	if err := writeCompact(w, data); err != nil {
+		s.logger.Warn("privacy export: writing", "err", err)
+	}
 }
+
+// writeCompact encodes v onto w without indentation.
+func writeCompact(w io.Writer, v any) error { return json.NewEncoder(w).Encode(v) }
 
 // confirmErase serves GET /admin/users/{name}/erase: what goes, that it
 // cannot be undone, step-up, and the name typed to confirm.

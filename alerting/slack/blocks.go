@@ -168,12 +168,22 @@ func (m *message) details() string {
 
 // alertLine is one alert of a group: what sets it apart, its own summary
 // and runbook when they differ from the group's, and since when.
+//
+// An alert about a page of its own (link_url, as the error alerts'
+// issues) is named by its summary, not by the labels that set it apart
+// (an issue's raw id and a title the summary repeats): "New error in
+// shop: KeyError — Open the issue".
 func (m *message) alertLine(a template.Alert) string {
-	line := "• " + severityEmoji(a.Labels["severity"]) + " " + escape(ident(a, m.common))
-	if a.Status != "firing" {
-		line = "• :white_check_mark: ~" + escape(ident(a, m.common)) + "~"
+	id, sum := ident(a, m.common), a.Annotations["summary"]
+	if sum != "" && sum != m.summary && webURL(a.Annotations["link_url"]) != "" {
+		id, _ = notify.TruncateInRunes(sum, maxSummaryLine)
+		sum = ""
 	}
-	if s := a.Annotations["summary"]; s != "" && s != m.summary {
+	line := "• " + severityEmoji(a.Labels["severity"]) + " " + escape(id)
+	if a.Status != "firing" {
+		line = "• :white_check_mark: ~" + escape(id) + "~"
+	}
+	if s := sum; s != "" && s != m.summary {
 		s, _ = notify.TruncateInRunes(s, maxSummaryLine)
 		line += " — " + escape(s)
 	}
