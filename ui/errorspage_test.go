@@ -151,7 +151,7 @@ func TestErrorIssuePage(t *testing.T) {
 	for _, want := range []string{
 		`href="/errors" aria-current="page">Errors`, "ZeroDivisionError: division by zero",
 		"in <code>shop@2.0</code>", "production, staging", `role="img" aria-labelledby="issue-chart-caption"`,
-		"Events in the last 14 days, by day (UTC)", `<details class="chart-table">`,
+		"Events in the last 24 hours, by hour", `<details class="chart-table">`,
 		"Sample <code>iss0000-ev0</code>", `<li class="frame in-app">`, "shop.views in checkout at line 42",
 		`<mark><code>    per_item = cart.total / cart.count</code></mark>`, `<span class="lineno">40</span>`,
 		`<li class="frame library"><details><summary>2 library frames: django.core.handlers.base in _wrapped_view`,
@@ -168,10 +168,10 @@ func TestErrorIssuePage(t *testing.T) {
 	if reads := dataReads(t, s, readErrorEvent); len(reads) != 1 || reads[0].Target != "iss0000-ev0" || reads[0].Actor != "victor" {
 		t.Errorf("data reads: %+v", reads)
 	}
-	_, body = doAs(t, "GET", base+"/errors/issues/iss0000?event=iss0000-ev1&range=24h", "", viewer)
-	if !strings.Contains(body, "Sample <code>iss0000-ev1</code>") || !strings.Contains(body, `href="/errors/issues/iss0000?range=24h&amp;event=iss0000-ev0"`) ||
-		!strings.Contains(body, "Events in the last 24 hours, by hour") {
-		t.Error("?event=iss0000-ev1&range=24h: want that sample, the other listed, the hourly chart")
+	_, body = doAs(t, "GET", base+"/errors/issues/iss0000?event=iss0000-ev1&range=14d", "", viewer)
+	if !strings.Contains(body, "Sample <code>iss0000-ev1</code>") || !strings.Contains(body, `href="/errors/issues/iss0000?range=14d&amp;event=iss0000-ev0"`) ||
+		!strings.Contains(body, "Events in the last 14 days, by day (UTC)") {
+		t.Error("?event=iss0000-ev1&range=14d: want that sample, the other listed, the daily chart")
 	}
 	for path, want := range map[string]int{
 		"/errors/issues/nope": 404, "/errors/issues/iss0000?event=iss0001-ev0": 404, "/errors/issues/iss0000?event=gone": 404,
