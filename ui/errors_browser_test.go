@@ -51,18 +51,25 @@ func TestErrorsBrowserPhone(t *testing.T) {
 
 	// Resolve it: the issue page comes back saying so.
 	clickNav(t, ctx, `.issue-actions form button`)
-	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`p.notice`)))
+	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`.changed-notice p`)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	mem.mu.Lock()
 	changes := append([]statusChange(nil), mem.statuses...)
 	mem.mu.Unlock()
-	if !strings.Contains(text, "Issue status changed") || len(changes) != 1 || changes[0].St != apperrors.StatusResolved || changes[0].Rec.Actor != "olga" {
+	if !strings.Contains(text, "Issue “ZeroDivisionError: division by zero” is now resolved.") || len(changes) != 1 || changes[0].St != apperrors.StatusResolved || changes[0].Rec.Actor != "olga" {
 		t.Fatalf("resolve: notice %q, changes %+v", text, changes)
 	}
 	if tag, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`h1 .tag`))); err != nil || tag != "resolved" {
 		t.Errorf("the issue's status after resolving: %q (%v)", tag, err)
 	}
 	servicetest.Axe(t, ctx, "resolved issue")
+	servicetest.NoSidewaysScroll(t, ctx, "resolved issue")
+
+	// Undo: the issue is unresolved again.
+	clickNav(t, ctx, `.changed-notice button`)
+	if tag, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`h1 .tag`))); err != nil || tag != "unresolved" {
+		t.Errorf("the issue's status after Undo: %q (%v)", tag, err)
+	}
 }

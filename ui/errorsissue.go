@@ -35,8 +35,9 @@ type issueView struct {
 	Samples []apperrors.Event
 	// Chain is Event's exceptions, the one raised last first.
 	Chain  []exceptionView
-	Back   string
-	Notice string
+	Back string
+	// Changed is the notice after a status change (nil: none).
+	Changed *changedNotice
 	// DefaultRange is the chart's range when the URL names none (links
 	// leave it out).
 	DefaultRange string
@@ -91,9 +92,7 @@ func (s *Server) errorIssuePage(w http.ResponseWriter, r *http.Request) {
 	if i := slices.IndexFunc(svc.Projects(), func(p apperrors.Project) bool { return p.ID == is.Project }); i >= 0 {
 		v.Project = svc.Projects()[i]
 	}
-	if q.Get("changed") != "" {
-		v.Notice = "Issue status changed."
-	}
+	v.Changed = s.changedNoticeOf(r)
 	start, end := chartWindow(rng, s.now())
 	counts, err := svc.Counts(ctx, id, start, end, issueRanges[rng].step)
 	if err != nil {

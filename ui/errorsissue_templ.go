@@ -142,7 +142,7 @@ func issuePageView(p page, v issueView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = flash("", v.Notice).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = changedNoticeView(v.Changed, v.Operator).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

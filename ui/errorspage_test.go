@@ -90,7 +90,7 @@ func TestErrorIssueStatus(t *testing.T) {
 		t.Fatalf("viewer's resolve: %d, %d changes; want 403 and none", resp.StatusCode, len(mem.statuses))
 	}
 	resp, _ = postFormAs(t, base+"/errors/issues/iss0000/status", operator, url.Values{"status": {"resolved"}, "back": {"/errors?environment=production"}})
-	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/errors?changed=1&environment=production" {
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/errors?changed=iss0000&environment=production&was=unresolved" {
 		t.Fatalf("resolve: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	if len(mem.statuses) != 1 {
@@ -105,8 +105,11 @@ func TestErrorIssueStatus(t *testing.T) {
 	if !strings.Contains(body, `name="status" value="unresolved"`) || !strings.Contains(body, ">Reopen<") {
 		t.Error("a resolved issue offers no Reopen")
 	}
-	for back, want := range map[string]string{"https://evil.example/errors": "/errors/issues/iss0001?changed=1", "//evil.example/errors": "/errors/issues/iss0001?changed=1",
-		"/admin/users": "/errors/issues/iss0001?changed=1", "/errors/issues/iss0001?range=24h": "/errors/issues/iss0001?changed=1&range=24h"} {
+	for back, want := range map[string]string{"https://evil.example/errors": "/errors/issues/iss0001?changed=iss0001&was=unresolved", "//evil.example/errors": "/errors/issues/iss0001?changed=iss0001&was=unresolved",
+		"/admin/users": "/errors/issues/iss0001?changed=iss0001&was=unresolved", "/errors/issues/iss0001?range=24h": "/errors/issues/iss0001?changed=iss0001&range=24h&was=unresolved"} {
+		mem.mu.Lock()
+		mem.issues[1].Status = apperrors.StatusUnresolved
+		mem.mu.Unlock()
 		resp, _ := postFormAs(t, base+"/errors/issues/iss0001/status", operator, url.Values{"status": {"ignored"}, "back": {back}})
 		if resp.StatusCode != 303 || resp.Header.Get("Location") != want {
 			t.Errorf("back=%s: %d to %q, want %s", back, resp.StatusCode, resp.Header.Get("Location"), want)
