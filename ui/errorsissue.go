@@ -34,8 +34,8 @@ type issueView struct {
 	Event   *apperrors.Event
 	Samples []apperrors.Event
 	// Chain is Event's exceptions, the one raised last first.
-	Chain  []exceptionView
-	Back string
+	Chain []exceptionView
+	Back  string
 	// Changed is the notice after a status change (nil: none).
 	Changed *changedNotice
 	// DefaultRange is the chart's range when the URL names none (links
