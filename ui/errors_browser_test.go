@@ -35,6 +35,16 @@ func TestErrorsBrowserPhone(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/errors"), chromedp.WaitVisible(chromedp.CSS(`table.issues`))); err != nil {
 		t.Fatal(err)
 	}
+	// A card on a phone keeps to the essentials: the tallest of the
+	// list (one with a long title and culprit included) is at most 220
+	// px, not the ~400 of every fact stacked.
+	heights := `[...document.querySelectorAll("table.issues tbody tr")].map(tr => tr.getBoundingClientRect().height)`
+	tallest, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`Math.max(...`+heights+`)`))
+	if err != nil || tallest > 220 || tallest < 40 {
+		t.Errorf("the tallest issue card at 390 px: %.0f px (%v), want 40 to 220", tallest, err)
+	}
+	shortest, _ := chromedp.Run(ctx, chromedp.Evaluate[float64](`Math.min(...`+heights+`)`))
+	t.Logf("issue cards at 390 px: %.0f to %.0f px tall", shortest, tallest)
 	clickNav(t, ctx, `table.issues a[href="/errors/issues/iss0000"]`)
 	if got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname + " " + document.querySelectorAll("li.frame.in-app mark").length`)); err != nil || got != "/errors/issues/iss0000 1" {
 		t.Fatalf("after the click: %q (%v), want the issue with one highlighted in-app line", got, err)
