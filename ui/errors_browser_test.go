@@ -35,6 +35,16 @@ func TestErrorsBrowserPhone(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/errors"), chromedp.WaitVisible(chromedp.CSS(`table.issues`))); err != nil {
 		t.Fatal(err)
 	}
+	// A card on a phone keeps to the essentials: the tallest of the
+	// list (one with a long title and culprit included) is at most 220
+	// px, not the ~400 of every fact stacked.
+	heights := `[...document.querySelectorAll("table.issues tbody tr")].map(tr => tr.getBoundingClientRect().height)`
+	tallest, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`Math.max(...`+heights+`)`))
+	if err != nil || tallest > 220 || tallest < 40 {
+		t.Errorf("the tallest issue card at 390 px: %.0f px (%v), want 40 to 220", tallest, err)
+	}
+	shortest, _ := chromedp.Run(ctx, chromedp.Evaluate[float64](`Math.min(...`+heights+`)`))
+	t.Logf("issue cards at 390 px: %.0f to %.0f px tall", shortest, tallest)
 	clickNav(t, ctx, `table.issues a[href="/errors/issues/iss0000"]`)
 	if got, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname + " " + document.querySelectorAll("li.frame.in-app mark").length`)); err != nil || got != "/errors/issues/iss0000 1" {
 		t.Fatalf("after the click: %q (%v), want the issue with one highlighted in-app line", got, err)
@@ -51,18 +61,25 @@ func TestErrorsBrowserPhone(t *testing.T) {
 
 	// Resolve it: the issue page comes back saying so.
 	clickNav(t, ctx, `.issue-actions form button`)
-	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`p.notice`)))
+	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`.changed-notice p`)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	mem.mu.Lock()
 	changes := append([]statusChange(nil), mem.statuses...)
 	mem.mu.Unlock()
-	if !strings.Contains(text, "Issue status changed") || len(changes) != 1 || changes[0].St != apperrors.StatusResolved || changes[0].Rec.Actor != "olga" {
+	if !strings.Contains(text, "Issue “ZeroDivisionError: division by zero” is now resolved.") || len(changes) != 1 || changes[0].St != apperrors.StatusResolved || changes[0].Rec.Actor != "olga" {
 		t.Fatalf("resolve: notice %q, changes %+v", text, changes)
 	}
 	if tag, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`h1 .tag`))); err != nil || tag != "resolved" {
 		t.Errorf("the issue's status after resolving: %q (%v)", tag, err)
 	}
 	servicetest.Axe(t, ctx, "resolved issue")
+	servicetest.NoSidewaysScroll(t, ctx, "resolved issue")
+
+	// Undo: the issue is unresolved again.
+	clickNav(t, ctx, `.changed-notice button`)
+	if tag, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`h1 .tag`))); err != nil || tag != "unresolved" {
+		t.Errorf("the issue's status after Undo: %q (%v)", tag, err)
+	}
 }

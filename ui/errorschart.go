@@ -141,13 +141,34 @@ func (c issueChart) slotText(b bar) string {
 	return b.Start.UTC().Format("Mon Jan 2")
 }
 
-// label is the chart's text alternative.
+// label is the chart's text alternative. It names the axes too: the
+// labels drawn beside the bars are hidden from screen readers, which
+// hear them here (and read every slot in the table).
 func (c issueChart) label() string {
 	what := "the last 24 hours, by hour"
 	if c.Range == "14d" {
 		what = "the last 14 days, by day (UTC)"
 	}
-	return "Events in " + what + ": " + countNoun64(c.Total, "event") + ", at most " + strconv.FormatInt(c.Peak, 10) + " in one " + map[bool]string{true: "hour", false: "day"}[c.Range == "24h"]
+	return "Events in " + what + ": " + countNoun64(c.Total, "event") + ", at most " + c.axisMax() + " in one " +
+		map[bool]string{true: "hour", false: "day"}[c.Range == "24h"] + "; the first bar is " + c.axisStart() + ", the last " + c.axisEnd()
+}
+
+// axisStart and axisEnd name the chart's first and last slots, the
+// time axis's two ends; axisMax is the value axis's top, the peak.
+func (c issueChart) axisStart() string { return c.slotText(c.Bars[0]) }
+func (c issueChart) axisEnd() string   { return c.slotText(c.Bars[len(c.Bars)-1]) }
+func (c issueChart) axisMax() string   { return strconv.FormatInt(c.Peak, 10) }
+
+// newIssueThreshold is the age below which an issue's chart opens on
+// its last 24 hours: fourteen daily bars would hold one or two.
+const newIssueThreshold = 48 * time.Hour
+
+// defaultRange is the chart's range when the URL names none.
+func defaultRange(firstSeen, now time.Time) string {
+	if now.Sub(firstSeen) < newIssueThreshold {
+		return "24h"
+	}
+	return "14d"
 }
 
 func countNoun64(n int64, noun string) string {

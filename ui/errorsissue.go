@@ -34,9 +34,13 @@ type issueView struct {
 	Event   *apperrors.Event
 	Samples []apperrors.Event
 	// Chain is Event's exceptions, the one raised last first.
-	Chain  []exceptionView
-	Back   string
-	Notice string
+	Chain []exceptionView
+	Back  string
+	// Changed is the notice after a status change (nil: none).
+	Changed *changedNotice
+	// DefaultRange is the chart's range when the URL names none (links
+	// leave it out).
+	DefaultRange string
 }
 
 // exceptionView is one exception with its frames grouped: in-app
@@ -64,10 +68,7 @@ func (s *Server) errorIssuePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rng := q.Get("range")
-	if rng == "" {
-		rng = "14d"
-	}
-	if _, ok := issueRanges[rng]; !ok {
+	if _, ok := issueRanges[rng]; !ok && rng != "" {
 		s.fail(w, r, badRequest("range: want 24h or 14d"))
 		return
 	}
@@ -85,13 +86,13 @@ func (s *Server) errorIssuePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := issueView{Issue: is, Project: apperrors.Project{ID: is.Project, Name: is.Project},
-		Operator: auth.PrincipalFrom(ctx).Can(auth.RoleOperator), Back: r.URL.RequestURI()}
+		Operator: auth.PrincipalFrom(ctx).Can(auth.RoleOperator), Back: r.URL.RequestURI(),
+		DefaultRange: defaultRange(is.FirstSeen, s.now())}
+	rng = cmp.Or(rng, v.DefaultRange)
 	if i := slices.IndexFunc(svc.Projects(), func(p apperrors.Project) bool { return p.ID == is.Project }); i >= 0 {
 		v.Project = svc.Projects()[i]
 	}
-	if q.Get("changed") != "" {
-		v.Notice = "Issue status changed."
-	}
+	v.Changed = s.changedNoticeOf(r)
 	start, end := chartWindow(rng, s.now())
 	counts, err := svc.Counts(ctx, id, start, end, issueRanges[rng].step)
 	if err != nil {
@@ -206,11 +207,17 @@ func frameContext(f apperrors.Frame) []contextLine {
 	return out
 }
 
-// issueHref is the issue page with its range and a sample.
-func issueHref(id, rng, event string) string {
+// href is the issue page with the chart's range rng (left out when it
+// is the default) and a sample.
+func (v issueView) href(rng, event string) string {
+	return issueHref(v.Issue.ID, rng, v.DefaultRange, event)
+}
+
+// issueHref is an issue's page with its range, unless def, and a sample.
+func issueHref(id, rng, def, event string) string {
 	u := "/errors/issues/" + id
 	q := ""
-	if rng != "" && rng != "14d" {
+	if rng != "" && rng != def {
 		q += "&range=" + rng
 	}
 	if event != "" {

@@ -87,8 +87,9 @@ type errorsView struct {
 	Environments, Releases []string
 	Now                    time.Time
 	// Back is this page's URL, where status changes return.
-	Back   string
-	Notice string
+	Back string
+	// Changed is the notice after a status change (nil: none).
+	Changed *changedNotice
 }
 
 // errorsPage serves GET /errors: the issues, filtered.
@@ -105,9 +106,7 @@ func (s *Server) errorsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Filter = f
-	if r.URL.Query().Get("changed") != "" {
-		v.Notice = "Issue status changed."
-	}
+	v.Changed = s.changedNoticeOf(r)
 	if len(v.Projects) == 0 {
 		s.render(w, r, http.StatusOK, errorsPageView(p, v))
 		return

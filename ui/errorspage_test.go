@@ -90,7 +90,7 @@ func TestErrorIssueStatus(t *testing.T) {
 		t.Fatalf("viewer's resolve: %d, %d changes; want 403 and none", resp.StatusCode, len(mem.statuses))
 	}
 	resp, _ = postFormAs(t, base+"/errors/issues/iss0000/status", operator, url.Values{"status": {"resolved"}, "back": {"/errors?environment=production"}})
-	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/errors?changed=1&environment=production" {
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/errors?changed=iss0000&environment=production&was=unresolved" {
 		t.Fatalf("resolve: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
 	if len(mem.statuses) != 1 {
@@ -105,8 +105,11 @@ func TestErrorIssueStatus(t *testing.T) {
 	if !strings.Contains(body, `name="status" value="unresolved"`) || !strings.Contains(body, ">Reopen<") {
 		t.Error("a resolved issue offers no Reopen")
 	}
-	for back, want := range map[string]string{"https://evil.example/errors": "/errors/issues/iss0001?changed=1", "//evil.example/errors": "/errors/issues/iss0001?changed=1",
-		"/admin/users": "/errors/issues/iss0001?changed=1", "/errors/issues/iss0001?range=24h": "/errors/issues/iss0001?changed=1&range=24h"} {
+	for back, want := range map[string]string{"https://evil.example/errors": "/errors/issues/iss0001?changed=iss0001&was=unresolved", "//evil.example/errors": "/errors/issues/iss0001?changed=iss0001&was=unresolved",
+		"/admin/users": "/errors/issues/iss0001?changed=iss0001&was=unresolved", "/errors/issues/iss0001?range=24h": "/errors/issues/iss0001?changed=iss0001&range=24h&was=unresolved"} {
+		mem.mu.Lock()
+		mem.issues[1].Status = apperrors.StatusUnresolved
+		mem.mu.Unlock()
 		resp, _ := postFormAs(t, base+"/errors/issues/iss0001/status", operator, url.Values{"status": {"ignored"}, "back": {back}})
 		if resp.StatusCode != 303 || resp.Header.Get("Location") != want {
 			t.Errorf("back=%s: %d to %q, want %s", back, resp.StatusCode, resp.Header.Get("Location"), want)
@@ -151,7 +154,7 @@ func TestErrorIssuePage(t *testing.T) {
 	for _, want := range []string{
 		`href="/errors" aria-current="page">Errors`, "ZeroDivisionError: division by zero",
 		"in <code>shop@2.0</code>", "production, staging", `role="img" aria-labelledby="issue-chart-caption"`,
-		"Events in the last 14 days, by day (UTC)", `<details class="chart-table">`,
+		"Events in the last 24 hours, by hour", `<details class="chart-table">`,
 		"Sample <code>iss0000-ev0</code>", `<li class="frame in-app">`, "shop.views in checkout at line 42",
 		`<mark><code>    per_item = cart.total / cart.count</code></mark>`, `<span class="lineno">40</span>`,
 		`<li class="frame library"><details><summary>2 library frames: django.core.handlers.base in _wrapped_view`,
@@ -168,10 +171,10 @@ func TestErrorIssuePage(t *testing.T) {
 	if reads := dataReads(t, s, readErrorEvent); len(reads) != 1 || reads[0].Target != "iss0000-ev0" || reads[0].Actor != "victor" {
 		t.Errorf("data reads: %+v", reads)
 	}
-	_, body = doAs(t, "GET", base+"/errors/issues/iss0000?event=iss0000-ev1&range=24h", "", viewer)
-	if !strings.Contains(body, "Sample <code>iss0000-ev1</code>") || !strings.Contains(body, `href="/errors/issues/iss0000?range=24h&amp;event=iss0000-ev0"`) ||
-		!strings.Contains(body, "Events in the last 24 hours, by hour") {
-		t.Error("?event=iss0000-ev1&range=24h: want that sample, the other listed, the hourly chart")
+	_, body = doAs(t, "GET", base+"/errors/issues/iss0000?event=iss0000-ev1&range=14d", "", viewer)
+	if !strings.Contains(body, "Sample <code>iss0000-ev1</code>") || !strings.Contains(body, `href="/errors/issues/iss0000?range=14d&amp;event=iss0000-ev0"`) ||
+		!strings.Contains(body, "Events in the last 14 days, by day (UTC)") {
+		t.Error("?event=iss0000-ev1&range=14d: want that sample, the other listed, the daily chart")
 	}
 	for path, want := range map[string]int{
 		"/errors/issues/nope": 404, "/errors/issues/iss0000?event=iss0001-ev0": 404, "/errors/issues/iss0000?event=gone": 404,

@@ -53,12 +53,18 @@ func (s *Server) errorIssueStatus(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, badRequest("status: want unresolved, resolved or ignored"))
 		return
 	}
+	// The status before, for the notice's Undo.
+	was, err := s.deps.Errors.Issue(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, errorsErr(err))
+		return
+	}
 	rec := auth.AuditRecord(r.Context(), s.now(), actionIssueStatus, id, audit.Success, map[string]string{"status": string(st)})
 	if err := s.deps.Errors.SetStatus(r.Context(), id, st, rec); err != nil {
 		s.fail(w, r, errorsErr(err))
 		return
 	}
-	http.Redirect(w, r, withChanged(localBack(r.PostFormValue("back"), "/errors/issues/"+id)), http.StatusSeeOther)
+	http.Redirect(w, r, withChanged(localBack(r.PostFormValue("back"), "/errors/issues/"+id), id, was.Status), http.StatusSeeOther)
 }
 
 // localBack is back when it is a path below /errors on this site, else
@@ -79,13 +85,77 @@ func localBack(back, def string) string {
 	return u.String()
 }
 
-// withChanged adds changed=1 (the page's notice) to the path u.
-func withChanged(u string) string {
+// withChanged adds the page's notice to the path u: changed=id, the
+// issue changed, and was, its status before.
+func withChanged(u, id string, was apperrors.Status) string {
 	p, _ := url.Parse(u) // localBack's answer parses
 	q := p.Query()
-	q.Set("changed", "1")
+	q.Set("changed", id)
+	q.Set("was", string(was))
 	p.RawQuery = q.Encode()
 	return p.String()
+}
+
+// changedNotice is the notice after a status change: which issue, its
+// status now, and the way back.
+type changedNotice struct {
+	Issue apperrors.Issue
+	// Was is the status before, which Undo posts ("" when unknown or
+	// the same as now: no Undo).
+	Was apperrors.Status
+	// Back is the page without the notice, where Undo returns.
+	Back string
+}
+
+// noticeTitleLen bounds the issue's title in the notice.
+const noticeTitleLen = 80
+
+// changedNoticeOf reads the notice from r's query (changed, was): nil
+// when there is none, an Issue with no ID when the issue is not found
+// (the notice then says only that a status changed).
+func (s *Server) changedNoticeOf(r *http.Request) *changedNotice {
+	q := r.URL.Query()
+	id := q.Get("changed")
+	if id == "" {
+		return nil
+	}
+	n := &changedNotice{}
+	if checkErrorID("changed", id) != nil || s.deps.Errors == nil {
+		return n
+	}
+	is, err := s.deps.Errors.Issue(r.Context(), id)
+	if err != nil {
+		return n
+	}
+	n.Issue = is
+	switch was := apperrors.Status(q.Get("was")); was {
+	case apperrors.StatusUnresolved, apperrors.StatusResolved, apperrors.StatusIgnored:
+		if was != is.Status {
+			n.Was = was
+		}
+	}
+	q.Del("changed")
+	q.Del("was")
+	u := *r.URL
+	u.RawQuery = q.Encode()
+	n.Back = u.RequestURI()
+	return n
+}
+
+// title is the issue's title cut for the notice, "…" marking the cut.
+func (n changedNotice) title() string {
+	if t := clip(n.Issue.Title, noticeTitleLen); t != n.Issue.Title {
+		return t + "…"
+	}
+	return n.Issue.Title
+}
+
+// undoLabel is the Undo button's text: what it sets the status to.
+func (n changedNotice) undoLabel() string {
+	if n.Was == apperrors.StatusUnresolved {
+		return "Undo (reopen)"
+	}
+	return "Undo (mark " + string(n.Was) + " again)"
 }
 
 // levelText is an issue's or event's level, "error" when the SDK sent
