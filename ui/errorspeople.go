@@ -64,6 +64,10 @@ func (s *Server) errorPeopleExport(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if !s.exportSlot(w, r) {
+		return
+	}
+	defer s.exportDone()
 	evs, x, err := s.exportAppUser(r.Context(), ids)
 	if err != nil {
 		status, msg := s.formError(w, r, err)

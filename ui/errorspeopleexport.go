@@ -63,6 +63,7 @@ func writePeopleExport(w io.Writer, evs []apperrors.Event, x peopleExport) error
 		return err
 	}
 	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false) // stored payloads are not escaped either: the bound holds
 	for i := range evs {
 		if i > 0 {
 			if err := bw.WriteByte(','); err != nil {

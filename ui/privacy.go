@@ -65,6 +65,13 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request, name, back strin
 	if !s.parseForm(w, r) {
 		return
 	}
+	// Each export may hold up to apperrors' export bound of error
+	// events (32 MiB) and its encoding: at most maxConcurrentExports at
+	// once, the others are told to retry.
+	if !s.exportSlot(w, r) {
+		return
+	}
+	defer s.exportDone()
 	if s.deps.Privacy == nil {
 		s.fail(w, r, errNoPrivacy)
 		return
@@ -88,8 +95,33 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request, name, back strin
 	}
 }
 
-// writeCompact encodes v onto w without indentation.
-func writeCompact(w io.Writer, v any) error { return json.NewEncoder(w).Encode(v) }
+// exportSlot takes one of the export slots, or answers 503 with
+// Retry-After and returns false when all are taken.
+func (s *Server) exportSlot(w http.ResponseWriter, r *http.Request) bool {
+	select {
+	case s.exports <- struct{}{}:
+		return true
+	default:
+		w.Header().Set("Retry-After", "10")
+		s.renderMessage(w, r, http.StatusServiceUnavailable, "Not exported", "Other exports are being written; try again in a few seconds.")
+		return false
+	}
+}
+
+// exportDone gives back the slot exportSlot took.
+func (s *Server) exportDone() { <-s.exports }
+
+// maxConcurrentExports bounds the personal-data exports written at once.
+const maxConcurrentExports = 2
+
+// writeCompact encodes v onto w without indentation, and without
+// escaping <, > and & (which would make event payloads full of them six
+// times their stored size).
+func writeCompact(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
 
 // confirmErase serves GET /admin/users/{name}/erase: what goes, that it
 // cannot be undone, step-up, and the name typed to confirm.

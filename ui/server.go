@@ -26,6 +26,9 @@ var errCrossOrigin = errkind.New(errkind.Forbidden, "ui: cross-origin request re
 
 // Server serves ward's HTTP endpoints on one listener.
 type Server struct {
+	// exports holds a slot per personal-data export being written
+	// (privacy.go): each may hold tens of MB of error events.
+	exports     chan struct{}
 	logger      *slog.Logger
 	deps        Deps
 	applyConfig func(context.Context) error
@@ -66,8 +69,9 @@ func NewServer(ln net.Listener, deps Deps, reload func(context.Context) error) *
 		assets:     newAssets(),
 		enrolments: newEnrolments(time.Now),
 		live:       newLiveHub(),
-		pings:      newPingGuard(deps.Registerer, time.Now), // issue 12
-		trail:      newTrailState(),                         // issue 14
+		pings:      newPingGuard(deps.Registerer, time.Now),   // issue 12
+		trail:      newTrailState(),                           // issue 14
+		exports:    make(chan struct{}, maxConcurrentExports), // issue 16
 	}
 	s.limits.recorder = newViolations(deps.Registerer) // issue 13, rate limits
 	if deps.InternalToken != "" {

@@ -41,7 +41,7 @@ func TestErrorIssuesGroupedLines(t *testing.T) {
 
 	blocks := blocksOf(t, f.received()[0])
 	for _, want := range []string{
-		"New error in shop: ZeroDivisionError: division by zero",
+		"New error in shop (production): ZeroDivisionError: division by zero",
 		"<" + ext + "/errors/issues/0123456789abcdef0123456789abcdef|Open the issue>",
 		"<" + ext + "/errors/issues/fedcba9876543210fedcba9876543210|Open the issue>",
 	} {

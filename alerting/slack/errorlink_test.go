@@ -47,7 +47,7 @@ func TestErrorIssueMessageLinksToIssue(t *testing.T) {
 	for _, want := range []string{
 		"<" + ext + "/errors/issues/a1b2c3|:link: Open the issue>",
 		"<" + ext + "/runbooks/NewErrorIssue|:book: Runbook>",
-		"New error in shop: ZeroDivisionError: division by zero",
+		"New error in shop (production): ZeroDivisionError: division by zero",
 		ext + "/errors/issues/a1b2c3", // in the description too
 	} {
 		if !strings.Contains(blocks, want) {
