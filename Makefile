@@ -99,6 +99,11 @@ bench: build
 	# 50 KB gzipped envelopes at 55/s for 2 minutes; sustained events/s,
 	# extra RSS and accept-to-visible p95 go to the one table.
 	$(GO) test ./app -run '^$$' -bench BenchmarkErrorsSustained50KB -benchtime 1x -timeout 20m
+	# on_data (issue 15): a stopped PostgreSQL under a 1 s check reaches
+	# Slack within check interval + 1 s; the built-in pack's rule-evaluation
+	# time at 100k series with on_data against every group on its tick.
+	$(GO) test ./app -run '^$$' -bench BenchmarkPostgresDownToSlack -benchtime 1x
+	bench/alerts/rulecpu.sh -modes $(BIN)
 	# Issue 15's one table: every figure above beside its anchor. Keep last.
 	bench/table.sh
 

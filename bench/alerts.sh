@@ -20,7 +20,7 @@
 # Settings (environment):
 #   BENCH_ALERTS_MODE=random        random: both stacks side by side, random phases,
 #                                   at 2s and 15s (issue 15); planned: the plan below
-#   BENCH_ALERTS_TRIALS_2S=16 BENCH_ALERTS_TRIALS_15S=8  random-mode trials
+#   BENCH_ALERTS_TRIALS_2S=16 BENCH_ALERTS_TRIALS_15S=16  random-mode trials
 #   BENCH_ALERTS=24                 alerts measured per stack (>= 20)
 #   BENCH_ALERTS_INTERVAL=2s        scrape and evaluation interval
 #   BENCH_ALERTS_SEED=1             seed of the plan (bench/alerts/plan.go)
@@ -260,7 +260,7 @@ YAML
 if [[ ${BENCH_ALERTS_MODE:-random} == random ]]; then
 	random_results=()
 	random_stacks 2s "${BENCH_ALERTS_TRIALS_2S:-16}"
-	random_stacks 15s "${BENCH_ALERTS_TRIALS_15S:-8}"
+	random_stacks 15s "${BENCH_ALERTS_TRIALS_15S:-16}"
 	mkdir -p bench/results
 	echo
 	"$harness" random-report "${random_results[@]}"

@@ -39,18 +39,23 @@ type randomTrial struct {
 	Kill     time.Time             `json:"kill"`
 	LatencyS map[string]float64    `json:"latency_s"`
 	ActiveAt map[string]*time.Time `json:"active_at"`
+	// FailedScrape is the timestamp of the first up == 0 sample after
+	// the kill (randombreakdown.go).
+	FailedScrape map[string]*time.Time `json:"failed_scrape,omitempty"`
 }
 
 // randomResult is what "alerts random" writes.
 type randomResult struct {
-	IntervalS float64              `json:"interval_s"`
-	Trials    []randomTrial        `json:"trials"`
-	Latency   map[string]summary   `json:"latency"`
-	ToEval    map[string]summary   `json:"kill_to_evaluation"`
-	Notify    map[string]summary   `json:"evaluation_to_slack"`
-	Missing   map[string][]string  `json:"missing,omitempty"`
-	Posts     map[string][3]int    `json:"slack_posts_repeats_unrelated"`
-	Warmup    map[string][]float64 `json:"warmup_latency_s"`
+	IntervalS        float64              `json:"interval_s"`
+	Trials           []randomTrial        `json:"trials"`
+	Latency          map[string]summary   `json:"latency"`
+	ToEval           map[string]summary   `json:"kill_to_evaluation"`
+	Notify           map[string]summary   `json:"evaluation_to_slack"`
+	ToScrape         map[string]summary   `json:"kill_to_failed_scrape"`
+	ToEvalFromScrape map[string]summary   `json:"failed_scrape_to_evaluation"`
+	Missing          map[string][]string  `json:"missing,omitempty"`
+	Posts            map[string][3]int    `json:"slack_posts_repeats_unrelated"`
+	Warmup           map[string][]float64 `json:"warmup_latency_s"`
 }
 
 func randomRun(ctx context.Context, args []string) error {
@@ -90,6 +95,7 @@ func randomRun(ctx context.Context, args []string) error {
 	rng := rand.New(rand.NewPCG(*seed, *seed^0x9e3779b97f4a7c15))
 	res := &randomResult{IntervalS: interval.Seconds(), Missing: map[string][]string{}, Warmup: map[string][]float64{}}
 	var live []trialTarget
+	start := time.Now()
 	for i := range *warmups + *trials {
 		id := benchID(100 + i)
 		tt, err := startTrialTarget()
@@ -134,6 +140,7 @@ func randomRun(ctx context.Context, args []string) error {
 		}
 	}
 	res.Latency, res.ToEval, res.Notify, res.Posts = map[string]summary{}, map[string]summary{}, map[string]summary{}, map[string][3]int{}
+	res.ToScrape, res.ToEvalFromScrape = map[string]summary{}, map[string]summary{}
 	for _, s := range stacks {
 		active, err := s.api.activeAt(ctx)
 		if err != nil {
@@ -154,6 +161,7 @@ func randomRun(ctx context.Context, args []string) error {
 			}
 		}
 		res.Latency[s.name], res.ToEval[s.name], res.Notify[s.name] = summarize(lat), summarize(toEval), summarize(notify)
+		res.ToScrape[s.name], res.ToEvalFromScrape[s.name] = breakdown(ctx, res, s, start)
 		p, r, u := s.sink.counts()
 		res.Posts[s.name] = [3]int{p, r, u}
 	}

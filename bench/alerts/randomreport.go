@@ -46,9 +46,14 @@ func randomReport(args []string, stdout io.Writer) error {
 		row("kill -> Slack p50 s", s.P50, w.P50)
 		row("kill -> Slack p95 s", s.P95, w.P95)
 		row("kill -> Slack mean s", s.Mean, w.Mean)
+		row("  kill -> failed scrape p50 s", r.ToScrape["stack"].P50, r.ToScrape["ward"].P50)
+		row("  kill -> failed scrape mean s", r.ToScrape["stack"].Mean, r.ToScrape["ward"].Mean)
+		row("  failed scrape -> evaluation p50 s", r.ToEvalFromScrape["stack"].P50, r.ToEvalFromScrape["ward"].P50)
+		row("  failed scrape -> evaluation p95 s", r.ToEvalFromScrape["stack"].P95, r.ToEvalFromScrape["ward"].P95)
 		row("  kill -> evaluation (activeAt) p50 s", r.ToEval["stack"].P50, r.ToEval["ward"].P50)
 		row("  evaluation -> Slack p50 s", r.Notify["stack"].P50, r.Notify["ward"].P50)
 		row("  evaluation -> Slack p95 s", r.Notify["stack"].P95, r.Notify["ward"].P95)
+		printTrials(stdout, r)
 		for name, miss := range r.Missing {
 			fmt.Fprintf(stdout, "  warning: %s never delivered %s\n", name, strings.Join(miss, " "))
 		}

@@ -8,6 +8,14 @@
 # data-triggered, single-threaded per group so close to its CPU time), the
 # iterations, and the process's CPU seconds. Prints one line per binary.
 # BENCH_WARMUP=60 BENCH_WINDOW=120 (seconds).
+#
+# bench/alerts/rulecpu.sh -modes WARD_BIN (make bench): one binary, twice,
+# on copies of the pack's files (rules/builtin/*.yml, loaded as rule_files
+# with the embedded pack off): first as they are (alerting groups
+# `evaluation: on_data`, the default), then with every group set to
+# `evaluation: interval` (ticks only, as Prometheus). Appends the rule
+# evaluation seconds of the window, on_data against interval (goal
+# ratio<=1.1, issue 15), to $WARD_BENCH_RESULTS (bench/README.md).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
@@ -34,7 +42,28 @@ scrape_metric() { # URL TOKEN NAME: sum of NAME's samples
 	curl -s -H "Authorization: Bearer $2" "$1/metrics" | awk -v n="$3" '$1 ~ "^"n"({|$)" {s += $2} END {printf "%.4f", s}'
 }
 
+modes=0
+if [[ ${1:-} == -modes ]]; then
+	modes=1
+	shift
+	(($# == 1)) || { echo "usage: $0 -modes WARD_BIN" >&2; exit 2; }
+	mkdir -p "$tmp/on_data" "$tmp/interval"
+	cp rules/builtin/*.yml "$tmp/on_data/"
+	for f in rules/builtin/*.yml; do
+		# Every group: `  - name: X` gets `    evaluation: interval` after it.
+		awk '{print} /^  - name: / {print "    evaluation: interval"}' "$f" >"$tmp/interval/$(basename "$f")"
+	done
+	set -- "$1" "$1"
+fi
+run=0
+declare -A rule_eval
 for bin in "$@"; do
+	run=$((run + 1))
+	rulefiles=
+	if ((modes)); then
+		mode=$( ((run == 1)) && echo on_data || echo interval)
+		rulefiles=$(printf '"%s",' "$tmp/$mode"/*.yml)
+	fi
 	port=$("$tmp/alerts" freeport)
 	d=$tmp/run-$port
 	mkdir -p "$d"
@@ -47,7 +76,11 @@ for bin in "$@"; do
 		done
 		printf 'storage:\n  path: %s\n' "$d/data"
 		printf 'server:\n  listen: 127.0.0.1:%s\n' "$port"
-		printf 'rules:\n  builtin: true\n'
+		if ((modes)); then
+			printf 'rule_files: [%s]\nrules:\n  builtin: false\n' "${rulefiles%,}"
+		else
+			printf 'rules:\n  builtin: true\n'
+		fi
 	} >"$d/ward.yaml"
 	token=$(umask 077 && "$bin" token create --config "$d/ward.yaml" --name rulecpu --role viewer 2>/dev/null | tr -d "[:space:]")
 	"$bin" serve --config "$d/ward.yaml" >"$d/ward.log" 2>&1 &
@@ -69,4 +102,11 @@ for bin in "$@"; do
 	awk -v b="$bin" -v c="$c1-$c0" -v r0="$r0" -v r1="$r1" -v i0="$i0" -v i1="$i1" -v t0="$t0" -v t1="$t1" -v s="$s0" -v w="$window" 'BEGIN {
 		split(c, cc, "-"); printf "%s: head series %d, window %ds: rule evaluation %.3f s, group iterations %d (data-triggered %d), process CPU %.2f s\n",
 		b, s, w, r1 - r0, i1 - i0, t1 - t0, cc[1] - cc[2] }'
+	((modes)) && rule_eval[$mode]=$(awk -v a="$r0" -v b="$r1" 'BEGIN {printf "%.4f", b - a}')
 done
+if ((modes)); then
+	results=${WARD_BENCH_RESULTS:-$root/bench/results/figures.tsv}
+	mkdir -p "$(dirname "$results")"
+	printf '15\trule evaluation, built-in pack at 100k series, %ss window (on_data vs interval)\t%s\t%s\ts\tratio<=1.1\n' \
+		"$window" "${rule_eval[on_data]}" "${rule_eval[interval]}" >>"$results"
+fi
