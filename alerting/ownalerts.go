@@ -59,7 +59,9 @@ func (m *Manager) ResolveInactive(state func(labels model.LabelSet, sentAt time.
 		if state(a.Labels, a.UpdatedAt) == OwnAlertActive {
 			continue
 		}
-		r := alert.New(a.Alert, now, false)
+		// Stamped with the version judged, not now: a firing alert the
+		// rule sends in between is newer and wins the store's merge.
+		r := alert.New(a.Alert, a.UpdatedAt, false)
 		r.EndsAt = now
 		resolved = append(resolved, r)
 	}

@@ -18,26 +18,37 @@ func RuleState(rules []*promrules.AlertingRule, ext labels.Labels) func(model.La
 	for _, r := range rules {
 		byName[r.Name()] = append(byName[r.Name()], r)
 	}
+	// active holds, per alert name, the fingerprints of its rules'
+	// active alerts, read once per name on first use: one pass over a
+	// rule's alerts per check round, not one per alert checked.
+	active := map[string]map[model.Fingerprint]bool{}
 	return func(ls model.LabelSet, sentAt time.Time) OwnAlertState {
-		rs := byName[string(ls[model.AlertNameLabel])]
+		name := string(ls[model.AlertNameLabel])
+		rs := byName[name]
 		if len(rs) == 0 {
 			return OwnAlertNoRule
 		}
-		fp := ls.Fingerprint()
-		state := OwnAlertInactive
-		for _, r := range rs {
-			// Active alerts first, then the timestamp: an evaluation
-			// finishing in between only makes the answer older.
-			for _, ra := range r.ActiveAlerts() {
-				if notifiedLabels(ra.Labels, ext).Fingerprint() == fp {
-					return OwnAlertActive
+		// Active alerts first, then the timestamps: an evaluation
+		// finishing in between only makes the answer older.
+		fps, ok := active[name]
+		if !ok {
+			fps = map[model.Fingerprint]bool{}
+			for _, r := range rs {
+				for _, ra := range r.ActiveAlerts() {
+					fps[notifiedLabels(ra.Labels, ext).Fingerprint()] = true
 				}
 			}
+			active[name] = fps
+		}
+		if fps[ls.Fingerprint()] {
+			return OwnAlertActive
+		}
+		for _, r := range rs {
 			if !r.GetEvaluationTimestamp().After(sentAt) {
-				state = OwnAlertActive
+				return OwnAlertActive
 			}
 		}
-		return state
+		return OwnAlertInactive
 	}
 }
 

@@ -88,6 +88,12 @@ func (s *Service) Issue(ctx context.Context, id string) (Issue, error) {
 // Events returns an issue's kept samples, newest first, at most limit
 // (0 means 20, at most 100).
 func (s *Service) Events(ctx context.Context, issueID string, limit int) ([]Event, error) {
+	return s.events(ctx, issueID, limit, nil)
+}
+
+// events reads an issue's newest samples; keep, when set, trims each as
+// it is read.
+func (s *Service) events(ctx context.Context, issueID string, limit int, keep func(*Event)) ([]Event, error) {
 	switch {
 	case limit <= 0:
 		limit = DefaultEvents
@@ -119,9 +125,26 @@ func (s *Service) Events(ctx context.Context, issueID string, limit int) ([]Even
 			s.opts.Logger.Warn("reading an error event", "err", err)
 			continue
 		}
+		if keep != nil {
+			keep(&e)
+		}
 		out = append(out, e)
 	}
 	return out, nil
+}
+
+// SampleSummaries is Events without what a list of samples does not
+// show: each payload is read and decoded in turn and only its summary
+// kept (no frames, breadcrumbs, request, tags or user), so a page that
+// lists 50 samples of 4 MiB holds one payload at a time, not 50.
+func (s *Service) SampleSummaries(ctx context.Context, issueID string, limit int) ([]Event, error) {
+	evs, err := s.events(ctx, issueID, limit, func(e *Event) {
+		for i := range e.Exceptions {
+			e.Exceptions[i].Frames = nil
+		}
+		e.Breadcrumbs, e.Request, e.Tags, e.User = nil, nil, nil, nil
+	})
+	return evs, err
 }
 
 // Event returns one kept sample.

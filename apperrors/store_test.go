@@ -54,6 +54,13 @@ func TestSampling(t *testing.T) {
 	if !evs[0].Received.After(evs[len(evs)-1].Received) && !evs[0].Received.Equal(evs[len(evs)-1].Received) {
 		t.Errorf("events not newest first")
 	}
+	sums, err := f.svc.SampleSummaries(context.Background(), is.ID, 5)
+	if err != nil || len(sums) != 5 || sums[0].ID != evs[0].ID || sums[0].Exceptions[0].Type != "ValueError" {
+		t.Fatalf("summaries: %d %v", len(sums), err)
+	}
+	if len(evs[0].Exceptions[0].Frames) == 0 || len(sums[0].Exceptions[0].Frames) != 0 {
+		t.Errorf("summaries keep frames (%d) or events lack them (%d)", len(sums[0].Exceptions[0].Frames), len(evs[0].Exceptions[0].Frames))
+	}
 	one, err := f.svc.Event(context.Background(), evs[0].ID)
 	if err != nil || one.IssueID != is.ID || one.Exceptions[0].Type != "ValueError" {
 		t.Errorf("event: %+v %v", one, err)

@@ -72,13 +72,11 @@ type groupState struct {
 	ctx  context.Context
 	// lastTrig is when the latest triggered evaluation started.
 	lastTrig time.Time
-	// pending: a triggered evaluation is scheduled or running; since is
-	// when the first trigger it answers arrived.
+	// pending: a triggered evaluation is scheduled (fire clears it as
+	// it starts); since is when the first trigger it answers arrived.
 	pending bool
 	since   time.Time
 	timer   *time.Timer
-	// rerun: a change of state came while an evaluation was running.
-	rerun bool
 }
 
 // selIndex maps metric names to the on_data groups whose rules select
@@ -282,8 +280,9 @@ func (od *onData) trigger(st *groupState, interval time.Duration, changed bool) 
 			return
 		}
 		if st.timer == nil {
-			// Running: it may have read the data before this commit.
-			st.rerun = true
+			// A fire is queued and has not read the data yet (a running
+			// one has cleared pending, and this commit takes the path
+			// below): it will see this commit.
 			return
 		}
 		if !st.timer.Stop() {
@@ -327,14 +326,6 @@ func (od *onData) fire(st *groupState) {
 	promrules.DefaultEvalIterationFunc(ctx, g, ts)
 	st.lastEval = ts
 	od.triggered.WithLabelValues(st.key).Inc()
-	st.mu.Lock()
-	again := st.rerun
-	st.rerun = false
-	if again {
-		st.pending, st.since = true, time.Now()
-		go od.fire(st)
-	}
-	st.mu.Unlock()
 }
 
 // iterate is every group's GroupEvalIterationFunc: the group's tick.

@@ -153,6 +153,20 @@ func (m *memErrors) Events(_ context.Context, issueID string, limit int) ([]appe
 	return slices.Clone(evs[:min(limit, len(evs))]), nil
 }
 
+// SampleSummaries trims as the service does, so the page cannot lean
+// on what the list leaves out.
+func (m *memErrors) SampleSummaries(ctx context.Context, issueID string, limit int) ([]apperrors.Event, error) {
+	evs, err := m.Events(ctx, issueID, limit)
+	for i := range evs {
+		evs[i].Exceptions = slices.Clone(evs[i].Exceptions)
+		for j := range evs[i].Exceptions {
+			evs[i].Exceptions[j].Frames = nil
+		}
+		evs[i].Breadcrumbs, evs[i].Request, evs[i].Tags, evs[i].User = nil, nil, nil, nil
+	}
+	return evs, err
+}
+
 func (m *memErrors) Event(_ context.Context, id string) (apperrors.Event, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -100,15 +100,17 @@ func (s *Server) errorIssuePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.Chart = newIssueChart(counts, rng, start)
-	samples, err := svc.Events(ctx, id, issueSamples)
+	samples, err := svc.SampleSummaries(ctx, id, issueSamples)
 	if err != nil {
 		s.fail(w, r, errorsErr(err))
 		return
 	}
-	if ev, ok := chooseSample(samples, eventID); ok {
-		v.Event = &ev
-	} else if eventID != "" {
-		// An older sample than the list holds: it must be this issue's.
+	// The sample shown is read whole: the newest, or the one asked for
+	// (it must be this issue's).
+	if eventID == "" && len(samples) > 0 {
+		eventID = samples[0].ID
+	}
+	if eventID != "" {
 		ev, err := svc.Event(ctx, eventID)
 		if err == nil && ev.IssueID != id {
 			err = apperrors.ErrNotFound
@@ -132,17 +134,6 @@ func (s *Server) errorIssuePage(w http.ResponseWriter, r *http.Request) {
 		v.Chain = exceptionChain(v.Event.Exceptions)
 	}
 	s.render(w, r, http.StatusOK, issuePageView(s.errorsPageOf(r, clip(is.Title, 80)), v))
-}
-
-// chooseSample is the sample id among samples (newest first), or the
-// newest when id is "".
-func chooseSample(samples []apperrors.Event, id string) (apperrors.Event, bool) {
-	for _, ev := range samples {
-		if id == "" || ev.ID == id {
-			return ev, true
-		}
-	}
-	return apperrors.Event{}, false
 }
 
 // exceptionChain lays out an event's exceptions, the last raised first

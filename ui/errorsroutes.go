@@ -16,6 +16,9 @@ type ErrorTracker interface {
 	Issues(ctx context.Context, f apperrors.IssueFilter) ([]apperrors.Issue, error)
 	Issue(ctx context.Context, id string) (apperrors.Issue, error)
 	Events(ctx context.Context, issueID string, limit int) ([]apperrors.Event, error)
+	// SampleSummaries lists samples without their frames, breadcrumbs,
+	// request, tags and user (the issue page's list).
+	SampleSummaries(ctx context.Context, issueID string, limit int) ([]apperrors.Event, error)
 	Event(ctx context.Context, id string) (apperrors.Event, error)
 	Counts(ctx context.Context, issueID string, from, to time.Time, step time.Duration) ([]apperrors.Count, error)
 	Releases(ctx context.Context, projectID string) ([]apperrors.Release, error)

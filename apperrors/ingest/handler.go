@@ -246,7 +246,13 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if rc.SetReadDeadline(deadline) == nil {
 		defer func() { _ = rc.SetReadDeadline(time.Time{}) }()
 	}
-	return envelope.Decode(r.Body, r.Header.Get("Content-Encoding"))
+	body, err := envelope.Decode(r.Body, r.Header.Get("Content-Encoding"))
+	if err != nil && !time.Now().Before(deadline) {
+		// A body still arriving at the deadline is a slow client, not a
+		// bad request: 408, which SDKs retry (they drop events on 400).
+		return nil, &envelope.Error{Status: http.StatusRequestTimeout, Reason: "the body did not arrive in time"}
+	}
+	return body, err
 }
 
 // acceptFailed answers an error of Accept: 429 when error tracking is
@@ -257,6 +263,17 @@ func (h *Handler) acceptFailed(w http.ResponseWriter, p *project, err error) {
 		w.Header().Set("Retry-After", secs)
 		w.Header().Set("X-Sentry-Rate-Limits", secs+"::organization")
 		h.answer(w, p, http.StatusTooManyRequests, outcomeOverloaded, "error tracking is busy; retry later")
+		return
+	}
+	if errors.Is(err, apperrors.ErrNotFound) {
+		// The project went in a reload between the key check and
+		// Accept: answered as a key no longer valid.
+		h.answer(w, p, errBadKey.status, outcomeUnauthorized, errBadKey.reason)
+		return
+	}
+	if errors.Is(err, context.Canceled) {
+		// The client went away while its events were being stored.
+		h.metrics.requests.WithLabelValues(p.label(), outcomeError).Inc()
 		return
 	}
 	h.opts.Logger.Error("accepting error events", "err", err, "project", p.label())

@@ -5,9 +5,11 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/ward-monitoring/ward/apperrors"
+	"github.com/ward-monitoring/ward/apperrors/envelope"
 	"github.com/ward-monitoring/ward/config"
 )
 
@@ -321,6 +324,11 @@ func TestOverloaded(t *testing.T) {
 	if rec.Code != 429 || rec.Header().Get("Retry-After") != "10" || rec.Header().Get("X-Sentry-Rate-Limits") != "10::organization" || f.count("shop", outcomeOverloaded) != 1 {
 		t.Errorf("%d %v", rec.Code, rec.Header())
 	}
+	// A project removed by a reload between the key check and Accept.
+	f.acc.err = fmt.Errorf("project: %w", apperrors.ErrNotFound)
+	if rec := f.post("/api/1/store/", testEvent, "X-Sentry-Auth", auth(key1)); rec.Code != 403 {
+		t.Errorf("project gone: %d, want 403", rec.Code)
+	}
 	f.acc.err = fmt.Errorf("disk on fire")
 	if rec := f.post("/api/1/store/", testEvent, "X-Sentry-Auth", auth(key1)); rec.Code != 500 || strings.Contains(rec.Body.String(), "fire") {
 		t.Errorf("other error: %d %s", rec.Code, rec.Body)
@@ -360,5 +368,36 @@ func TestRoutes(t *testing.T) {
 	f.h.ServeHTTP(rec, req)
 	if rec.Code != 405 {
 		t.Errorf("GET: %d", rec.Code)
+	}
+}
+
+// failingBody fails every read, as a connection whose read deadline
+// passed does.
+type failingBody struct{}
+
+func (failingBody) Read([]byte) (int, error) { return 0, os.ErrDeadlineExceeded }
+
+// TestSlowBodyIs408: a body that fails at the request's deadline is a
+// slow client (408, which SDKs retry), one that fails before it a bad
+// request.
+func TestSlowBodyIs408(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		deadline time.Time
+		want     int
+	}{
+		{"at the deadline", time.Now().Add(-time.Second), http.StatusRequestTimeout},
+		{"before it", time.Now().Add(time.Hour), http.StatusBadRequest},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithDeadline(context.Background(), tc.deadline)
+			defer cancel()
+			r := httptest.NewRequestWithContext(ctx, http.MethodPost, "/api/1/envelope/", failingBody{})
+			_, err := readBody(httptest.NewRecorder(), r)
+			var e *envelope.Error
+			if !errors.As(err, &e) || e.Status != tc.want {
+				t.Errorf("got %v, want status %d", err, tc.want)
+			}
+		})
 	}
 }
