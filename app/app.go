@@ -11,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"net/url"
 	"path/filepath"
 	"runtime/debug"
 	"sync"
@@ -480,33 +479,4 @@ func (a *App) Run(ctx context.Context) error {
 	a.anchorAudit(context.Background())
 	a.logger.Info("ward stopped")
 	return err
-}
-
-// loopbackAddr turns a listener address into one ward can scrape itself
-// on: a wildcard host becomes loopback.
-func loopbackAddr(addr net.Addr) string {
-	tcp, ok := addr.(*net.TCPAddr)
-	if !ok {
-		return addr.String()
-	}
-	ip := tcp.IP
-	switch {
-	case ip == nil || ip.IsUnspecified() && ip.To4() != nil:
-		ip = net.IPv4(127, 0, 0, 1)
-	case ip.IsUnspecified():
-		ip = net.IPv6loopback
-	}
-	return net.JoinHostPort(ip.String(), fmt.Sprint(tcp.Port))
-}
-
-func externalURL(cfg *config.Config, selfAddr string) (*url.URL, error) {
-	s := cfg.Server.ExternalURL
-	if s == "" {
-		s = scheme(cfg) + "://" + selfAddr + "/" // issue 13: https with server.tls
-	}
-	u, err := url.Parse(s)
-	if err != nil {
-		return nil, fmt.Errorf("server.external_url: %w", err)
-	}
-	return u, nil
 }
