@@ -52,50 +52,17 @@ done
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ward-alerts-bench.XXXXXX")
 pids=()
 
-# stop PID: SIGTERM, wait up to 20s, then SIGKILL. Only our own children.
-stop() {
-	local pid=$1 i
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for ((i = 0; i < 40; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.5
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-}
-
-# stop_all: every process still running, newest first (prometheus before
-# the alertmanager it sends to).
-stop_all() {
-	local i
-	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-		stop "${pids[i]}"
-	done
-	pids=()
-}
+source "$root/bench/lib.sh" # stop, stop_all, log, finish
 
 cleanup() {
 	local rc=$?
 	trap - EXIT INT TERM
 	stop_all
-	if [[ $rc -ne 0 ]]; then
-		for log in "$tmp"/*.log; do
-			[[ -f $log ]] || continue
-			echo "--- last lines of $log" >&2
-			tail -n 15 "$log" >&2
-		done
-	fi
-	if [[ ${BENCH_KEEP:-0} == 1 ]]; then
-		echo "bench: kept $tmp" >&2
-	else
-		rm -rf "$tmp"
-	fi
-	exit "$rc"
+	finish "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-log() { printf 'bench: %s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 # --- build -----------------------------------------------------------------
 if [[ -n ${BENCH_WARD_BIN:-} ]]; then

@@ -55,16 +55,7 @@ chmod 755 "$tmp"
 pids=()
 pgdata=$tmp/pg
 
-stop() {
-	local pid=$1 i
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for ((i = 0; i < 40; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.5
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-}
+source "$root/bench/lib.sh" # stop, stop_all, log, finish
 
 # as_postgres CMD...: PostgreSQL refuses to run as root.
 as_postgres() {
@@ -76,31 +67,16 @@ as_postgres() {
 }
 
 cleanup() {
-	local rc=$? i f
+	local rc=$?
 	trap - EXIT INT TERM
-	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-		stop "${pids[i]}"
-	done
+	stop_all
 	[[ -f $pgdata/postmaster.pid ]] && as_postgres "$pgbin/pg_ctl" -D "$pgdata" -m fast -w stop >/dev/null 2>&1 || true
-	if [[ $rc -ne 0 ]]; then
-		for f in "$tmp"/*.log; do
-			[[ -f $f ]] || continue
-			echo "--- last lines of $f" >&2
-			tail -n 15 "$f" >&2
-		done
-	fi
-	if [[ ${BENCH_KEEP:-0} == 1 ]]; then
-		echo "bench: kept $tmp" >&2
-	else
-		rm -rf "$tmp"
-	fi
-	exit "$rc"
+	finish "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-log() { printf 'bench: %s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 # start NAME CMD...: run CMD in the background, its output in NAME.log.
 start() {

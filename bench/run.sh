@@ -46,17 +46,7 @@ command -v "$prometheus" >/dev/null || { echo "bench: $prometheus not found (apt
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ward-bench.XXXXXX")
 pids=()
 
-# stop PID: SIGTERM, wait up to 20s, then SIGKILL. Only our own children.
-stop() {
-	local pid=$1 i
-	kill -TERM "$pid" 2>/dev/null || return 0
-	for ((i = 0; i < 40; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.5
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-}
+source "$root/bench/lib.sh" # stop, stop_all, log, finish
 
 # forget PID...: drop stopped processes from the cleanup list.
 forget() {
@@ -71,31 +61,15 @@ forget() {
 }
 
 cleanup() {
-	local rc=$? i f
+	local rc=$?
 	trap - EXIT INT TERM
-	# Newest first: the measuring tool, the server, then the targets.
-	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
-		stop "${pids[i]}"
-	done
-	if [[ $rc -ne 0 ]]; then
-		for f in "$tmp"/*.log; do
-			[[ -f $f ]] || continue
-			echo "--- last lines of $f" >&2
-			tail -n 15 "$f" >&2
-		done
-	fi
-	if [[ ${BENCH_KEEP:-0} == 1 ]]; then
-		echo "bench: kept $tmp" >&2
-	else
-		rm -rf "$tmp"
-	fi
-	exit "$rc"
+	stop_all
+	finish "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-log() { printf 'bench: %s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 # --- build -----------------------------------------------------------------
 if [[ -n ${BENCH_WARD_BIN:-} ]]; then
