@@ -105,26 +105,15 @@ func (t *Tx) AddAppIssueUser(issue string, user []byte, known, max int64) (added
 // every issue (an erasure); the issues' counts stay. It returns how many
 // entries went.
 func (t *Tx) DeleteAppIssueUsers(users [][]byte) (int, error) {
-	b := t.bolt.Bucket(bucketAppIssueUsers)
-	var gone [][]byte
-	err := b.ForEach(func(k, _ []byte) error {
+	return deleteWhere(t.bolt.Bucket(bucketAppIssueUsers), func(k, _ []byte) bool {
 		i := bytes.IndexByte(k, 0)
 		for _, u := range users {
 			if i >= 0 && bytes.Equal(k[i+1:], u) {
-				gone = append(gone, bytes.Clone(k))
+				return true
 			}
 		}
-		return nil
+		return false
 	})
-	if err != nil {
-		return 0, err
-	}
-	for _, k := range gone {
-		if err := b.Delete(k); err != nil {
-			return 0, err
-		}
-	}
-	return len(gone), nil
 }
 
 // AddAppErrorCount adds n events to the issue's count for the hour that
@@ -170,23 +159,9 @@ func (t *Tx) AppErrorCounts(issue string, from, to time.Time, fn func(hour time.
 // DeleteAppErrorCountsBefore deletes every hourly count of an hour that
 // ended before cutoff and returns how many went.
 func (t *Tx) DeleteAppErrorCountsBefore(cutoff time.Time) (int, error) {
-	b := t.bolt.Bucket(bucketAppErrorCounts)
-	var gone [][]byte
-	err := b.ForEach(func(k, _ []byte) error {
-		if len(k) >= 9 && time.Unix(int64(binary.BigEndian.Uint64(k[len(k)-8:])), 0).Add(time.Hour).Before(cutoff) {
-			gone = append(gone, bytes.Clone(k))
-		}
-		return nil
+	return deleteWhere(t.bolt.Bucket(bucketAppErrorCounts), func(k, _ []byte) bool {
+		return len(k) >= 9 && time.Unix(int64(binary.BigEndian.Uint64(k[len(k)-8:])), 0).Add(time.Hour).Before(cutoff)
 	})
-	if err != nil {
-		return 0, err
-	}
-	for _, k := range gone {
-		if err := b.Delete(k); err != nil {
-			return 0, err
-		}
-	}
-	return len(gone), nil
 }
 
 // AppRelease is a release as error tracking saw it in events.
@@ -239,11 +214,19 @@ func (t *Tx) AppReleases(project string, fn func(AppRelease)) error {
 
 // DeleteAppReleasesBefore deletes the releases last seen before cutoff.
 func (t *Tx) DeleteAppReleasesBefore(cutoff time.Time) (int, error) {
-	b := t.bolt.Bucket(bucketAppReleases)
+	return deleteWhere(t.bolt.Bucket(bucketAppReleases), func(_, v []byte) bool {
+		var r AppRelease
+		return json.Unmarshal(v, &r) != nil || r.LastSeen.Before(cutoff)
+	})
+}
+
+// deleteWhere deletes b's entries that match and returns how many went.
+// Keys are collected first: bbolt's ForEach must not see its bucket
+// change.
+func deleteWhere(b *bbolt.Bucket, match func(k, v []byte) bool) (int, error) {
 	var gone [][]byte
 	err := b.ForEach(func(k, v []byte) error {
-		var r AppRelease
-		if json.Unmarshal(v, &r) != nil || r.LastSeen.Before(cutoff) {
+		if match(k, v) {
 			gone = append(gone, bytes.Clone(k))
 		}
 		return nil
