@@ -17,8 +17,9 @@ type Errors struct {
 	// Retention is how long event samples and issues without new events
 	// are kept.
 	Retention model.Duration `yaml:"retention"`
-	// MaxSize caps the stored event samples (compressed, on disk); the
-	// oldest samples go first when it is reached. Counts stay exact.
+	// MaxSize caps the stored event samples on disk, each compressed
+	// file counted in whole 4 KiB blocks; the oldest samples go first
+	// when it is reached. Counts stay exact.
 	MaxSize units.Base2Bytes `yaml:"max_size"`
 	// Projects are the apps that send errors; none means the ingest
 	// endpoints answer every request 401.
